@@ -1,0 +1,1 @@
+"""Pure computation: numpy / torch / scikit-learn. Never imports Qt."""

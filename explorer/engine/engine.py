@@ -1,0 +1,323 @@
+"""The inference engine: a job queue served by one long-lived worker QThread.
+
+GUI code calls `Engine.submit(fn, owner=..., on_result=...)`. `fn(ctx)` runs on
+the worker with a `JobContext` (the model store, progress, cancellation);
+its return value comes back to `on_result` on the GUI thread. A newer job
+from the same owner supersedes the older one: a pending one is dropped, a
+running one is cancelled at its next `ctx.check()`, and either way its
+result is never delivered.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from explorer.core.progress import Cancelled
+
+PROGRESS_INTERVAL_S = 0.05
+_LIVE_WORKERS: "weakref.WeakSet[_Worker]" = weakref.WeakSet()
+
+
+def live_workers() -> list["_Worker"]:
+    """Every worker thread object still alive (tests check none is left running)."""
+    return list(_LIVE_WORKERS)
+
+
+@dataclass
+class _Job:
+    id: int
+    owner: str
+    title: str
+    fn: Callable[["JobContext"], Any]
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class JobContext:
+    """What a job sees on the worker thread: models, device, progress, cancel."""
+
+    def __init__(self, worker: "_Worker", job: _Job) -> None:
+        self._worker = worker
+        self._job = job
+        self._last_report = 0.0
+
+    @property
+    def models(self):
+        return self._worker.store
+
+    @property
+    def device(self):
+        return self._worker.store.device
+
+    @property
+    def cancelled(self) -> bool:
+        return self._job.cancelled.is_set() or self._worker.stopping.is_set()
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise Cancelled()
+
+    def report(self, fraction: float | None, message: str = "") -> None:
+        now = time.monotonic()
+        if fraction is not None and fraction < 1.0 and now - self._last_report < PROGRESS_INTERVAL_S:
+            return
+        self._last_report = now
+        self._worker.progress.emit(self._job.id, fraction, message)
+
+    def partial(self, value: object) -> None:
+        self._worker.partial.emit(self._job.id, value)
+
+
+class _Worker(QThread):
+    progress = Signal(int, object, str)
+    partial = Signal(int, object)
+    started_job = Signal(int, str)
+    done = Signal(int, bool, object)  # job id, ok, result or error message
+    device_ready = Signal(str)
+    notice = Signal(str)
+
+    def __init__(self, store_factory: Callable[[], Any]) -> None:
+        super().__init__()
+        self._store_factory = store_factory
+        self.store = None
+        self.stopping = threading.Event()
+        self._cond = threading.Condition()
+        self._queue: list[_Job] = []
+        self.current: _Job | None = None
+
+    # --- called from the GUI thread ---
+    def enqueue(self, job: _Job) -> list[_Job]:
+        """Queue `job`; return the jobs of the same owner it superseded."""
+        with self._cond:
+            dropped = [j for j in self._queue if j.owner == job.owner]
+            self._queue = [j for j in self._queue if j.owner != job.owner]
+            if self.current is not None and self.current.owner == job.owner:
+                self.current.cancelled.set()
+            self._queue.append(job)
+            self._cond.notify()
+        return dropped
+
+    def cancel(self, owner: str | None) -> list[_Job]:
+        with self._cond:
+            dropped = [j for j in self._queue if owner is None or j.owner == owner]
+            self._queue = [j for j in self._queue if j not in dropped]
+            if self.current is not None and (owner is None or self.current.owner == owner):
+                self.current.cancelled.set()
+        return dropped
+
+    def stop(self) -> None:
+        with self._cond:
+            self.stopping.set()
+            if self.current is not None:
+                self.current.cancelled.set()
+            self._queue.clear()
+            self._cond.notify()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._queue) + (1 if self.current is not None else 0)
+
+    # --- the worker thread ---
+    def run(self) -> None:  # noqa: D401 - QThread API
+        self.store = self._store_factory()
+        try:
+            from explorer.models import device as devices
+
+            self.device_ready.emit(devices.label(self.store.device))
+        except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
+            self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
+        while True:
+            with self._cond:
+                while not self._queue and not self.stopping.is_set():
+                    self._cond.wait()
+                if self.stopping.is_set():
+                    return
+                job = self._queue.pop(0)
+                self.current = job
+            self.started_job.emit(job.id, job.title)
+            ok, payload = self._execute(job)
+            with self._cond:
+                self.current = None
+            self.done.emit(job.id, ok, payload)
+
+    def _execute(self, job: _Job) -> tuple[bool, object]:
+        ctx = JobContext(self, job)
+        try:
+            return True, job.fn(ctx)
+        except Cancelled:
+            return False, Cancelled()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            if self._rerun_on_cpu(exc):
+                self.notice.emit("The GPU ran out of memory: this job was rerun on the CPU, which stays in use.")
+                try:
+                    return True, job.fn(ctx)
+                except Cancelled:
+                    return False, Cancelled()
+                except Exception as exc2:  # noqa: BLE001
+                    return False, _describe(exc2)
+            return False, _describe(exc)
+
+    def _rerun_on_cpu(self, exc: BaseException) -> bool:
+        try:
+            from explorer.models import device as devices
+
+            if self.store.device.type == "cpu" or not devices.is_out_of_memory(exc):
+                return False
+            self.store.fall_back_to_cpu()
+            self.device_ready.emit(devices.label(self.store.device) + " (GPU out of memory)")
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    # keep the traceback on stderr for developers; users see one clear line
+    traceback.print_exception(exc)
+    return text.splitlines()[0] if len(text) < 400 else text[:400] + "…"
+
+
+@dataclass
+class _Callbacks:
+    owner: str
+    on_result: Callable[[Any], None] | None
+    on_error: Callable[[str], None] | None
+    on_progress: Callable[[float | None, str], None] | None
+    on_partial: Callable[[object], None] | None
+
+
+class Engine(QObject):
+    """GUI-side face of the worker. Create one per window; call `shutdown()` on close."""
+
+    busy_changed = Signal(bool, str)  # busy, title of the running job
+    progress_changed = Signal(object, str)  # fraction or None, message
+    device_changed = Signal(str)
+    notice = Signal(str)
+    job_finished = Signal(int, str)  # job id, owner: emitted after its callbacks ran
+    job_failed = Signal(str, str)  # owner, message
+
+    def __init__(self, store_factory: Callable[[], Any] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        if store_factory is None:
+            from explorer.models.store import ModelStore
+
+            store_factory = ModelStore
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._latest: dict[str, int] = {}
+        self.device_label = "starting…"
+        self._worker = _Worker(store_factory)
+        _LIVE_WORKERS.add(self._worker)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.partial.connect(self._on_partial)
+        self._worker.started_job.connect(self._on_started)
+        self._worker.done.connect(self._on_done)
+        self._worker.device_ready.connect(self._on_device)
+        self._worker.notice.connect(self.notice)
+        self._worker.start()
+
+    # --- public API (GUI thread) ---
+    def submit(self, fn: Callable[[JobContext], Any], *, owner: str, title: str = "",
+               on_result: Callable[[Any], None] | None = None,
+               on_error: Callable[[str], None] | None = None,
+               on_progress: Callable[[float | None, str], None] | None = None,
+               on_partial: Callable[[object], None] | None = None) -> int:
+        job = _Job(next(self._ids), owner, title or owner, fn)
+        self._callbacks[job.id] = _Callbacks(owner, on_result, on_error, on_progress, on_partial)
+        self._latest[owner] = job.id
+        for dropped in self._worker.enqueue(job):
+            self._finish(dropped.id)
+        return job.id
+
+    def cancel(self, owner: str | None = None) -> None:
+        """Cancel an owner's jobs (or all jobs): pending ones vanish, the running one stops at its next step."""
+        for dropped in self._worker.cancel(owner):
+            self._finish(dropped.id)
+
+    def set_device_preference(self, preference: str) -> None:
+        def switch(ctx: JobContext) -> str:
+            from explorer.models import device as devices
+
+            ctx.models.set_preference(preference)
+            return devices.label(ctx.models.device)
+
+        self.submit(switch, owner="engine.device", title="Switching device", on_result=self._on_device)
+
+    def is_idle(self) -> bool:
+        return not self._callbacks and self._worker.pending() == 0
+
+    def pending_owners(self) -> set[str]:
+        return {cb.owner for cb in self._callbacks.values()}
+
+    def shutdown(self, timeout_ms: int = 1500) -> bool:
+        """Stop the worker; True if it ended within the timeout."""
+        if not self._worker.isRunning():
+            return True
+        self._worker.stop()
+        finished = self._worker.wait(timeout_ms)
+        self._callbacks.clear()
+        return bool(finished)
+
+    @property
+    def running(self) -> bool:
+        return self._worker.isRunning()
+
+    # --- worker signals, delivered on the GUI thread ---
+    def _current(self, job_id: int) -> _Callbacks | None:
+        cb = self._callbacks.get(job_id)
+        if cb is None or self._latest.get(cb.owner) != job_id:
+            return None
+        return cb
+
+    @Slot(int, str)
+    def _on_started(self, job_id: int, title: str) -> None:
+        if job_id in self._callbacks:
+            self.busy_changed.emit(True, title)
+
+    @Slot(int, object, str)
+    def _on_progress(self, job_id: int, fraction: object, message: str) -> None:
+        cb = self._current(job_id)
+        if cb is None:
+            return
+        self.progress_changed.emit(fraction, message)
+        if cb.on_progress:
+            cb.on_progress(fraction, message)
+
+    @Slot(int, object)
+    def _on_partial(self, job_id: int, value: object) -> None:
+        cb = self._current(job_id)
+        if cb is not None and cb.on_partial:
+            cb.on_partial(value)
+
+    @Slot(int, bool, object)
+    def _on_done(self, job_id: int, ok: bool, payload: object) -> None:
+        cb = self._current(job_id)
+        try:
+            if cb is not None:
+                if ok and cb.on_result:
+                    cb.on_result(payload)
+                elif not ok and not isinstance(payload, Cancelled):
+                    if cb.on_error:
+                        cb.on_error(str(payload))
+                    self.job_failed.emit(cb.owner, str(payload))
+        finally:
+            self._finish(job_id)
+
+    def _finish(self, job_id: int) -> None:
+        cb = self._callbacks.pop(job_id, None)
+        if self._worker.pending() == 0 and not self._callbacks:
+            self.busy_changed.emit(False, "")
+        if cb is not None:
+            self.job_finished.emit(job_id, cb.owner)
+
+    @Slot(str)
+    def _on_device(self, text: str) -> None:
+        self.device_label = text
+        self.device_changed.emit(text)

@@ -1,0 +1,1 @@
+"""Finds, downloads, converts, caches and loads weights and vocabularies. No Qt."""

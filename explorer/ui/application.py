@@ -1,0 +1,60 @@
+"""Creates the QApplication and the main window."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from explorer import APP_NAME, DESKTOP_NAME
+
+_T0 = time.perf_counter()
+
+
+def make_application(argv: list[str] | None = None):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    # matches StartupWMClass in packaging/llm-explorer.desktop
+    app.setDesktopFileName(DESKTOP_NAME)
+    return app
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    app = make_application(argv)
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow()
+    if os.environ.get("LLM_EXPLORER_STARTUP_PROBE"):
+        _install_startup_probe(window)
+    window.show()
+    code = app.exec()
+    # The worker normally stops within its timeout. If a model call could not be
+    # interrupted, leave now rather than hang: settings are already saved and
+    # caches are written atomically, so nothing is lost.
+    if window.engine.running:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _install_startup_probe(window) -> None:
+    """For `make bench`: print seconds from process start to the first painted frame, then quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    start = float(os.environ.get("LLM_EXPLORER_STARTUP_PROBE_T0", "0")) or None
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
+                self.done = True
+                now = time.time()
+                print(f"first-paint {now - start if start else time.perf_counter() - _T0:.4f}", flush=True)
+                QTimer.singleShot(0, window.close)
+            return False
+
+    window._startup_probe = FirstPaint(window)
+    window.installEventFilter(window._startup_probe)

@@ -1,0 +1,168 @@
+"""The main window: a sidebar of panes, menus, the status bar, persisted preferences."""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QWidget)
+
+from explorer import APP_NAME, __version__
+from explorer.engine import Engine
+from explorer.ui.pane import Pane, discover_panes
+from explorer.ui.settings import open_settings, read_float, read_str
+from explorer.ui.status import EngineStatusBar
+
+FONT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
+
+
+class MainWindow(QMainWindow):
+    pane_changed = Signal(str)
+    font_scale_changed = Signal(float)
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.settings = open_settings()
+        self.engine = engine or Engine(parent=self)
+        self._base_point_size = QApplication.font().pointSizeF()
+        self.font_scale = 1.0
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        self.panes: dict[str, Pane] = {}
+        for pane_cls in discover_panes():
+            pane = pane_cls(self.engine)
+            self.panes[pane.pane_id] = pane
+            self.stack.addWidget(pane)
+            item = QListWidgetItem(pane.title)
+            item.setData(Qt.ItemDataRole.UserRole, pane.pane_id)
+            item.setToolTip(pane.summary)
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(self._show_row)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status = EngineStatusBar(self.engine)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._restore_preferences()
+
+    # --- panes ---
+    def pane_ids(self) -> list[str]:
+        return list(self.panes)
+
+    def current_pane(self) -> Pane | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, Pane) else None
+
+    def show_pane(self, pane_id: str) -> Pane:
+        if pane_id not in self.panes:
+            raise KeyError(f"no pane '{pane_id}'; panes: {', '.join(self.panes)}")
+        self.sidebar.setCurrentRow(list(self.panes).index(pane_id))
+        return self.panes[pane_id]
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        pane = list(self.panes.values())[row]
+        self.stack.setCurrentWidget(pane)
+        pane.activated()
+        self.settings.setValue("window/last_pane", pane.pane_id)
+        self.pane_changed.emit(pane.pane_id)
+
+    # --- menus ---
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        bigger = QAction("&Larger text", self, shortcut=QKeySequence.StandardKey.ZoomIn)
+        bigger.triggered.connect(lambda: self.step_font_scale(+1))
+        smaller = QAction("&Smaller text", self, shortcut=QKeySequence.StandardKey.ZoomOut)
+        smaller.triggered.connect(lambda: self.step_font_scale(-1))
+        reset = QAction("&Normal text size", self, shortcut=QKeySequence("Ctrl+0"))
+        reset.triggered.connect(lambda: self.set_font_scale(1.0))
+        for action in (bigger, smaller, reset):
+            view_menu.addAction(action)
+        self.view_menu = view_menu
+
+        device_menu = self.menuBar().addMenu("&Device")
+        group = QActionGroup(self)
+        self.device_auto = QAction("Use the &GPU when there is one", self, checkable=True)
+        self.device_cpu = QAction("Force &CPU", self, checkable=True)
+        for action, pref in ((self.device_auto, "auto"), (self.device_cpu, "cpu")):
+            group.addAction(action)
+            device_menu.addAction(action)
+            action.triggered.connect(lambda checked, p=pref: checked and self.set_device_preference(p))
+
+        models_menu = self.menuBar().addMenu("&Models")
+        manager = QAction("&Model manager…", self)
+        manager.triggered.connect(self.open_model_manager)
+        models_menu.addAction(manager)
+
+        self.help_menu = self.menuBar().addMenu("&Help")
+        about = QAction(f"&About {APP_NAME}", self)
+        about.triggered.connect(self.show_about)
+        self.help_menu.addAction(about)
+
+    def open_model_manager(self) -> None:
+        from explorer.ui.model_manager import ModelManagerDialog
+
+        ModelManagerDialog(self.engine, self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<h3>{APP_NAME} {__version__}</h3><p>See inside language models: tokens, embeddings, "
+                          "attention, the next token, and images and text in one space. Works offline.</p>")
+
+    # --- preferences ---
+    def set_device_preference(self, preference: str) -> None:
+        self.settings.setValue("engine/device", preference)
+        (self.device_cpu if preference == "cpu" else self.device_auto).setChecked(True)
+        self.engine.set_device_preference(preference)
+
+    def set_font_scale(self, scale: float) -> None:
+        self.font_scale = max(0.5, min(4.0, scale))
+        font = QFont(QApplication.font())
+        font.setPointSizeF(self._base_point_size * self.font_scale)
+        QApplication.setFont(font)
+        self.settings.setValue("view/font_scale", self.font_scale)
+        self.font_scale_changed.emit(self.font_scale)
+
+    def step_font_scale(self, direction: int) -> None:
+        nearest = min(range(len(FONT_SCALES)), key=lambda i: abs(FONT_SCALES[i] - self.font_scale))
+        index = max(0, min(len(FONT_SCALES) - 1, nearest + direction))
+        self.set_font_scale(FONT_SCALES[index])
+
+    def _restore_preferences(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        scale = read_float(self.settings, "view/font_scale", 1.0)
+        if abs(scale - 1.0) > 1e-6:
+            self.set_font_scale(scale)
+        preference = read_str(self.settings, "engine/device", "auto")
+        (self.device_cpu if preference == "cpu" else self.device_auto).setChecked(True)
+        if preference == "cpu":
+            self.engine.set_device_preference("cpu")
+        last = read_str(self.settings, "window/last_pane", "")
+        ids = list(self.panes)
+        if ids:
+            self.sidebar.setCurrentRow(ids.index(last) if last in ids else 0)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.engine.shutdown()
+        super().closeEvent(event)

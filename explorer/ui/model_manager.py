@@ -1,0 +1,127 @@
+"""The model manager: the catalogue, what is installed or cached, Hub downloads with progress."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+from explorer.engine import Engine
+from explorer.models import catalogue
+
+COLUMNS = ("Id", "Kind", "Name", "Licence", "Size", "Source", "State")
+OWNER = "model-manager.download"
+
+
+class ModelManagerDialog(QDialog):
+    def __init__(self, engine: Engine, parent=None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.setWindowTitle("Model manager")
+        self.resize(1000, 620)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.hub_id = QLineEdit()
+        self.hub_id.setPlaceholderText("or any Hub id, e.g. distilbert/distilbert-base-uncased")
+        self.download_button = QPushButton("Download")
+        self.download_button.clicked.connect(self.download_selected)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(lambda: engine.cancel(OWNER))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.message = QLabel("Offline entries come with the app. Hub entries need a network once, then stay cached.")
+        self.message.setWordWrap(True)
+
+        row = QHBoxLayout()
+        row.addWidget(self.hub_id, 1)
+        row.addWidget(self.download_button)
+        row.addWidget(self.cancel_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Fill the table; availability checks touch the disk only (cheap)."""
+        entries = catalogue.entries()
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            available = catalogue.is_available(entry)
+            if entry.offline:
+                state = "installed" if available else ("not trained yet" if entry.source.startswith("local:") else "missing")
+            else:
+                state = "cached" if available else "needs download"
+            size = f"{entry.size_mb:,.0f} MB" if entry.size_mb >= 1 else f"{entry.size_mb * 1000:.0f} kB"
+            values = (entry.id, entry.kind, entry.title, entry.licence, size,
+                      "offline" if entry.offline else f"Hub: {entry.hub_id}", state)
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, (entry.id, entry.kind))
+                self.table.setItem(row, col, item)
+
+    def selected(self) -> catalogue.CatalogueEntry | None:
+        typed = self.hub_id.text().strip()
+        if typed:
+            return catalogue.find(typed, "model") if catalogue.looks_like_hub_id(typed) else None
+        items = self.table.selectedItems()
+        if not items:
+            return None
+        model_id, kind = items[0].data(Qt.ItemDataRole.UserRole)
+        return catalogue.find(model_id, kind)
+
+    def download_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.message.setText("Select a Hub entry, or type a Hub id like 'org/name'.")
+            return
+        if entry.offline:
+            self.message.setText(f"{entry.title} comes with the app: nothing to download.")
+            return
+        self.download_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.message.setText(f"Connecting to the Hub for {entry.hub_id}…")
+
+        def job(ctx):
+            from explorer.models import hub
+
+            return str(hub.download(entry.hub_id, entry.kind, ctx))
+
+        self.engine.submit(job, owner=OWNER, title=f"Downloading {entry.hub_id}",
+                           on_result=self._done, on_error=self._failed, on_progress=self._progress)
+        self.engine.job_finished.connect(self._finished)
+
+    def _progress(self, fraction, message: str) -> None:
+        if isinstance(fraction, float):
+            self.progress.setValue(int(fraction * 1000))
+        self.message.setText(message)
+
+    def _done(self, folder: str) -> None:
+        self.progress.setValue(1000)
+        self.message.setText(f"Downloaded to {folder}")
+        self.refresh()
+
+    def _failed(self, message: str) -> None:
+        self.message.setText(message)
+
+    def _finished(self, _job_id: int, owner: str) -> None:
+        if owner == OWNER:
+            self.download_button.setEnabled(True)
+            self.cancel_button.setEnabled(False)
+            try:
+                self.engine.job_finished.disconnect(self._finished)
+            except (RuntimeError, TypeError):
+                pass
+
+    def reject(self) -> None:
+        self.engine.cancel(OWNER)
+        super().reject()

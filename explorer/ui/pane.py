@@ -1,0 +1,64 @@
+"""The base class every topic pane derives from, and how the window finds panes."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import ClassVar
+
+from PySide6.QtWidgets import QWidget
+
+from explorer.engine import Engine
+
+
+class Pane(QWidget):
+    """One topic of the lecture. Subclasses set the class attributes and build their UI.
+
+    Panes never run models themselves: they submit jobs to `self.engine` with
+    owner names starting with `self.pane_id`, and paint what comes back.
+    """
+
+    pane_id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    order: ClassVar[int] = 100
+    # one line shown under the pane's title in the sidebar's tooltip
+    summary: ClassVar[str] = ""
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+
+    # --- presets: one click each, also used by `llm-explorer screenshot --preset` ---
+    def presets(self) -> list[str]:
+        return []
+
+    def apply_preset(self, name: str) -> None:
+        raise KeyError(f"{self.title} has no preset '{name}'")
+
+    # --- sessions: everything the user typed and chose, as JSON-safe values ---
+    def state(self) -> dict:
+        return {}
+
+    def restore_state(self, state: dict) -> None:
+        """Apply a state produced by `state()`; ignore keys it does not know."""
+
+    # --- lifecycle ---
+    def activated(self) -> None:
+        """The pane became visible: start lazy work here, not in __init__."""
+
+    def is_busy(self) -> bool:
+        """True while this pane waits for engine jobs (screenshots wait for False)."""
+        return any(owner.startswith(self.pane_id) for owner in self.engine.pending_owners())
+
+
+def discover_panes() -> list[type[Pane]]:
+    """Every Pane subclass in explorer.ui.panes, in lecture order."""
+    import explorer.ui.panes as package
+
+    found: list[type[Pane]] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Pane) and value is not Pane and value.pane_id \
+                    and value.__module__ == module.__name__:
+                found.append(value)
+    return sorted(found, key=lambda cls: (cls.order, cls.pane_id))

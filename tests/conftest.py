@@ -1,0 +1,71 @@
+"""Shared fixtures: offline, headless, isolated settings, and no leaked threads."""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+_SETTINGS_DIR = tempfile.mkdtemp(prefix="llm-explorer-test-settings-")
+os.environ["LLM_EXPLORER_SETTINGS"] = os.path.join(_SETTINGS_DIR, "settings.ini")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    """Fail a test that leaves a worker thread running."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    from explorer.engine.engine import Engine  # noqa: F401 - ensures module state is importable
+
+    leaked = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()
+              and not t.daemon and t.name != "MainThread"]
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
+    _assert_no_running_qthreads()
+
+
+def _assert_no_running_qthreads() -> None:
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    from explorer.engine import engine as engine_module
+
+    running = [w for w in engine_module.live_workers() if w.isRunning()]
+    assert not running, f"test left {len(running)} engine worker thread(s) running"
+
+
+@pytest.fixture
+def settings_file(tmp_path, monkeypatch):
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv("LLM_EXPLORER_SETTINGS", str(path))
+    return path
+
+
+@pytest.fixture
+def engine(qtbot):
+    """A real engine with its worker thread; shut down after the test."""
+    from explorer.engine import Engine
+
+    eng = Engine()
+    yield eng
+    assert eng.shutdown(5000), "engine did not stop"
+
+
+@pytest.fixture
+def main_window(qtbot, settings_file):
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+    assert window.engine.shutdown(5000)
+
+
+def wait_for_jobs(qtbot, engine, timeout: int = 120_000) -> None:
+    qtbot.waitUntil(engine.is_idle, timeout=timeout)
