@@ -8,6 +8,7 @@ import time
 from explorer import APP_NAME, DESKTOP_NAME
 
 _T0 = time.perf_counter()
+BASE_POINT_SIZE = 11.0
 
 
 def make_application(argv: list[str] | None = None):
@@ -19,6 +20,11 @@ def make_application(argv: list[str] | None = None):
     app.setApplicationDisplayName(APP_NAME)
     # matches StartupWMClass in packaging/llm-explorer.desktop
     app.setDesktopFileName(DESKTOP_NAME)
+    font = app.font()
+    if font.pointSizeF() < BASE_POINT_SIZE:
+        # Qt's default (~9 pt) is too small to read on a projector
+        font.setPointSizeF(BASE_POINT_SIZE)
+        app.setFont(font)
     return app
 
 

@@ -26,6 +26,7 @@ class MainWindow(QMainWindow):
         self.engine = engine or Engine(parent=self)
         self._base_point_size = QApplication.font().pointSizeF()
         self.font_scale = 1.0
+        self.dark_theme = False
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(self._base_point_size * self.font_scale)
         QApplication.setFont(font)
         self.settings.setValue("view/font_scale", self.font_scale)
+        for pane in self.panes.values():
+            pane.apply_view_settings(self.font_scale, self.dark_theme)
         self.font_scale_changed.emit(self.font_scale)
 
     def step_font_scale(self, direction: int) -> None:

@@ -3,11 +3,28 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from PySide6.QtWidgets import QWidget
 
 from explorer.engine import Engine
+
+
+@dataclass
+class ExportTarget:
+    """Something a pane can export: a plot (PNG at 2x, SVG, clipboard) and the data behind it.
+
+    `data()` returns {name: array-like}: 1-D/2-D numeric arrays are written as
+    CSV and NPY; a list of rows (lists) is written as CSV.
+    `row_labels` / `column_labels` (optional, inside the same dict under
+    "__rows__" / "__columns__") label the CSV.
+    """
+
+    name: str
+    widget: QWidget
+    data: Callable[[], dict[str, Any]] | None = None
 
 
 class Pane(QWidget):
@@ -40,6 +57,18 @@ class Pane(QWidget):
 
     def restore_state(self, state: dict) -> None:
         """Apply a state produced by `state()`; ignore keys it does not know."""
+
+    # --- export and presentation ---
+    def export_targets(self) -> list[ExportTarget]:
+        """What File > Export offers for this pane, the currently shown plot first."""
+        return []
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        """Presenter mode / font scale / theme changed: grow plot fonts, ticks and lines.
+
+        Qt widgets follow the application font by themselves; plots (pyqtgraph
+        axes, painted chips, heatmap labels) must be rescaled here.
+        """
 
     # --- lifecycle ---
     def activated(self) -> None:
