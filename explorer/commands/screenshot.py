@@ -63,7 +63,7 @@ def wait_until_idle(app, window, timeout: float) -> None:
     quiet_since = None
     while time.monotonic() < deadline:
         app.processEvents()
-        idle = window.engine.is_idle() and not any(p.is_busy() for p in window.panes.values())
+        idle = window.engine.is_idle() and not any(p.is_busy() for p in window.built_panes())
         if idle:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 0.6:

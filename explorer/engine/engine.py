@@ -83,11 +83,17 @@ class _Worker(QThread):
     device_ready = Signal(str)
     notice = Signal(str)
 
-    def __init__(self, store_factory: Callable[[], Any]) -> None:
+    def __init__(self, store_factory: Callable[[], Any], hold_s: float = 0.0) -> None:
         super().__init__()
         self._store_factory = store_factory
         self.store = None
         self.stopping = threading.Event()
+        # Importing torch here would compete for the GIL with the GUI thread's
+        # start-up; a window holds the worker until its first paint.
+        self.go = threading.Event()
+        if hold_s <= 0:
+            self.go.set()
+        self._hold_s = hold_s
         self._cond = threading.Condition()
         self._queue: list[_Job] = []
         self.current: _Job | None = None
@@ -115,6 +121,7 @@ class _Worker(QThread):
     def stop(self) -> None:
         with self._cond:
             self.stopping.set()
+            self.go.set()
             if self.current is not None:
                 self.current.cancelled.set()
             self._queue.clear()
@@ -126,6 +133,9 @@ class _Worker(QThread):
 
     # --- the worker thread ---
     def run(self) -> None:  # noqa: D401 - QThread API
+        self.go.wait(self._hold_s)
+        if self.stopping.is_set():
+            return
         self.store = self._store_factory()
         try:
             from explorer.models import device as devices
@@ -203,7 +213,9 @@ class Engine(QObject):
     job_finished = Signal(int, str)  # job id, owner: emitted after its callbacks ran
     job_failed = Signal(str, str)  # owner, message
 
-    def __init__(self, store_factory: Callable[[], Any] | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, store_factory: Callable[[], Any] | None = None, parent: QObject | None = None,
+                 hold_until_warm_up_s: float = 0.0) -> None:
+        """hold_until_warm_up_s > 0: the worker waits for `warm_up()` (or that many seconds) before any work."""
         super().__init__(parent)
         if store_factory is None:
             from explorer.models.store import ModelStore
@@ -213,7 +225,7 @@ class Engine(QObject):
         self._callbacks: dict[int, _Callbacks] = {}
         self._latest: dict[str, int] = {}
         self.device_label = "starting…"
-        self._worker = _Worker(store_factory)
+        self._worker = _Worker(store_factory, hold_until_warm_up_s)
         _LIVE_WORKERS.add(self._worker)
         self._worker.progress.connect(self._on_progress)
         self._worker.partial.connect(self._on_partial)
@@ -249,6 +261,10 @@ class Engine(QObject):
             return devices.label(ctx.models.device)
 
         self.submit(switch, owner="engine.device", title="Switching device", on_result=self._on_device)
+
+    def warm_up(self) -> None:
+        """Let a held worker start: import torch, pick the device, run queued jobs."""
+        self._worker.go.set()
 
     def is_idle(self) -> bool:
         return not self._callbacks and self._worker.pending() == 0

@@ -64,3 +64,7 @@ def _install_startup_probe(window) -> None:
 
     window._startup_probe = FirstPaint(window)
     window.installEventFilter(window._startup_probe)
+
+
+if __name__ == "__main__":
+    sys.exit(run_gui())

@@ -1,18 +1,44 @@
 """The main window: a sidebar of panes, menus, the status bar, persisted preferences."""
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from collections.abc import Mapping
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QStackedWidget, QWidget)
 
 from explorer import APP_NAME, __version__
 from explorer.engine import Engine
-from explorer.ui.pane import Pane, discover_panes
+from explorer.ui.pane import Pane, PaneSpec, discover_pane_specs
 from explorer.ui.settings import open_settings, read_float, read_str
 from explorer.ui.status import EngineStatusBar
 
 FONT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
+
+
+class _LazyPanes(Mapping):
+    """pane id -> Pane, building each pane the first time it is asked for."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        self._window = window
+        self.built: dict[str, Pane] = {}
+
+    def __getitem__(self, pane_id: str) -> Pane:
+        if pane_id not in self.built:
+            if pane_id not in self._window.pane_specs:
+                raise KeyError(pane_id)
+            self.built[pane_id] = self._window._build_pane(pane_id)
+        return self.built[pane_id]
+
+    def __iter__(self):
+        return iter(self._window.pane_specs)
+
+    def __len__(self) -> int:
+        return len(self._window.pane_specs)
+
+    def __contains__(self, pane_id: object) -> bool:
+        return pane_id in self._window.pane_specs
 
 
 class MainWindow(QMainWindow):
@@ -23,7 +49,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.settings = open_settings()
-        self.engine = engine or Engine(parent=self)
+        # the worker waits until the window has painted (see Engine.warm_up)
+        self.engine = engine or Engine(parent=self, hold_until_warm_up_s=3.0)
+        QTimer.singleShot(150, self.engine.warm_up)
         self._base_point_size = QApplication.font().pointSizeF()
         self.font_scale = 1.0
         self.dark_theme = False
@@ -32,16 +60,20 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(210)
         self.stack = QStackedWidget()
-        self.panes: dict[str, Pane] = {}
-        for pane_cls in discover_panes():
-            pane = pane_cls(self.engine)
-            self.panes[pane.pane_id] = pane
-            self.stack.addWidget(pane)
-            item = QListWidgetItem(pane.title)
-            item.setData(Qt.ItemDataRole.UserRole, pane.pane_id)
-            item.setToolTip(pane.summary)
+        self._loading = QLabel("Loading…")
+        self._loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self._loading)
+        # Panes are built on first use: their modules import pyqtgraph, which
+        # would otherwise double the time to the first painted window.
+        self.pane_specs: dict[str, PaneSpec] = {s.pane_id: s for s in discover_pane_specs()}
+        self.panes = _LazyPanes(self)
+        for spec in self.pane_specs.values():
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.pane_id)
+            item.setToolTip(spec.summary)
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._show_row)
+        self._painted = False
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -57,26 +89,50 @@ class MainWindow(QMainWindow):
 
     # --- panes ---
     def pane_ids(self) -> list[str]:
-        return list(self.panes)
+        return list(self.pane_specs)
+
+    def built_panes(self) -> list[Pane]:
+        """Panes constructed so far (others are built when first shown)."""
+        return list(self.panes.built.values())
 
     def current_pane(self) -> Pane | None:
         widget = self.stack.currentWidget()
         return widget if isinstance(widget, Pane) else None
 
     def show_pane(self, pane_id: str) -> Pane:
-        if pane_id not in self.panes:
-            raise KeyError(f"no pane '{pane_id}'; panes: {', '.join(self.panes)}")
-        self.sidebar.setCurrentRow(list(self.panes).index(pane_id))
-        return self.panes[pane_id]
+        if pane_id not in self.pane_specs:
+            raise KeyError(f"no pane '{pane_id}'; panes: {', '.join(self.pane_specs)}")
+        pane = self.panes[pane_id]
+        row = list(self.pane_specs).index(pane_id)
+        if self.sidebar.currentRow() != row:
+            self.sidebar.setCurrentRow(row)
+        else:
+            self._show_row(row)
+        return pane
+
+    def _build_pane(self, pane_id: str) -> Pane:
+        pane = self.pane_specs[pane_id].load()(self.engine)
+        self.stack.addWidget(pane)
+        if self.font_scale != 1.0 or self.dark_theme:
+            pane.apply_view_settings(self.font_scale, self.dark_theme)
+        return pane
 
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
-        pane = list(self.panes.values())[row]
+        pane_id = list(self.pane_specs)[row]
+        self.settings.setValue("window/last_pane", pane_id)
+        if pane_id not in self.panes.built and not self._painted:
+            # first paint first: build the pane right after it
+            self.stack.setCurrentWidget(self._loading)
+            self._loading.setText(f"Loading {self.pane_specs[pane_id].title}…")
+            QTimer.singleShot(0, lambda r=row: self.sidebar.currentRow() == r and self._show_row(r))
+            self._painted = True
+            return
+        pane = self.panes[pane_id]
         self.stack.setCurrentWidget(pane)
         pane.activated()
-        self.settings.setValue("window/last_pane", pane.pane_id)
-        self.pane_changed.emit(pane.pane_id)
+        self.pane_changed.emit(pane_id)
 
     # --- menus ---
     def _build_menus(self) -> None:
@@ -137,7 +193,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(self._base_point_size * self.font_scale)
         QApplication.setFont(font)
         self.settings.setValue("view/font_scale", self.font_scale)
-        for pane in self.panes.values():
+        for pane in self.built_panes():
             pane.apply_view_settings(self.font_scale, self.dark_theme)
         self.font_scale_changed.emit(self.font_scale)
 
@@ -160,7 +216,7 @@ class MainWindow(QMainWindow):
         if preference == "cpu":
             self.engine.set_device_preference("cpu")
         last = read_str(self.settings, "window/last_pane", "")
-        ids = list(self.panes)
+        ids = list(self.pane_specs)
         if ids:
             self.sidebar.setCurrentRow(ids.index(last) if last in ids else 0)
 

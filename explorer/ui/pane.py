@@ -79,6 +79,77 @@ class Pane(QWidget):
         return any(owner.startswith(self.pane_id) for owner in self.engine.pending_owners())
 
 
+@dataclass(frozen=True)
+class PaneSpec:
+    """What the sidebar needs to list a pane without importing its module (pyqtgraph is slow to import)."""
+
+    pane_id: str
+    title: str
+    order: int
+    summary: str
+    module: str
+    class_name: str
+
+    def load(self) -> type[Pane]:
+        return getattr(importlib.import_module(self.module), self.class_name)
+
+
+_SPEC_FIELDS = {"pane_id": str, "title": str, "order": int, "summary": str}
+
+
+def _specs_from_source(module_name: str, source: str) -> list[PaneSpec] | None:
+    """Read pane classes' literal attributes with `ast`; None if they are not all literals."""
+    import ast
+
+    specs = []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        values: dict[str, object] = {}
+        for stmt in node.body:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
+                stmt.target if isinstance(stmt, ast.AnnAssign) else None
+            if isinstance(target, ast.Name) and target.id in _SPEC_FIELDS and stmt.value is not None:
+                try:
+                    values[target.id] = ast.literal_eval(stmt.value)
+                except ValueError:
+                    return None
+        if values.get("pane_id"):
+            if not isinstance(values.get("title"), str):
+                return None
+            specs.append(PaneSpec(str(values["pane_id"]), str(values["title"]), int(values.get("order", 100)),
+                                  str(values.get("summary", "")), module_name, node.name))
+    return specs
+
+
+def discover_pane_specs() -> list[PaneSpec]:
+    """Every pane in explorer.ui.panes, in lecture order, importing none of them where source is readable."""
+    import importlib.util
+
+    import explorer.ui.panes as package
+
+    specs: list[PaneSpec] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module_name = f"{package.__name__}.{info.name}"
+        spec = importlib.util.find_spec(module_name)
+        source = None
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            try:
+                with open(spec.origin, encoding="utf-8") as fh:
+                    source = fh.read()
+            except OSError:
+                source = None
+        found = _specs_from_source(module_name, source) if source is not None else None
+        if found is None:  # frozen bundle or computed attributes: import to find out
+            module = importlib.import_module(module_name)
+            found = [PaneSpec(cls.pane_id, cls.title, cls.order, cls.summary, module_name, cls.__name__)
+                     for cls in vars(module).values()
+                     if isinstance(cls, type) and issubclass(cls, Pane) and cls is not Pane and cls.pane_id
+                     and cls.__module__ == module_name]
+        specs.extend(found)
+    return sorted(specs, key=lambda s: (s.order, s.pane_id))
+
+
 def discover_panes() -> list[type[Pane]]:
     """Every Pane subclass in explorer.ui.panes, in lecture order."""
     import explorer.ui.panes as package

@@ -1,0 +1,1 @@
+"""Timed measurements. Never part of the test suite: run with `make bench`."""
