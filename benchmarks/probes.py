@@ -1,0 +1,46 @@
+"""Measurement helpers shared by benchmarks and the tests' generous bounds."""
+from __future__ import annotations
+
+import time
+
+
+def smollm2_512_token_job(ctx):
+    """Load SmolLM2 into a fresh store and run 512 tokens with attentions: a realistic heavy job."""
+    import torch
+
+    from explorer.models.store import ModelStore
+
+    store = ModelStore()
+    loaded = store.get("smollm2", "causal-lm", ctx)
+    ids = torch.randint(100, 40000, (1, 512), generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        out = loaded.model(input_ids=ids.to(loaded.device), output_attentions=True)
+    return len(out.attentions)
+
+
+def longest_gui_gap(qapp, engine, job, timeout_s: float = 600.0) -> tuple[float, int]:
+    """Run `job` on the engine while a 10 ms QTimer ticks on the GUI thread.
+
+    Returns (longest interval between ticks in seconds, number of ticks).
+    """
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    done: list[object] = []
+    errors: list[str] = []
+    timer.start()
+    engine.submit(job, owner="probe", on_result=done.append, on_error=errors.append)
+    deadline = time.monotonic() + timeout_s
+    while not done and not errors and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    if errors:
+        raise RuntimeError(errors[0])
+    if not done:
+        raise TimeoutError("the job did not finish")
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    return (max(gaps) if gaps else float("inf")), len(ticks)
