@@ -12,6 +12,7 @@ from benchmarks.probes import smollm2_512_token_job
 
 def long_job(ctx):
     print("job-running", flush=True)
+    ctx.partial("running")
     for _ in range(50):  # far longer than the test waits
         smollm2_512_token_job(ctx)
     return None
@@ -19,12 +20,13 @@ def long_job(ctx):
 original_show = MainWindow.show
 def show_and_close_mid_job(self):
     original_show(self)
+    def close():
+        print("closing", time.time(), flush=True)
+        self.close()
     def start():
-        self.engine.submit(long_job, owner="test.long", title="Long job")
-        def close():
-            print("closing", time.time(), flush=True)
-            self.close()
-        QTimer.singleShot(2500, close)  # the model is loading or running by then
+        # once the job runs, give it 1.5 s to be deep inside loading or running SmolLM2
+        self.engine.submit(long_job, owner="test.long", title="Long job",
+                           on_partial=lambda _: QTimer.singleShot(1500, close))
     QTimer.singleShot(100, start)
 MainWindow.show = show_and_close_mid_job
 sys.exit(application.run_gui(["llm-explorer"]))
