@@ -1,0 +1,299 @@
+"""Attention extraction: the model's own attention probabilities for a text, plus head statistics.
+
+One forward pass in eval mode with eager attention gives every layer's
+[heads, T, T] probabilities; we stack them as float32 [L, H, T, T]. For a
+causal LM the same pass also yields the next-token logits and, on request,
+the residual stream at the last position after every layer (the logit lens).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from explorer.core.progress import Progress, ensure
+
+# Attention maps for all heads grow as L*H*T^2: keep them under this many bytes (float32).
+MAX_ATTENTION_BYTES = 1_500_000_000
+
+
+@dataclass
+class HeadStats:
+    """One number per head ([L, H] each), to sort and filter heads."""
+
+    entropy: np.ndarray  # mean over query rows of the row's entropy, in bits
+    previous: np.ndarray  # mean weight a token gives to the token just before it
+    first: np.ndarray  # mean weight given to the first token (rows after the first)
+
+    def by_name(self, name: str) -> np.ndarray:
+        return {"entropy": self.entropy, "previous": self.previous, "first": self.first}[name]
+
+
+STAT_TITLES = {
+    "entropy": "entropy (bits): low = focused head",
+    "previous": "attention to the previous token",
+    "first": "attention to the first token",
+}
+
+
+@dataclass
+class AttentionResult:
+    model_id: str
+    tokens: list[str]  # one display string per token (decoded piece, e.g. " cat" or "##ization")
+    token_ids: list[int]
+    attentions: np.ndarray  # float32 [L, H, T, T]: row = query, column = key; rows sum to 1
+    causal: bool
+    num_kv_heads: int
+    stats: HeadStats
+    # allowed[T, T] when a local/sparse mask was applied on top of the model's own mask, else None
+    allowed: np.ndarray | None = None
+    # causal LMs: logits for the token after the last one, float32 [vocab]
+    next_logits: np.ndarray | None = None
+    # causal LMs on request: residual stream at the last position, [L + 1, d] (embeddings first,
+    # each layer's output before the final norm)
+    hidden_last: np.ndarray | None = None
+    truncated_from: int | None = None  # the text had this many tokens; only the first ones were kept
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.attentions.shape[0])
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.attentions.shape[1])
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.attentions.shape[2])
+
+    def visible(self) -> np.ndarray:
+        """bool [T, T]: which keys each query may see (causal and/or local mask)."""
+        t = self.num_tokens
+        mask = np.tril(np.ones((t, t), dtype=bool)) if self.causal else np.ones((t, t), dtype=bool)
+        if self.allowed is not None:
+            mask &= self.allowed
+        return mask
+
+    def layer_mean(self, layer: int) -> np.ndarray:
+        key = ("layer", layer)
+        if key not in self._cache:
+            self._cache[key] = self.attentions[layer].mean(axis=0)
+        return self._cache[key]
+
+    def head_mean(self, head: int) -> np.ndarray:
+        key = ("head", head)
+        if key not in self._cache:
+            self._cache[key] = self.attentions[:, head].mean(axis=0)
+        return self._cache[key]
+
+    @cached_property
+    def overall_mean(self) -> np.ndarray:
+        return self.attentions.mean(axis=(0, 1))
+
+    def between(self, query: int, key: int) -> np.ndarray:
+        """[L, H]: how much `query` attends to `key` in every head."""
+        return self.attentions[:, :, query, key]
+
+
+def token_labels(tokenizer, ids: list[int]) -> list[str]:
+    """How each token reads: the decoded piece, or the raw token when it is part of a character."""
+    raw = tokenizer.convert_ids_to_tokens(list(ids))
+    labels = []
+    for token_id, token in zip(ids, raw):
+        text = tokenizer.decode([token_id])
+        labels.append(token if (not text or "\ufffd" in text) else text)
+    return labels
+
+
+def is_causal(model) -> bool:
+    config = model.config
+    archs = getattr(config, "architectures", None) or []
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
+        return True
+    return bool(getattr(config, "is_decoder", False)) or hasattr(model, "lm_head")
+
+
+def num_kv_heads(config) -> int:
+    return int(getattr(config, "num_key_value_heads", None) or config.num_attention_heads)
+
+
+def max_tokens(config) -> int:
+    """The longest text we analyse: the model's context or the attention memory budget."""
+    layers, heads = config.num_hidden_layers, config.num_attention_heads
+    by_memory = int(math.sqrt(MAX_ATTENTION_BYTES / (4 * layers * heads)))
+    context = getattr(config, "max_position_embeddings", None) or by_memory
+    return max(2, min(int(context), by_memory))
+
+
+def encode(tokenizer, text: str, config) -> tuple[list[int], int | None]:
+    """The model's default tokenization of `text`, cut to `max_tokens`; also the uncut length if cut."""
+    if not text or not text.strip():
+        raise ValueError("Type some text first.")
+    ids = tokenizer(text, add_special_tokens=True)["input_ids"]
+    limit = max_tokens(config)
+    if len(ids) > limit:
+        # keep special tokens at the end (e.g. [SEP]) by re-encoding with truncation
+        cut = tokenizer(text, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
+        return list(cut), len(ids)
+    if not ids:
+        raise ValueError("The text gives no tokens.")
+    return list(ids), None
+
+
+def additive_mask(allowed: np.ndarray, causal: bool, dtype, device):
+    """A 4-D additive mask [1, 1, T, T]: 0 where a query may see a key, the dtype's minimum elsewhere.
+
+    It replaces the model's own mask, so for a decoder it includes the causal triangle.
+    """
+    import torch
+
+    allow = np.asarray(allowed, dtype=bool).copy()
+    if causal:
+        allow &= np.tril(np.ones_like(allow))
+    np.fill_diagonal(allow, True)  # every query sees itself: no row is all -inf
+    mask = torch.zeros(allow.shape, dtype=dtype)
+    mask[~torch.from_numpy(allow)] = torch.finfo(dtype).min
+    return mask[None, None].to(device)
+
+
+def decoder_layers(model):
+    """The model's list of transformer blocks (the ModuleList as long as num_hidden_layers)."""
+    import torch
+
+    n = model.config.num_hidden_layers
+    for _, module in model.named_modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == n:
+            return module
+    raise ValueError(f"cannot find the {n} transformer blocks of {model.__class__.__name__}")
+
+
+@dataclass
+class RawForward:
+    attentions: object  # torch [L, H, T, T] float32 on the CPU
+    logits_last: np.ndarray | None
+    hidden_last: np.ndarray | None
+
+
+def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None = None,
+            hidden: bool = False, progress: Progress | None = None) -> RawForward:
+    """One eager forward pass returning every layer's attention probabilities.
+
+    Progress is reported and cancellation checked before every block.
+    """
+    import torch
+
+    progress = ensure(progress)
+    device = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    layers = decoder_layers(model)
+    n_layers = len(layers)
+    input_ids = torch.tensor([ids], device=device)
+    kwargs = {"input_ids": input_ids, "output_attentions": True}
+    if allowed is not None:
+        kwargs["attention_mask"] = additive_mask(allowed, causal, dtype, device)
+    else:
+        kwargs["attention_mask"] = torch.ones_like(input_ids)
+    if causal:
+        kwargs["use_cache"] = False
+
+    captured: list = []
+    handles = []
+
+    def before_block(index):
+        def hook(module, args, kw):
+            progress.check()
+            progress.report(index / n_layers, f"Layer {index + 1} of {n_layers}")
+            if hidden and index == 0:
+                # the residual stream entering the first block: embeddings (+ positions where learned)
+                stream = args[0] if args else kw["hidden_states"]
+                captured.append(stream[0, -1].detach())
+        return hook
+
+    for index, block in enumerate(layers):
+        handles.append(block.register_forward_pre_hook(before_block(index), with_kwargs=True))
+        if hidden:
+            handles.append(block.register_forward_hook(
+                lambda m, a, out: captured.append((out[0] if isinstance(out, tuple) else out)[0, -1].detach())))
+    try:
+        with torch.inference_mode():
+            out = model(**kwargs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    progress.check()
+    if not out.attentions:
+        raise ValueError("the model returned no attention weights (it needs eager attention)")
+    attn = torch.stack([a[0] for a in out.attentions]).float()
+    logits_last = None
+    if causal and getattr(out, "logits", None) is not None:
+        logits_last = out.logits[0, -1].float().cpu().numpy()
+    hidden_last = torch.stack(captured).float().cpu().numpy() if hidden and captured else None
+    return RawForward(attn.cpu(), logits_last, hidden_last)
+
+
+def head_statistics(attn) -> HeadStats:
+    """Entropy, previous-token and first-token attention per head, from torch [L, H, T, T]."""
+    import torch
+
+    with torch.inference_mode():
+        t = attn.shape[-1]
+        entropy = torch.special.entr(attn).sum(-1).mean(-1) / math.log(2)
+        if t > 1:
+            idx = torch.arange(1, t)
+            previous = attn[:, :, idx, idx - 1].mean(-1)
+            first = attn[:, :, 1:, 0].mean(-1)
+        else:
+            previous = torch.zeros(attn.shape[:2])
+            first = torch.ones(attn.shape[:2])
+    return HeadStats(entropy.numpy().astype(np.float32), previous.numpy().astype(np.float32),
+                     first.numpy().astype(np.float32))
+
+
+def extract_attention(model, tokenizer, text: str, *, model_id: str = "", causal: bool | None = None,
+                      allowed: np.ndarray | None = None, hidden: bool = False,
+                      progress: Progress | None = None) -> AttentionResult:
+    """Tokens and attention probabilities [L, H, T, T] for `text`, exactly as the model computes them.
+
+    `allowed` (bool [T, T]) restricts which keys each query sees in every layer (local/sparse
+    attention); it must match the text's token count.
+    """
+    progress = ensure(progress)
+    causal = is_causal(model) if causal is None else causal
+    ids, truncated = encode(tokenizer, text, model.config)
+    return extract_attention_ids(model, tokenizer, ids, model_id=model_id, causal=causal, allowed=allowed,
+                                 hidden=hidden, progress=progress, truncated_from=truncated)
+
+
+def extract_attention_ids(model, tokenizer, ids: list[int], *, model_id: str = "", causal: bool,
+                          allowed: np.ndarray | None = None, hidden: bool = False,
+                          progress: Progress | None = None, truncated_from: int | None = None) -> AttentionResult:
+    if allowed is not None and np.shape(allowed) != (len(ids), len(ids)):
+        raise ValueError(f"the mask is {np.shape(allowed)} but the text has {len(ids)} tokens")
+    raw = forward(model, ids, causal=causal, allowed=allowed, hidden=hidden and causal, progress=progress)
+    stats = head_statistics(raw.attentions)
+    return AttentionResult(
+        model_id=model_id, tokens=token_labels(tokenizer, ids), token_ids=list(ids),
+        attentions=raw.attentions.numpy(), causal=causal, num_kv_heads=num_kv_heads(model.config),
+        stats=stats, allowed=None if allowed is None else np.asarray(allowed, dtype=bool),
+        next_logits=raw.logits_last, hidden_last=raw.hidden_last, truncated_from=truncated_from)
+
+
+def thumbnails(attentions: np.ndarray, size: int = 48) -> np.ndarray:
+    """Small [L, H, s, s] versions of every head's map (block maximum, so thin diagonals survive)."""
+    t = attentions.shape[-1]
+    if t <= size:
+        return attentions
+    edges = np.linspace(0, t, size + 1).astype(int)[:-1]
+    rows = np.maximum.reduceat(attentions, edges, axis=2)
+    return np.maximum.reduceat(rows, edges, axis=3)
+
+
+def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, int, float]]:
+    """(layer, head, value) for every head, best first."""
+    flat = values.reshape(-1)
+    order = np.argsort(-flat if descending else flat, kind="stable")
+    heads = values.shape[1]
+    return [(int(i // heads), int(i % heads), float(flat[i])) for i in order]
