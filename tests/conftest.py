@@ -52,7 +52,7 @@ def engine(qtbot):
 
     eng = Engine()
     yield eng
-    assert eng.shutdown(5000), "engine did not stop"
+    assert eng.shutdown(60_000), "engine did not stop"
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def main_window(qtbot, settings_file):
     window.show()
     yield window
     window.close()
-    assert window.engine.shutdown(5000)
+    assert window.engine.shutdown(60_000)
 
 
 def wait_for_jobs(qtbot, engine, timeout: int = 120_000) -> None:

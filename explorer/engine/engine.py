@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from explorer.core.progress import Cancelled
 
@@ -234,6 +234,9 @@ class Engine(QObject):
         self._worker.device_ready.connect(self._on_device)
         self._worker.notice.connect(self.notice)
         self._worker.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # never leave the thread running past the event loop
+            app.aboutToQuit.connect(self.shutdown)
 
     # --- public API (GUI thread) ---
     def submit(self, fn: Callable[[JobContext], Any], *, owner: str, title: str = "",

@@ -1,0 +1,62 @@
+"""The main window: panes in the sidebar, the device in the status bar, preferences that persist."""
+from explorer.ui.main_window import MainWindow
+
+
+def test_every_discovered_pane_is_listed_and_opens(main_window, qtbot):
+    titles = [main_window.sidebar.item(i).text() for i in range(main_window.sidebar.count())]
+    assert "Sentence similarity" in titles
+    assert len(titles) == len(main_window.pane_ids())
+    pane = main_window.show_pane("similarity")
+    assert main_window.current_pane() is pane
+
+
+def test_status_bar_names_the_compute_device(main_window, qtbot):
+    qtbot.waitUntil(lambda: "CPU" in main_window.status.device.text() or "GPU" in main_window.status.device.text(),
+                    timeout=60_000)
+
+
+def test_force_cpu_is_remembered_between_runs(qtbot, settings_file):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.device_cpu.trigger()
+    qtbot.waitUntil(lambda: first.engine.device_label == "CPU", timeout=60_000)
+    first.close()
+    assert first.engine.shutdown(60_000)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    try:
+        assert second.device_cpu.isChecked() and not second.device_auto.isChecked()
+    finally:
+        second.close()
+        assert second.engine.shutdown(60_000)
+
+
+def test_font_scale_last_pane_and_geometry_persist(qtbot, settings_file):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 520)  # the offscreen screen is 800x600
+    first.step_font_scale(+1)
+    scale = first.font_scale
+    assert scale > 1.0
+    first.show_pane(first.pane_ids()[-1])
+    first.close()
+    assert first.engine.shutdown(60_000)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    try:
+        assert second.font_scale == scale
+        assert (second.size().width(), second.size().height()) == (700, 520)
+        qtbot.waitUntil(lambda: second.current_pane() is not None, timeout=10_000)
+        assert second.current_pane().pane_id == first.pane_ids()[-1]
+    finally:
+        second.close()
+        assert second.engine.shutdown(60_000)
+        second.set_font_scale(1.0)
+
+
+def test_panes_are_built_only_when_shown(main_window, qtbot):
+    qtbot.waitUntil(lambda: main_window.current_pane() is not None, timeout=10_000)
+    built = {p.pane_id for p in main_window.built_panes()}
+    assert built == {main_window.current_pane().pane_id}
