@@ -1,0 +1,608 @@
+"""One shape for every tokenizer library: token ids and the characters each token covers.
+
+`TextTokenizer.tokenize(text)` returns a `Tokenization`: numpy arrays of ids,
+start / end character indices (Python `str` indices into the text) and flags.
+Three wrappers share it: tiktoken encodings, Hugging Face `tokenizers`
+tokenizers and SentencePiece models.
+
+Span rules (the CLI and the UI rely on them):
+- spans are in text order (starts and ends never decrease);
+- a token that holds only some bytes of a character (byte-level BPE, byte
+  fallback) reports the span of the whole character(s) its bytes touch, and
+  its text is that character, never mojibake;
+- special tokens the tokenizer adds by itself ([CLS], <s>, </s>) have
+  start == end, placed where they sit in the sequence.
+
+For byte-exact tokenizers (the token bytes concatenate to the UTF-8 text) the
+spans come from cumulative byte lengths, which is exact and fast; otherwise
+(normalizing tokenizers such as BERT's) from the library's own offsets.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+FLAG_SPECIAL = 1   # added by the tokenizer or a reserved control token
+FLAG_UNKNOWN = 2   # the tokenizer's unknown token ([UNK], <unk>)
+FLAG_PARTIAL = 4   # holds only some of the bytes of a character
+FLAG_PREFIX = 8    # SentencePiece's dummy-prefix space: covers no character of the text
+
+_BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    text: str
+    start: int
+    end: int
+    special: bool
+    unknown: bool = False
+    partial: bool = False
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "text": self.text, "start": self.start, "end": self.end, "special": self.special}
+
+
+@dataclass
+class Tokenization:
+    """A text cut into tokens by one tokenizer; arrays are parallel, one entry per token."""
+
+    tokenizer: "TextTokenizer"
+    text: str
+    ids: np.ndarray      # int64
+    starts: np.ndarray   # int64, character index into `text`
+    ends: np.ndarray     # int64, exclusive
+    flags: np.ndarray    # uint8, FLAG_* bits
+    _texts: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def tokenizer_id(self) -> str:
+        return self.tokenizer.id
+
+    @property
+    def encoding(self) -> str:
+        return self.tokenizer.encoding
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.vocab_size
+
+    def is_special(self, i: int) -> bool:
+        return bool(self.flags[i] & FLAG_SPECIAL)
+
+    def token_text(self, i: int) -> str:
+        """The token as readable text: its characters, or its vocabulary piece (##ization, [CLS])."""
+        cached = self._texts.get(i)
+        if cached is None:
+            cached = self.tokenizer.token_text(self, i)
+            self._texts[i] = cached
+        return cached
+
+    def texts(self, start: int, stop: int) -> list[str]:
+        return [self.token_text(i) for i in range(start, stop)]
+
+    def token(self, i: int) -> Token:
+        flags = int(self.flags[i])
+        return Token(int(self.ids[i]), self.token_text(i), int(self.starts[i]), int(self.ends[i]),
+                     bool(flags & FLAG_SPECIAL), bool(flags & FLAG_UNKNOWN), bool(flags & FLAG_PARTIAL))
+
+    def tokens(self) -> list[Token]:
+        return [self.token(i) for i in range(len(self))]
+
+    @property
+    def n_text_tokens(self) -> int:
+        """Tokens that stand for some of the text (special tokens left out)."""
+        return int(np.count_nonzero((self.flags & FLAG_SPECIAL) == 0))
+
+    @property
+    def chars_per_token(self) -> float:
+        n = len(self)
+        return len(self.text) / n if n else 0.0
+
+    def overlapping(self, start: int, end: int) -> np.ndarray:
+        """Indices of the tokens whose span overlaps characters [start, end)."""
+        if end <= start:
+            return np.empty(0, dtype=np.int64)
+        # spans are sorted: tokens with end > start begin at lo, tokens with start < end stop before hi
+        lo = int(np.searchsorted(self.ends, start, side="right"))
+        hi = int(np.searchsorted(self.starts, end, side="left"))
+        idx = np.arange(lo, max(lo, hi), dtype=np.int64)
+        return idx[self.ends[idx] > self.starts[idx]]
+
+    def index_range(self, char_start: int, char_end: int) -> tuple[int, int]:
+        """The run of tokens [i0, i1) that overlaps characters [char_start, char_end), zero-width ones included."""
+        i0 = int(np.searchsorted(self.ends, char_start, side="left" if char_start == 0 else "right"))
+        i1 = int(np.searchsorted(self.starts, char_end, side="left" if char_end < len(self.text) else "right"))
+        return i0, max(i0, i1)
+
+    def to_json(self) -> dict:
+        return {"tokenizer": self.tokenizer.id, "encoding": self.tokenizer.encoding,
+                "vocab_size": self.tokenizer.vocab_size, "tokens": [t.to_json() for t in self.tokens()]}
+
+
+# --- helpers shared by the wrappers ---------------------------------------------------------------
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (not encodable as UTF-8) by U+FFFD; keeps every index in place."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def byte_spans(text_bytes: bytes, lengths: np.ndarray, prefix: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Character spans of tokens whose bytes, laid end to end, are `prefix` extra bytes + the text.
+
+    Returns (starts, ends, partial): a token that begins or ends inside a
+    character spans the whole character(s) it touches.
+    """
+    n = len(text_bytes)
+    arr = np.frombuffer(text_bytes, dtype=np.uint8)
+    is_start = np.empty(n + 1, dtype=bool)
+    is_start[:n] = (arr & 0xC0) != 0x80
+    is_start[n] = True
+    char_of = np.empty(n + 1, dtype=np.int64)
+    np.cumsum(is_start[:n], out=char_of[:n])
+    char_of[:n] -= 1
+    char_of[n] = char_of[n - 1] + 1 if n else 0
+    byte_end = np.cumsum(lengths, dtype=np.int64) - prefix
+    byte_start = byte_end - lengths
+    sb = np.clip(byte_start, 0, n)
+    eb = np.clip(byte_end, 0, n)
+    starts = char_of[sb]
+    has_bytes = eb > sb
+    ends = np.where(has_bytes, char_of[np.maximum(eb - 1, 0)] + 1, starts)
+    partial = has_bytes & (~is_start[sb] | ~is_start[eb])
+    return starts, ends, partial
+
+
+def place_added_tokens(starts: np.ndarray, ends: np.ndarray, added: np.ndarray) -> None:
+    """Give tokens the tokenizer added (no characters) start == end == the end of what precedes them."""
+    if not added.any():
+        return
+    running = np.maximum.accumulate(np.where(added, 0, ends))
+    prev = np.concatenate(([0], running[:-1]))
+    starts[added] = prev[added]
+    ends[added] = prev[added]
+
+
+def make_monotonic(starts: np.ndarray, ends: np.ndarray) -> None:
+    """Guard the sorted-spans invariant against odd library offsets."""
+    np.maximum.accumulate(starts, out=starts)
+    np.maximum(ends, starts, out=ends)
+    np.maximum.accumulate(ends, out=ends)
+
+
+def readable_bytes(data: bytes) -> str:
+    """A vocabulary entry as text; bytes that are not whole characters as <F0 9F>."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "<" + " ".join(f"{b:02X}" for b in data) + ">"
+
+
+_VISIBLE = str.maketrans({" ": "·", "\t": "→", "\n": "↵", "\r": "␍", "\u00a0": "⍽", "\u3000": "□",
+                          "\u200d": "⁀", "\u200c": "‿", "\ufeff": "⌀"})
+
+
+def visible_whitespace(text: str) -> str:
+    """Spaces, tabs and newlines as ·, →, ↵ (and zero-width joiners as ⁀) so a chip is never blank."""
+    shown = text.translate(_VISIBLE)
+    if shown and unicodedata.combining(shown[0]):
+        shown = "◌" + shown  # a lone combining mark needs a base to be seen
+    return shown
+
+
+def describe_char(ch: str) -> str:
+    """U+1F3B5 MUSICAL NOTE."""
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        name = "?"
+    return f"U+{ord(ch):04X} {name}"
+
+
+# --- the interface -----------------------------------------------------------------------------
+
+class TextTokenizer(ABC):
+    """A tokenizer with its identity: what the UI shows and the CLI prints."""
+
+    id: str
+    title: str
+    encoding: str
+    algorithm: str = ""
+
+    @property
+    @abstractmethod
+    def vocab_size(self) -> int: ...
+
+    @abstractmethod
+    def tokenize(self, text: str) -> Tokenization: ...
+
+    @abstractmethod
+    def bare_encode(self, text: str) -> list[int]:
+        """The library's own call and nothing else (benchmarks compare against it)."""
+
+    @abstractmethod
+    def token_text(self, tokenization: Tokenization, i: int) -> str: ...
+
+    @abstractmethod
+    def piece(self, token_id: int) -> str:
+        """The vocabulary entry for an id, as readable text."""
+
+    def merges(self) -> list[str] | None:
+        """BPE merge rules in the order they were learned, where the library keeps them."""
+        return None
+
+    def nbytes(self) -> int:
+        return 0
+
+
+def _slice_text(tk: Tokenization, i: int) -> str:
+    return tk.text[int(tk.starts[i]):int(tk.ends[i])]
+
+
+class TiktokenTokenizer(TextTokenizer):
+    """An OpenAI tiktoken encoding (byte-level BPE), encoded with `encode_ordinary` semantics."""
+
+    algorithm = "byte-level BPE"
+
+    def __init__(self, encoding, tokenizer_id: str, title: str, encoding_name: str = "") -> None:
+        self.enc = encoding
+        self.id = tokenizer_id
+        self.title = title
+        self.encoding = encoding_name or encoding.name
+        n = encoding.n_vocab
+        self._bytes: list[bytes] = [b""] * n
+        self._special_ids = {encoding.encode_single_token(name) for name in encoding.special_tokens_set}
+        for rank in range(n):
+            if rank in self._special_ids:
+                continue
+            try:
+                self._bytes[rank] = encoding.decode_single_token_bytes(rank)
+            except KeyError:  # o200k_base leaves a few ranks unused
+                pass
+        for name in encoding.special_tokens_set:
+            self._bytes[encoding.encode_single_token(name)] = name.encode("utf-8")
+        self._lengths = np.fromiter((len(b) for b in self._bytes), dtype=np.int64, count=n)
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.enc.n_vocab)
+
+    def bare_encode(self, text: str) -> list[int]:
+        return self.enc.encode_ordinary(text)
+
+    def tokenize(self, text: str) -> Tokenization:
+        text = clean_text(text)
+        ids = np.asarray(self.enc.encode_ordinary(text), dtype=np.int64)
+        starts, ends, partial = byte_spans(text.encode("utf-8"), self._lengths[ids])
+        flags = np.where(partial, FLAG_PARTIAL, 0).astype(np.uint8)
+        return Tokenization(self, text, ids, starts, ends, flags)
+
+    def token_text(self, tk: Tokenization, i: int) -> str:
+        return _slice_text(tk, i)
+
+    def piece(self, token_id: int) -> str:
+        if 0 <= token_id < len(self._bytes):
+            return readable_bytes(self._bytes[token_id])
+        return ""
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self._bytes[token_id]
+
+    def nbytes(self) -> int:
+        return int(sum(len(b) + 40 for b in self._bytes) * 3)
+
+
+# GPT-2's reversible map from bytes to printable characters (used by byte-level tokenizer.json files)
+def _byte_level_alphabet() -> dict[str, int]:
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
+        list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+_BYTE_DECODER = _byte_level_alphabet()
+
+
+def _component_types(spec: Any) -> list[str]:
+    """All "type" names in a tokenizer.json component (Sequence members included)."""
+    if not isinstance(spec, dict):
+        return []
+    found = [spec.get("type", "")]
+    for key in ("pretokenizers", "normalizers", "decoders", "processors"):
+        for item in spec.get(key, []) or []:
+            found += _component_types(item)
+    return found
+
+
+class HFTokenizer(TextTokenizer):
+    """A Hugging Face `tokenizers` tokenizer (tokenizer.json), with padding and truncation off."""
+
+    def __init__(self, tokenizer, tokenizer_id: str, title: str, encoding_name: str = "") -> None:
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        self.tok = tokenizer
+        self.id = tokenizer_id
+        self.title = title
+        spec = json.loads(tokenizer.to_str())
+        self._spec = spec
+        model = spec.get("model", {})
+        self.model_type = model.get("type", "")
+        kinds = set(_component_types(spec.get("pre_tokenizer")) + _component_types(spec.get("decoder")))
+        self.byte_level = "ByteLevel" in kinds
+        self.metaspace = "Metaspace" in kinds or model.get("type") == "Unigram"
+        self.wordpiece = self.model_type == "WordPiece"
+        self.algorithm = {"WordPiece": "WordPiece", "Unigram": "Unigram", "WordLevel": "word-level"}.get(
+            self.model_type, "byte-level BPE" if self.byte_level else "BPE")
+        self.encoding = encoding_name or self.algorithm
+        unk = model.get("unk_token")
+        unk_id = tokenizer.token_to_id(unk) if isinstance(unk, str) else None
+        if unk_id is None and isinstance(model.get("unk_id"), int):
+            unk_id = model["unk_id"]
+        self.unk_id = -1 if unk_id is None else int(unk_id)
+        self._n = tokenizer.get_vocab_size(with_added_tokens=True)
+        vocab = tokenizer.get_vocab(with_added_tokens=True)
+        size = max(self._n, max(vocab.values(), default=-1) + 1)
+        self._pieces: list[str] = [""] * size
+        for piece, idx in vocab.items():
+            self._pieces[idx] = piece
+        self._added = {idx: tok.content for idx, tok in tokenizer.get_added_tokens_decoder().items()}
+        self._special_ids = {idx for idx, tok in tokenizer.get_added_tokens_decoder().items() if tok.special}
+        self._is_byte_piece = np.fromiter((bool(_BYTE_PIECE.match(p)) for p in self._pieces), dtype=bool,
+                                          count=len(self._pieces))
+        self._byte_table: list[bytes] | None = None
+        self._byte_lengths: np.ndarray | None = None
+        if self.byte_level:
+            self._build_byte_table()
+
+    def _build_byte_table(self) -> None:
+        table: list[bytes] = []
+        for idx, piece in enumerate(self._pieces):
+            if idx in self._added:
+                table.append(self._added[idx].encode("utf-8"))
+                continue
+            try:
+                table.append(bytes(_BYTE_DECODER[c] for c in piece))
+            except KeyError:
+                table.append(piece.encode("utf-8"))
+        self._byte_table = table
+        self._byte_lengths = np.fromiter((len(b) for b in table), dtype=np.int64, count=len(table))
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self._n)
+
+    def bare_encode(self, text: str) -> list[int]:
+        return self.tok.encode(text).ids
+
+    def tokenize(self, text: str) -> Tokenization:
+        text = clean_text(text)
+        enc = self.tok.encode(text)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        n = ids.shape[0]
+        mask = np.asarray(enc.special_tokens_mask, dtype=bool) if n else np.zeros(0, dtype=bool)
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(n, 2)
+        # special tokens the post-processor added cover nothing; those typed in the text do
+        added = mask & (offsets[:, 0] == offsets[:, 1])
+        flags = np.zeros(n, dtype=np.uint8)
+        flags[mask] |= FLAG_SPECIAL
+        if self.unk_id >= 0:
+            flags[ids == self.unk_id] |= FLAG_UNKNOWN
+        spans = self._byte_exact_spans(text, ids, added) if self.byte_level else None
+        if spans is not None:
+            starts, ends, partial = spans
+        else:
+            starts = offsets[:, 0].copy()
+            ends = offsets[:, 1].copy()
+            place_added_tokens(starts, ends, added)
+            make_monotonic(starts, ends)
+            partial = self._shared_span_pieces(ids, starts, ends, mask)
+            if self.metaspace and n > 1 and self._pieces[int(ids[0])] == "▁" and \
+                    starts[0] == starts[1] and ends[0] == ends[1]:
+                ends[0] = starts[0]  # the "▁" Metaspace puts in front of the text covers none of it
+                flags[0] |= FLAG_PREFIX
+        flags[partial] |= FLAG_PARTIAL
+        return Tokenization(self, text, ids, starts, ends, flags)
+
+    def _byte_exact_spans(self, text: str, ids: np.ndarray, added: np.ndarray):
+        assert self._byte_lengths is not None and self._byte_table is not None
+        if ids.size and int(ids.max()) >= self._byte_lengths.shape[0]:
+            return None
+        lengths = self._byte_lengths[ids].copy()
+        lengths[added] = 0
+        text_bytes = text.encode("utf-8")
+        if int(lengths.sum()) != len(text_bytes):
+            return None
+        table = self._byte_table
+        keep = ids[~added].tolist()
+        if b"".join([table[i] for i in keep]) != text_bytes:
+            return None  # a normalizer changed the text: fall back to the library's offsets
+        return byte_spans(text_bytes, lengths)
+
+    def _shared_span_pieces(self, ids, starts, ends, special) -> np.ndarray:
+        """Byte-fallback pieces (<0xF0>) of one character: several tokens with the same non-empty span."""
+        n = ids.shape[0]
+        if n < 2 or not self._is_byte_piece.any():
+            return np.zeros(n, dtype=bool)
+        same_prev = np.zeros(n, dtype=bool)
+        same_prev[1:] = (starts[1:] == starts[:-1]) & (ends[1:] == ends[:-1])
+        same_next = np.zeros(n, dtype=bool)
+        same_next[:-1] = same_prev[1:]
+        valid = ids < self._is_byte_piece.shape[0]
+        byte_piece = np.zeros(n, dtype=bool)
+        byte_piece[valid] = self._is_byte_piece[ids[valid]]
+        return (same_prev | same_next) & (ends > starts) & ~special & byte_piece
+
+    def token_text(self, tk: Tokenization, i: int) -> str:
+        token_id = int(tk.ids[i])
+        flags = int(tk.flags[i])
+        piece = self._pieces[token_id] if 0 <= token_id < len(self._pieces) else ""
+        if flags & FLAG_SPECIAL or token_id in self._added:
+            return self._added.get(token_id, piece)
+        if self.byte_level or flags & FLAG_PARTIAL or _BYTE_PIECE.match(piece):
+            return _slice_text(tk, i)
+        if self.metaspace:
+            return piece.replace("▁", " ")
+        return piece
+
+    def piece(self, token_id: int) -> str:
+        if not 0 <= token_id < len(self._pieces):
+            return ""
+        piece = self._pieces[token_id]
+        if self.byte_level and self._byte_table is not None and token_id not in self._added:
+            return readable_bytes(self._byte_table[token_id])
+        if self.metaspace:
+            return piece.replace("▁", " ")
+        return piece
+
+    def merges(self) -> list[str] | None:
+        merges = self._spec.get("model", {}).get("merges")
+        if not merges:
+            return None
+        out = []
+        for merge in merges:
+            left, right = merge if isinstance(merge, list) else merge.split(" ", 1)
+            if self.byte_level:
+                left, right = (readable_bytes(bytes(_BYTE_DECODER.get(c, 63) for c in s)) for s in (left, right))
+            out.append(f"{left} + {right}")
+        return out
+
+    def nbytes(self) -> int:
+        return len(self._pieces) * 200
+
+
+class SentencePieceTokenizer(TextTokenizer):
+    """A SentencePiece model (.model file); `add_bos` puts <s> first, as the model expects."""
+
+    def __init__(self, processor, tokenizer_id: str, title: str, encoding_name: str = "",
+                 add_bos: bool = True, add_eos: bool = False) -> None:
+        self.sp = processor
+        self.id = tokenizer_id
+        self.title = title
+        self.add_bos = add_bos and processor.bos_id() >= 0
+        self.add_eos = add_eos and processor.eos_id() >= 0
+        n = processor.get_piece_size()
+        self._n = n
+        self._pieces = [processor.id_to_piece(i) for i in range(n)]
+        table: list[bytes] = []
+        self._control = np.zeros(n, dtype=bool)
+        for i, piece in enumerate(self._pieces):
+            if processor.is_control(i) or processor.is_unknown(i):
+                self._control[i] = processor.is_control(i)
+                table.append(b"")
+            elif processor.is_byte(i):
+                table.append(bytes([int(piece[3:5], 16)]))
+            else:
+                table.append(piece.replace("▁", " ").encode("utf-8"))
+        self._table = table
+        self._lengths = np.fromiter((len(b) for b in table), dtype=np.int64, count=n)
+        first = processor.encode("a")
+        self.dummy_prefix = bool(first) and self._pieces[first[0]].startswith("▁")
+        self.algorithm = "SentencePiece"
+        self.encoding = encoding_name or "SentencePiece"
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self._n)
+
+    def bare_encode(self, text: str) -> list[int]:
+        return self.sp.encode(text, add_bos=self.add_bos, add_eos=self.add_eos)
+
+    def tokenize(self, text: str) -> Tokenization:
+        text = clean_text(text)
+        ids = np.asarray(self.sp.encode(text), dtype=np.int64)
+        text_bytes = text.encode("utf-8")
+        prefix = 1 if self.dummy_prefix and text else 0
+        lengths = self._lengths[ids]
+        exact = int(lengths.sum()) == len(text_bytes) + prefix and \
+            b"".join([self._table[i] for i in ids.tolist()]) == (b" " if prefix else b"") + text_bytes
+        if exact:
+            starts, ends, partial = byte_spans(text_bytes, lengths, prefix)
+        else:
+            starts, ends, partial = self._library_spans(text, ids)
+        flags = np.where(partial, FLAG_PARTIAL, 0).astype(np.uint8)
+        flags[self._control[ids]] |= FLAG_SPECIAL
+        flags[ids == self.sp.unk_id()] |= FLAG_UNKNOWN
+        if prefix and ids.size and ends[0] == starts[0] == 0 and lengths[0] == 1:
+            flags[0] |= FLAG_PREFIX
+        head = [self.sp.bos_id()] if self.add_bos else []
+        tail = [self.sp.eos_id()] if self.add_eos else []
+        if head or tail:
+            end_pos = int(ends[-1]) if ids.size else 0
+            ids = np.concatenate([np.asarray(head, dtype=np.int64), ids, np.asarray(tail, dtype=np.int64)])
+            starts = np.concatenate([[0] * len(head), starts, [end_pos] * len(tail)]).astype(np.int64)
+            ends = np.concatenate([[0] * len(head), ends, [end_pos] * len(tail)]).astype(np.int64)
+            flags = np.concatenate([[FLAG_SPECIAL] * len(head), flags, [FLAG_SPECIAL] * len(tail)]).astype(np.uint8)
+        return Tokenization(self, text, ids, starts, ends, flags)
+
+    def _library_spans(self, text: str, ids: np.ndarray):
+        """SentencePiece's own offsets (normalizing models), byte pieces widened to their character."""
+        mapping = self.sp.encode_as_offset_mapping(text)
+        offsets = np.asarray(mapping["offsets"], dtype=np.int64).reshape(-1, 2)
+        starts, ends = offsets[:, 0].copy(), offsets[:, 1].copy()
+        byte_piece = np.asarray([self.sp.is_byte(int(i)) for i in ids], dtype=bool)
+        partial = np.zeros(ids.shape[0], dtype=bool)
+        # the library gives all but the last byte piece of a character an empty span
+        i = ids.shape[0] - 1
+        while i >= 0:
+            if byte_piece[i] and ends[i] > starts[i]:
+                j = i - 1
+                while j >= 0 and byte_piece[j] and ends[j] == starts[j]:
+                    starts[j], ends[j] = starts[i], ends[i]
+                    j -= 1
+                partial[j + 1:i + 1] = i > j + 1
+                i = j
+            else:
+                i -= 1
+        make_monotonic(starts, ends)
+        return starts, ends, partial
+
+    def token_text(self, tk: Tokenization, i: int) -> str:
+        token_id = int(tk.ids[i])
+        flags = int(tk.flags[i])
+        if flags & FLAG_SPECIAL or self.sp.is_unknown(token_id):
+            return self._pieces[token_id]
+        if self.sp.is_byte(token_id):
+            return _slice_text(tk, i)
+        return self._pieces[token_id].replace("▁", " ")
+
+    def piece(self, token_id: int) -> str:
+        if not 0 <= token_id < self._n:
+            return ""
+        if self.sp.is_byte(token_id) or self.sp.is_control(token_id) or self.sp.is_unknown(token_id):
+            return self._pieces[token_id]
+        return self._pieces[token_id].replace("▁", " ")
+
+    def nbytes(self) -> int:
+        return self._n * 120
+
+
+def tokenize_all(tokenizers: list[TextTokenizer], text: str, progress=None) -> list[Tokenization]:
+    """Tokenize one text with several tokenizers, checking for cancellation between them."""
+    out = []
+    for k, tokenizer in enumerate(tokenizers):
+        if progress is not None:
+            progress.check()
+            progress.report(k / max(1, len(tokenizers)), f"Tokenizing {len(text):,} characters with {tokenizer.title}")
+        out.append(tokenizer.tokenize(text))
+    return out
