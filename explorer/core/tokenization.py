@@ -246,6 +246,10 @@ class TextTokenizer(ABC):
         """BPE merge rules in the order they were learned, where the library keeps them."""
         return None
 
+    def token_bytes(self, token_id: int) -> bytes | None:
+        """The UTF-8 bytes a token stands for, for byte-exact tokenizers; None otherwise."""
+        return None
+
     def nbytes(self) -> int:
         return 0
 
@@ -300,8 +304,8 @@ class TiktokenTokenizer(TextTokenizer):
             return readable_bytes(self._bytes[token_id])
         return ""
 
-    def token_bytes(self, token_id: int) -> bytes:
-        return self._bytes[token_id]
+    def token_bytes(self, token_id: int) -> bytes | None:
+        return self._bytes[token_id] if 0 <= token_id < len(self._bytes) else None
 
     def nbytes(self) -> int:
         return int(sum(len(b) + 40 for b in self._bytes) * 3)
@@ -475,6 +479,11 @@ class HFTokenizer(TextTokenizer):
             return piece.replace("▁", " ")
         return piece
 
+    def token_bytes(self, token_id: int) -> bytes | None:
+        if self._byte_table is not None and 0 <= token_id < len(self._byte_table):
+            return self._byte_table[token_id]
+        return None
+
     def merges(self) -> list[str] | None:
         merges = self._spec.get("model", {}).get("merges")
         if not merges:
@@ -592,6 +601,9 @@ class SentencePieceTokenizer(TextTokenizer):
         if self.sp.is_byte(token_id) or self.sp.is_control(token_id) or self.sp.is_unknown(token_id):
             return self._pieces[token_id]
         return self._pieces[token_id].replace("▁", " ")
+
+    def token_bytes(self, token_id: int) -> bytes | None:
+        return self._table[token_id] if 0 <= token_id < self._n else None
 
     def nbytes(self) -> int:
         return self._n * 120

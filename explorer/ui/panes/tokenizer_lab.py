@@ -1,0 +1,854 @@
+"""Tokenizer lab: one text, many tokenizers side by side, re-cut as you type.
+
+Texts up to SYNC_CHARS are tokenized right here on the GUI thread (all offline
+rows take a few tens of milliseconds for 10,000 characters; see
+benchmarks/bench_tokenizer.py); longer ones go to the worker, row by row,
+so a pasted megabyte never freezes the window. Rows show one page of
+PAGE_CHARS characters at a time (the page under the text cursor); counts are
+always for the whole text.
+"""
+from __future__ import annotations
+
+import html
+import itertools
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextOption
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QPlainTextEdit, QPushButton,
+                               QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from explorer.core.tokenization import FLAG_SPECIAL, TextTokenizer, Tokenization, visible_whitespace
+from explorer.core.tokenizer_training import (ALGORITHM_TITLES, ALGORITHMS, MAX_VOCAB, MIN_VOCAB, TrainingSettings)
+from explorer.models import catalogue
+from explorer.models.catalogue import CatalogueEntry
+from explorer.ui.pane import ExportTarget, Pane
+from explorer.ui.widgets.token_chips import ChipColours
+from explorer.ui.widgets.token_count_chart import TokenCountChart
+from explorer.ui.widgets.token_embedding_strip import TokenEmbeddingStrip
+from explorer.ui.widgets.token_rows import TokenizerRow
+
+LECTURE_TEXT = ("\nEnglish and CAPITALIZATION\n🎵 鸟\nshow_tokens False None elif == >= else: two tabs:\"    \" "
+                "Three tabs: \"       \"\n12.0*50=600\n")
+PRESETS: dict[str, str] = {
+    "lecture": LECTURE_TEXT,
+    "code": ("def count_tokens(text: str, limit: int = 4096) -> int:\n"
+             "    \"\"\"Return how many tokens `text` costs.\"\"\"\n"
+             "    if not text:\n"
+             "\treturn 0  # a tab-indented line\n"
+             "    tokens = [t for t in text.split() if t != \"\"]\n"
+             "    return min(len(tokens), limit)  # TODO: use a real tokenizer!\n"),
+    "numbers": ("12.0*50=600\n"
+                "3.14159265358979323846264338327950288419716939937510\n"
+                "1234567890 + 9876543210 = 11111111100\n"
+                "2024-11-26 09:45:00, $1,299.99, 0.000001, 1e-9, 0x7FFF\n"
+                "1 22 333 4444 55555 666666 7777777\n"),
+    "scripts": ("English: Hello, world!\n"
+                "Deutsch: Grüß Gott, schöne Straße\n"
+                "Русский: Привет, мир\n"
+                "Ελληνικά: Γειά σου κόσμε\n"
+                "العربية: مرحبا بالعالم\n"
+                "עברית: שלום עולם\n"
+                "हिन्दी: नमस्ते दुनिया\n"
+                "中文: 你好，世界\n"
+                "日本語: こんにちは世界\n"
+                "한국어: 안녕하세요 세계\n"
+                "Emoji: 👩‍💻 🇺🇦 👍🏽\n"),
+    "bards": "Have the bards who preceded me left any theme unsung?",
+}
+PRESET_TITLES = {"lecture": "Lecture text", "code": "Code", "numbers": "Long numbers", "scripts": "Other scripts",
+                 "bards": "The bards"}
+
+SYNC_CHARS = 20_000     # up to this many characters, tokenize on the GUI thread (measured, see the benchmark)
+PAGE_CHARS = 20_000     # characters per page of chips
+DEBOUNCE_MS = 40
+DEBOUNCE_LONG_MS = 300
+MAX_TRAINING_FILE_BYTES = 50_000_000
+
+
+def _font_height(font: QFont) -> float:
+    from PySide6.QtGui import QFontMetricsF
+
+    return QFontMetricsF(font).height()
+
+
+def default_tokenizers() -> list[str]:
+    return [e.id for e in catalogue.entries("tokenizer") if e.offline]
+
+
+class TokenizerLabPane(Pane):
+    pane_id = "tokenizers"
+    title = "Tokenizers"
+    order = 20
+    summary = "One text, many tokenizers side by side: what is a token, and why counts differ"
+
+    def __init__(self, engine, parent=None) -> None:
+        super().__init__(engine, parent)
+        self._rows: dict[str, TokenizerRow] = {}
+        self._entries: dict[str, CatalogueEntry] = {}
+        self._tokenizers: dict[str, TextTokenizer] = {}   # loaded, kept even when the row is removed
+        self._results: dict[str, Tokenization] = {}
+        self._trained: dict[str, dict] = {}               # key -> settings + where its training text came from
+        self._loading: set[str] = set()
+        self._row_jobs: set[str] = set()
+        self._train_counter = itertools.count(1)
+        self._text = ""
+        self._u16: np.ndarray | None = None
+        self._page = 0
+        self._started = False
+        self._selected: tuple[str, int] | None = None
+        self._colours = ChipColours(False)
+        self._dark = False
+        self.last_paint_ms = 0.0
+        self._build()
+        for key in default_tokenizers():
+            self.add_tokenizer(key)
+        self.editor.setPlainText(LECTURE_TEXT)
+
+    # --- construction ---
+    def _build(self) -> None:
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+
+        presets = QHBoxLayout()
+        presets.addWidget(QLabel("Examples:"))
+        self.preset_buttons: dict[str, QPushButton] = {}
+        for name in PRESETS:
+            button = QPushButton(PRESET_TITLES[name])
+            button.clicked.connect(lambda _=False, n=name: self.apply_preset(n))
+            presets.addWidget(button)
+            self.preset_buttons[name] = button
+        presets.addStretch(1)
+        self.show_ids = QCheckBox("Show token ids")
+        self.show_ids.toggled.connect(self._view_options_changed)
+        self.break_lines = QCheckBox("New line at ↵")
+        self.break_lines.setToolTip("Start a new line of chips after each newline of the text")
+        self.break_lines.toggled.connect(self._view_options_changed)
+        presets.addWidget(self.show_ids)
+        presets.addWidget(self.break_lines)
+        self.add_button = QToolButton()
+        self.add_button.setText("Add tokenizer ▾")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_menu = QMenu(self)
+        self.add_menu.aboutToShow.connect(self._fill_add_menu)
+        self.add_button.setMenu(self.add_menu)
+        presets.addWidget(self.add_button)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+        self.message.hide()
+
+        self.editor = QPlainTextEdit()
+        self.editor.setPlaceholderText("Type or paste any text…")
+        option = self.editor.document().defaultTextOption()
+        option.setFlags(option.flags() | QTextOption.Flag.ShowTabsAndSpaces)
+        self.editor.document().setDefaultTextOption(option)
+        self.editor.textChanged.connect(self._text_changed)
+        self.editor.cursorPositionChanged.connect(self._cursor_moved)
+
+        self.page_label = QLabel()
+        self.prev_page = QPushButton("◀ Previous page")
+        self.next_page = QPushButton("Next page ▶")
+        self.prev_page.clicked.connect(lambda: self.set_page(self._page - 1))
+        self.next_page.clicked.connect(lambda: self.set_page(self._page + 1))
+        self.page_bar = QWidget()
+        page_layout = QHBoxLayout(self.page_bar)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.prev_page)
+        page_layout.addWidget(self.page_label, 1)
+        page_layout.addWidget(self.next_page)
+        self.page_bar.hide()
+        self.hover_label = QLabel(" ")
+        self.hover_label.setTextFormat(Qt.TextFormat.RichText)
+
+        self.rows_box = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows_box)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(4)
+        self.rows_layout.addStretch(1)
+        self.rows_scroll = QScrollArea()
+        self.rows_scroll.setWidgetResizable(True)
+        self.rows_scroll.setWidget(self.rows_box)
+        self.rows_scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.editor)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.setSpacing(2)
+        bottom_layout.addWidget(self.page_bar)
+        bottom_layout.addWidget(self.hover_label)
+        bottom_layout.addWidget(self.rows_scroll, 1)
+        self.left_split = QSplitter(Qt.Orientation.Vertical)
+        self.left_split.addWidget(top)
+        self.left_split.addWidget(bottom)
+        self.left_split.setStretchFactor(0, 0)
+        self.left_split.setStretchFactor(1, 1)
+        self.left_split.setChildrenCollapsible(False)
+
+        # right column: counts, the clicked token, training
+        self.chart = TokenCountChart()
+        self.token_details = QLabel("Click a token in any row.")
+        self.token_details.setWordWrap(True)
+        self.token_details.setTextFormat(Qt.TextFormat.RichText)
+        self.token_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.strip = TokenEmbeddingStrip()
+        token_box = QGroupBox("Clicked token")
+        token_layout = QVBoxLayout(token_box)
+        token_layout.addWidget(self.token_details)
+        token_layout.addWidget(self.strip)
+
+        self.train_algorithm = QComboBox()
+        for algorithm in ALGORITHMS:
+            self.train_algorithm.addItem(ALGORITHM_TITLES[algorithm], algorithm)
+        self.train_vocab = QSpinBox()
+        self.train_vocab.setRange(MIN_VOCAB, MAX_VOCAB)
+        self.train_vocab.setSingleStep(100)
+        self.train_vocab.setValue(1000)
+        self.train_vocab.setGroupSeparatorShown(True)
+        self.train_on_text = QRadioButton("the text above")
+        self.train_on_text.setChecked(True)
+        self.train_on_file = QRadioButton("a file")
+        self._source_group = QButtonGroup(self)
+        self._source_group.addButton(self.train_on_text)
+        self._source_group.addButton(self.train_on_file)
+        self.train_file_button = QPushButton("Choose file…")
+        self.train_file_button.clicked.connect(self._choose_training_file)
+        self.train_file: str | None = None
+        self.train_button = QPushButton("Train tokenizer")
+        self.train_button.clicked.connect(self.train)
+        self.train_status = QLabel("Learns a vocabulary from the text in seconds; it appears as a new row.")
+        self.train_status.setWordWrap(True)
+        source = QVBoxLayout()
+        source.addWidget(self.train_on_text)
+        file_line = QHBoxLayout()
+        file_line.addWidget(self.train_on_file)
+        file_line.addWidget(self.train_file_button, 1)
+        source.addLayout(file_line)
+        train_box = QGroupBox("Train your own tokenizer")
+        form = QFormLayout(train_box)
+        form.addRow("Algorithm", self.train_algorithm)
+        form.addRow("Vocabulary", self.train_vocab)
+        form.addRow("Train on", source)
+        form.addRow(self.train_button)
+        form.addRow(self.train_status)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(self.chart)
+        right_layout.addWidget(token_box)
+        right_layout.addWidget(train_box)
+        right_layout.addStretch(1)
+        right_scroll = QScrollArea()
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setWidget(right)
+        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.right_panel = right_scroll
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.left_split)
+        self.split.addWidget(right_scroll)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 0)
+        self.split.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addLayout(presets)
+        layout.addWidget(self.message)
+        layout.addWidget(self.split, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.retokenize)
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        base = QApplication.font()
+        self.header.setText(f"<span style='font-size:{base.pointSizeF() * 1.45:.0f}pt'><b>{self.title}</b></span>"
+                            " &nbsp; A model reads tokens, not letters. <b>Hover</b> a token: its characters light up "
+                            "in every row. <b>Click</b> it: its id and embedding.")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(base.pointSizeF() * 1.2)
+        self.editor.setFont(mono)
+        self.editor.setTabStopDistance(self.editor.fontMetrics().horizontalAdvance(" ") * 4)
+        line = self.editor.fontMetrics().lineSpacing()
+        self.editor.setMinimumHeight(int(line * 3 + 12))
+        self.left_split.setSizes([int(line * 6.5 + 12), 10_000])
+        width = int(_font_height(base) * 22)
+        self.right_panel.setFixedWidth(width)
+        self.split.setSizes([10_000, width])
+        for row in self._rows.values():
+            row.apply_font(base)
+        self.chart.set_chart_font(base)
+        self.strip.set_strip_font(base)
+
+    # --- Pane API ---
+    def presets(self) -> list[str]:
+        return list(PRESETS)
+
+    def apply_preset(self, name: str) -> None:
+        if name not in PRESETS:
+            super().apply_preset(name)
+        self.editor.setPlainText(PRESETS[name])
+        self.editor.moveCursor(QTextCursor.MoveOperation.Start)
+        self.retokenize()
+
+    def state(self) -> dict:
+        return {
+            "text": self.editor.toPlainText(),
+            "tokenizers": [key for key in self._rows if key not in self._trained],
+            "show_ids": self.show_ids.isChecked(),
+            "break_lines": self.break_lines.isChecked(),
+            "trained": [dict(spec) for key, spec in self._trained.items() if key in self._rows],
+            "train_form": {"algorithm": self.train_algorithm.currentData(), "vocab_size": self.train_vocab.value()},
+        }
+
+    def restore_state(self, state: dict) -> None:
+        if not isinstance(state, dict):
+            return
+        if isinstance(state.get("show_ids"), bool):
+            self.show_ids.setChecked(state["show_ids"])
+        if isinstance(state.get("break_lines"), bool):
+            self.break_lines.setChecked(state["break_lines"])
+        form = state.get("train_form")
+        if isinstance(form, dict):
+            index = self.train_algorithm.findData(form.get("algorithm"))
+            if index >= 0:
+                self.train_algorithm.setCurrentIndex(index)
+            if isinstance(form.get("vocab_size"), int):
+                self.train_vocab.setValue(form["vocab_size"])
+        keys = state.get("tokenizers")
+        if isinstance(keys, list) and all(isinstance(k, str) for k in keys):
+            for key in list(self._rows):
+                self.remove_tokenizer(key)
+            for key in keys:
+                self.add_tokenizer(key)
+        trained = state.get("trained")
+        if isinstance(trained, list):
+            for spec in trained:
+                if isinstance(spec, dict):
+                    self._train_from_spec(spec)
+        text = state.get("text")
+        if isinstance(text, str):
+            self.editor.setPlainText(text)
+            self.retokenize()
+
+    def export_targets(self) -> list[ExportTarget]:
+        return [ExportTarget("Token counts (bar chart)", self.chart, self._count_data),
+                ExportTarget("Tokens of every row", self.rows_box, self._tokens_data)]
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self._dark = dark
+        self._colours = ChipColours(dark)
+        for row in self._rows.values():
+            row.set_colours(self._colours)
+        self.chart.set_dark(dark)
+        self.strip.set_dark(dark)
+        self._apply_fonts()
+
+    def activated(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for key in self._rows:
+            if key not in self._tokenizers and key not in self._trained:
+                self._load(key)
+        self.retokenize()
+
+    def is_busy(self) -> bool:
+        return super().is_busy() or self._debounce.isActive()
+
+    # --- data for export ---
+    def _count_data(self) -> dict:
+        rows = []
+        for key, row in self._rows.items():
+            tk = self._results.get(key)
+            if tk is not None:
+                rows.append([row.title, row.encoding, len(tk), round(tk.chars_per_token, 4), row.vocab_size])
+        return {"token_counts": rows,
+                "__columns__": ["tokenizer", "encoding", "tokens", "characters per token", "vocabulary size"]}
+
+    def _tokens_data(self) -> dict:
+        rows = []
+        for key, row in self._rows.items():
+            tk = self._results.get(key)
+            if tk is None:
+                continue
+            ids, starts, ends = tk.ids.tolist(), tk.starts.tolist(), tk.ends.tolist()
+            special = ((tk.flags & FLAG_SPECIAL) != 0).tolist()
+            for i in range(len(tk)):
+                rows.append([row.title, i, ids[i], tk.token_text(i), starts[i], ends[i], special[i]])
+        return {"tokens": rows, "__columns__": ["tokenizer", "position", "id", "text", "start", "end", "special"]}
+
+    # --- rows ---
+    def row_keys(self) -> list[str]:
+        return list(self._rows)
+
+    def row(self, key: str) -> TokenizerRow:
+        return self._rows[key]
+
+    def result(self, key: str) -> Tokenization | None:
+        return self._results.get(key)
+
+    def add_tokenizer(self, spec: str) -> str | None:
+        """Add a row for a catalogue id, a Hub id or a local folder; returns its key (None if refused)."""
+        from explorer.models.tokenizer_loader import resolve_tokenizer
+
+        try:
+            entry = resolve_tokenizer(spec)
+        except (LookupError, ValueError, OSError) as exc:
+            self._say(str(exc.args[0] if exc.args else exc))
+            return None
+        key = entry.id
+        if key in self._rows:
+            self._say(f"{entry.title} is already shown.")
+            return key
+        self._say("")
+        self._entries[key] = entry
+        subtitle = entry.encoding or (f"Hugging Face Hub: {entry.hub_id}" if entry.hub_id else entry.source)
+        self._insert_row(key, entry.title, subtitle)
+        if key in self._tokenizers:
+            self._tokenizer_ready(key, self._tokenizers[key])
+        elif self._started:
+            self._load(key)
+        elif not entry.offline:
+            self._rows[key].set_loading("waiting to load")
+        return key
+
+    def _insert_row(self, key: str, title: str, subtitle: str) -> TokenizerRow:
+        row = TokenizerRow(key, title, subtitle)
+        row.set_colours(self._colours)
+        row.apply_font(QApplication.font())
+        row.chips.set_show_ids(self.show_ids.isChecked())
+        row.chips.set_break_lines(self.break_lines.isChecked())
+        row.hovered.connect(self._on_hover)
+        row.clicked.connect(self._on_click)
+        row.remove_requested.connect(self.remove_tokenizer)
+        row.vocabulary_requested.connect(self.show_vocabulary)
+        row.retry_requested.connect(self._load)
+        self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
+        self._rows[key] = row
+        return row
+
+    def remove_tokenizer(self, key: str) -> None:
+        row = self._rows.pop(key, None)
+        if row is None:
+            return
+        self._results.pop(key, None)
+        self.engine.cancel(f"{self.pane_id}.load:{key}")
+        self.engine.cancel(f"{self.pane_id}.row:{key}")
+        self._loading.discard(key)
+        row.hide()
+        self.rows_layout.removeWidget(row)
+        row.deleteLater()
+        if self._selected and self._selected[0] == key:
+            self._selected = None
+        self._clear_hover()
+        self._update_chart()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _fill_add_menu(self) -> None:
+        menu = self.add_menu
+        menu.clear()
+        for offline in (True, False):
+            menu.addSection("Offline" if offline else "Hugging Face Hub (downloads once)")
+            for entry in catalogue.entries("tokenizer"):
+                if entry.offline != offline:
+                    continue
+                label = entry.title
+                if not offline and not catalogue.is_available(entry):
+                    label += "  (needs download)"
+                action = menu.addAction(label)
+                action.setCheckable(True)
+                action.setChecked(entry.id in self._rows)
+                action.toggled.connect(lambda on, k=entry.id: self.add_tokenizer(k) if on else self.remove_tokenizer(k))
+        menu.addSeparator()
+        menu.addAction("Any Hub tokenizer by id…", self._ask_hub_id)
+        menu.addAction("A folder with tokenizer files…", self._ask_folder)
+
+    def _ask_hub_id(self) -> None:
+        text, ok = QInputDialog.getText(self, "Add a Hub tokenizer", "Hugging Face repo id (for example "
+                                        "google-bert/bert-base-multilingual-cased):")
+        if ok and text.strip():
+            self.add_tokenizer(text.strip())
+
+    def _ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A folder with tokenizer.json, tokenizer.model or vocab.txt")
+        if folder:
+            self.add_tokenizer(folder)
+
+    # --- loading ---
+    def _load(self, key: str) -> None:
+        entry = self._entries.get(key)
+        row = self._rows.get(key)
+        if entry is None or row is None:
+            return
+        self._loading.add(key)
+        row.set_loading("Downloading…" if entry.hub_id else "Loading…")
+
+        def job(ctx):
+            return ctx.models.get_entry(entry, ctx).model
+
+        self.engine.submit(job, owner=f"{self.pane_id}.load:{key}", title=f"Loading the {entry.title} tokenizer",
+                           on_result=lambda tok, k=key: self._loaded(k, tok),
+                           on_error=lambda msg, k=key: self._load_failed(k, msg),
+                           on_progress=lambda f, msg, k=key: self._load_progress(k, f, msg))
+
+    def _load_progress(self, key: str, fraction, message: str) -> None:
+        row = self._rows.get(key)
+        if row is not None and message:
+            pct = f" {fraction * 100:.0f}%" if isinstance(fraction, float) else ""
+            row.set_loading(message + pct)
+
+    def _loaded(self, key: str, tokenizer: TextTokenizer) -> None:
+        self._loading.discard(key)
+        self._tokenizers[key] = tokenizer
+        if key in self._rows:
+            self._tokenizer_ready(key, tokenizer)
+
+    def _load_failed(self, key: str, message: str) -> None:
+        self._loading.discard(key)
+        row = self._rows.get(key)
+        if row is not None:
+            row.set_failed(message)
+        self._update_chart()
+
+    def _tokenizer_ready(self, key: str, tokenizer: TextTokenizer) -> None:
+        row = self._rows[key]
+        row.set_ready(row.title if key in self._trained else tokenizer.title, tokenizer.encoding, tokenizer.vocab_size)
+        text = self._text
+        if len(text) <= SYNC_CHARS:
+            self._results[key] = tokenizer.tokenize(text)
+            self._paint_row(key)
+            self._update_chart()
+            return
+        owner = f"{self.pane_id}.row:{key}"
+        self._row_jobs.add(owner)
+        self.engine.submit(lambda ctx: tokenizer.tokenize(text), owner=owner,
+                           title=f"Tokenizing {len(text):,} characters with {tokenizer.title}",
+                           on_result=lambda tk, k=key: self._row_result(k, tk))
+
+    # --- tokenizing ---
+    def _text_changed(self) -> None:
+        long_text = self.editor.document().characterCount() > SYNC_CHARS
+        self._debounce.setInterval(DEBOUNCE_LONG_MS if long_text else DEBOUNCE_MS)
+        self._debounce.start()
+
+    def retokenize(self) -> None:
+        """Tokenize the editor's text with every loaded row: here if short, on the worker if long."""
+        self._debounce.stop()
+        text = self.editor.toPlainText()
+        self._text = text
+        self._u16 = None
+        self._clear_hover()
+        self._page = min(self._page, self._page_count() - 1)
+        for owner in self._row_jobs:
+            self.engine.cancel(owner)
+        self._row_jobs.clear()
+        ready = [(key, self._tokenizers[key]) for key in self._rows if key in self._tokenizers]
+        if len(text) <= SYNC_CHARS:
+            self.engine.cancel(f"{self.pane_id}.text")
+            self._results.update({key: tok.tokenize(text) for key, tok in ready})
+            self._paint_all()
+            return
+        for key, _ in ready:
+            self._rows[key].set_updating(True)
+        self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
+
+        def job(ctx):
+            out = {}
+            for n, (key, tokenizer) in enumerate(ready):
+                ctx.check()
+                ctx.report(n / max(1, len(ready)), f"Tokenizing {len(text):,} characters with {tokenizer.title}")
+                out[key] = tokenizer.tokenize(text)
+                ctx.partial((key, out[key]))
+            return out
+
+        self.engine.submit(job, owner=f"{self.pane_id}.text", title="Tokenizing a long text",
+                           on_partial=lambda pair: self._row_result(*pair),
+                           on_result=lambda _: self.hover_label.setText(" "),
+                           on_error=lambda msg: self._say(f"Could not tokenize: {msg}"))
+
+    def _row_result(self, key: str, tk: Tokenization) -> None:
+        if tk.text is not self._text and tk.text != self._text:
+            return
+        self._results[key] = tk
+        if key in self._rows:
+            self._rows[key].set_updating(False)
+            self._paint_row(key)
+        self._update_chart()
+
+    # --- painting ---
+    def _page_count(self) -> int:
+        return max(1, -(-len(self._text) // PAGE_CHARS))
+
+    def page_window(self) -> tuple[int, int]:
+        n = len(self._text)
+        if n <= PAGE_CHARS:
+            return 0, n
+        start = self._page * PAGE_CHARS
+        return start, min(n, start + PAGE_CHARS)
+
+    def set_page(self, page: int) -> None:
+        page = max(0, min(self._page_count() - 1, page))
+        if page != self._page:
+            self._page = page
+            self._clear_hover()
+            self._paint_all()
+
+    def _cursor_moved(self) -> None:
+        if len(self._text) <= PAGE_CHARS:
+            return
+        position = self.editor.textCursor().position()
+        self.set_page(min(position, len(self._text)) // PAGE_CHARS)
+
+    def _paint_row(self, key: str) -> None:
+        tk = self._results.get(key)
+        if tk is not None and tk.text == self._text:
+            self._rows[key].set_tokenization(tk, self.page_window())
+
+    def _paint_all(self) -> None:
+        for key in self._rows:
+            self._paint_row(key)
+        self._update_chart()
+        self._update_page_bar()
+
+    def _update_page_bar(self) -> None:
+        n = len(self._text)
+        if n <= PAGE_CHARS:
+            self.page_bar.hide()
+            return
+        start, end = self.page_window()
+        self.page_label.setText(f"Chips show characters {start + 1:,}–{end:,} of {n:,} (page {self._page + 1} of "
+                                f"{self._page_count()}); counts are for the whole text.")
+        self.prev_page.setEnabled(self._page > 0)
+        self.next_page.setEnabled(self._page < self._page_count() - 1)
+        self.page_bar.show()
+
+    def _update_chart(self) -> None:
+        bars = []
+        for key, row in self._rows.items():
+            tk = self._results.get(key)
+            if tk is not None and row.state == "ready":
+                bars.append((row.title, len(tk)))
+        self.chart.set_counts(bars)
+
+    def _view_options_changed(self) -> None:
+        for row in self._rows.values():
+            row.chips.set_show_ids(self.show_ids.isChecked())
+            row.chips.set_break_lines(self.break_lines.isChecked())
+
+    # --- hover and click ---
+    def _utf16(self, index: int) -> int:
+        """Python string index -> the editor's position (UTF-16 code units: emoji count twice)."""
+        if self._u16 is None:
+            text = self._text
+            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            self._u16 = np.concatenate(([0], np.cumsum(codes > 0xFFFF)))
+        index = max(0, min(index, self._u16.shape[0] - 1))
+        return index + int(self._u16[index])
+
+    def _on_hover(self, key: str, index: int) -> None:
+        tk = self._results.get(key)
+        if index < 0 or tk is None or index >= len(tk):
+            self._clear_hover()
+            return
+        start, end = int(tk.starts[index]), int(tk.ends[index])
+        for other_key, row in self._rows.items():
+            if other_key == key:
+                row.chips.set_highlight([index], primary=index, scroll=False)
+                continue
+            other = self._results.get(other_key)
+            if other is not None and row.tokenization is other:
+                row.chips.set_highlight(other.overlapping(start, end))
+        self._highlight_text(start, end)
+        covered = repr(tk.text[start:end]) if end > start else "no character (added by the tokenizer)"
+        title = self._rows[key].title
+        self.hover_label.setText(f"<b>{html.escape(title)}</b> token {index + 1:,}: "
+                                 f"“{html.escape(visible_whitespace(tk.token_text(index)))}” id {int(tk.ids[index]):,}"
+                                 f" — characters {start:,}–{end:,}: {html.escape(covered[:80])}")
+
+    def _highlight_text(self, start: int, end: int) -> None:
+        if end <= start:
+            self.editor.setExtraSelections([])
+            return
+        selection = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(self._utf16(start))
+        cursor.setPosition(self._utf16(end), QTextCursor.MoveMode.KeepAnchor)
+        selection.cursor = cursor
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor("#ffd400" if not self._dark else "#b38600"))
+        fmt.setForeground(QColor("#000000" if not self._dark else "#ffffff"))
+        selection.format = fmt
+        self.editor.setExtraSelections([selection])
+
+    def highlighted_text_range(self) -> tuple[int, int] | None:
+        """The editor's highlighted span, as Python indices (tests and lecture scenes read it)."""
+        selections = self.editor.extraSelections()
+        if not selections:
+            return None
+        cursor = selections[0].cursor
+        text = self.editor.toPlainText()
+        prefix = text.encode("utf-16-le")
+        to_py = lambda pos: len(prefix[:pos * 2].decode("utf-16-le", errors="ignore"))  # noqa: E731
+        return to_py(cursor.selectionStart()), to_py(cursor.selectionEnd())
+
+    def _clear_hover(self) -> None:
+        for row in self._rows.values():
+            if row.chips.highlighted():
+                row.chips.set_highlight([], scroll=False)
+        self.editor.setExtraSelections([])
+        if self.hover_label.text().strip() and not self.hover_label.text().startswith("Tokenizing"):
+            self.hover_label.setText(" ")
+
+    def _on_click(self, key: str, index: int) -> None:
+        from explorer.models.tokenizer_loader import has_token_embeddings
+
+        tk = self._results.get(key)
+        if tk is None or index >= len(tk):
+            return
+        for other_key, row in self._rows.items():
+            row.chips.set_selected(index if other_key == key else -1)
+        self._selected = (key, index)
+        token_id = int(tk.ids[index])
+        row = self._rows[key]
+        start, end = int(tk.starts[index]), int(tk.ends[index])
+        raw = tk.tokenizer.token_bytes(token_id)
+        lines = [f"<span style='font-size:130%'><b>“{html.escape(visible_whitespace(tk.token_text(index)))}”</b>"
+                 f" &nbsp;id <b>{token_id:,}</b></span>",
+                 f"{html.escape(row.title)} ({html.escape(row.encoding)}), token {index + 1:,} of {len(tk):,}",
+                 (f"characters {start:,}–{end:,}" if end > start else "added by the tokenizer: covers no character")]
+        if raw:
+            lines.append("UTF-8 bytes: " + " ".join(f"{b:02X}" for b in raw[:16]) + (" …" if len(raw) > 16 else ""))
+        self.token_details.setText("<br>".join(lines))
+        if end > start:
+            cursor = self.editor.textCursor()
+            cursor.setPosition(self._utf16(start))
+            self.editor.setTextCursor(cursor)
+            self.editor.ensureCursorVisible()
+        if key in self._entries and self._entries[key].offline and has_token_embeddings(key):
+            self.strip.set_message(f"Reading row {token_id:,} of the embedding matrix…")
+            text = tk.token_text(index)
+
+            def job(ctx):
+                from explorer.models.tokenizer_loader import token_embedding_row
+
+                return token_embedding_row(key, token_id, ctx)
+
+            self.engine.submit(job, owner=f"{self.pane_id}.embedding", title="Reading a token embedding",
+                               on_result=lambda r, t=text: self._show_embedding(r, t),
+                               on_error=lambda msg: self.strip.set_message(f"Could not read the embedding: {msg}"))
+        else:
+            self.engine.cancel(f"{self.pane_id}.embedding")
+            self.strip.set_message("Token embeddings are shown for BERT (uncased), whose model MiniLM is offline, "
+                                   "and for SmolLM2. This tokenizer's model is not on this computer.")
+
+    def _show_embedding(self, row, text: str) -> None:
+        rows, dim = row.matrix_shape
+        self.strip.set_row(row.values, f"Row {row.token_id:,} of {row.model_title}'s token-embedding matrix "
+                                       f"({rows:,} × {dim}): the {dim} numbers the model starts from for "
+                                       f"“{visible_whitespace(text)}”, {TokenEmbeddingStrip.columns} per line.")
+
+    def show_vocabulary(self, key: str) -> None:
+        from explorer.ui.widgets.token_vocabulary import VocabularyDialog
+
+        tokenizer = self._tokenizers.get(key)
+        if tokenizer is None:
+            return
+        dialog = VocabularyDialog(tokenizer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self._vocabulary_dialog = dialog
+
+    # --- training ---
+    def _choose_training_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "A text file to train on", "", "Text files (*.txt *.md *.py *.csv"
+                                              " *.json);;All files (*)")
+        if path:
+            self.set_training_file(path)
+
+    def set_training_file(self, path: str) -> None:
+        self.train_file = path
+        self.train_on_file.setChecked(True)
+        self.train_file_button.setText(Path(path).name[:28])
+        self.train_file_button.setToolTip(path)
+
+    def train(self) -> None:
+        """Train on the worker with the form's settings; the result becomes a new row."""
+        algorithm = self.train_algorithm.currentData()
+        vocab_size = self.train_vocab.value()
+        if self.train_on_file.isChecked():
+            if not self.train_file:
+                self.train_status.setText("Choose a file to train on first.")
+                return
+            spec = {"algorithm": algorithm, "vocab_size": vocab_size, "file": self.train_file}
+        else:
+            text = self.editor.toPlainText()
+            if not text.strip():
+                self.train_status.setText("Type or paste some text to train on first.")
+                return
+            spec = {"algorithm": algorithm, "vocab_size": vocab_size, "training_text": text}
+        self._train_from_spec(spec)
+
+    def _train_from_spec(self, spec: dict) -> None:
+        algorithm, vocab_size = spec.get("algorithm"), spec.get("vocab_size")
+        if algorithm not in ALGORITHMS or not isinstance(vocab_size, int):
+            return
+        file = spec.get("file") if isinstance(spec.get("file"), str) else None
+        text = spec.get("training_text") if isinstance(spec.get("training_text"), str) else None
+        if file is None and text is None:
+            return
+        source = Path(file).name if file else f"the text box ({len(text):,} characters)"
+        settings = TrainingSettings(algorithm, vocab_size, source)
+        key = f"trained:{algorithm}:{vocab_size}:{next(self._train_counter)}"
+        self.train_status.setText(f"Training {settings.title} on {source}…")
+        self.train_button.setEnabled(False)
+
+        def job(ctx):
+            from explorer.core.tokenizer_training import train_tokenizer
+            from explorer.models.loaded import LoadedModel
+
+            corpus = text
+            if file is not None:
+                path = Path(file)
+                if not path.is_file():
+                    raise FileNotFoundError(f"no file at {path}")
+                if path.stat().st_size > MAX_TRAINING_FILE_BYTES:
+                    raise ValueError(f"{path.name} is larger than {MAX_TRAINING_FILE_BYTES // 1_000_000} MB")
+                corpus = path.read_bytes().decode("utf-8", errors="replace")
+            tokenizer = train_tokenizer(corpus, settings, key, ctx)
+            entry = CatalogueEntry(key, "tokenizer", settings.title, "local:trained here", "yours", 0.0,
+                                   tokenizer.encoding)
+            ctx.models.put(("tokenizer", key), LoadedModel(entry, tokenizer, tokenizer, nbytes=tokenizer.nbytes()))
+            return tokenizer
+
+        self.engine.submit(job, owner=f"{self.pane_id}.train:{key}", title=f"Training {settings.title}",
+                           on_result=lambda tok: self._trained_ready(key, spec, tok),
+                           on_error=self._training_failed)
+
+    def _trained_ready(self, key: str, spec: dict, tokenizer: TextTokenizer) -> None:
+        self.train_button.setEnabled(True)
+        self._trained[key] = dict(spec)
+        self._tokenizers[key] = tokenizer
+        self._insert_row(key, tokenizer.title, tokenizer.encoding)
+        self._tokenizer_ready(key, tokenizer)
+        self.train_status.setText(f"Trained {tokenizer.title}: {tokenizer.vocab_size:,} tokens in its vocabulary "
+                                  "(a small text may give fewer than asked). Press Vocabulary on its row to browse it.")
+        self.rows_scroll.ensureWidgetVisible(self._rows[key])
+
+    def _training_failed(self, message: str) -> None:
+        self.train_button.setEnabled(True)
+        self.train_status.setText(f"Training failed: {message}")
