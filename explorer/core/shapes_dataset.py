@@ -1,0 +1,208 @@
+"""A synthetic image-caption set for training a CLIP from scratch: coloured shapes.
+
+Every image holds one shape (circle, square, triangle, star) in one colour
+(red, green, blue, yellow, purple, orange) on a varied background (plain,
+gradient, noise, or another colour), at a random size, position and
+rotation. Its caption says what a person would say: "a red circle",
+"a photo of a small blue star", "a triangle that is green".
+
+`style="plain"` draws the held-out kind a teacher would draw on a board: one
+upright, centred shape on a plain light background.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star")
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (215, 35, 35),
+    "green": (40, 165, 60),
+    "blue": (35, 80, 225),
+    "yellow": (240, 215, 35),
+    "purple": (135, 55, 175),
+    "orange": (245, 135, 25),
+}
+COLOUR_NAMES: tuple[str, ...] = tuple(COLOURS)
+# backgrounds that are no shape colour: light, dark and in between
+NEUTRALS: tuple[tuple[int, int, int], ...] = (
+    (250, 250, 250), (205, 205, 205), (128, 128, 128), (60, 60, 60), (15, 15, 15), (235, 225, 200), (40, 45, 70),
+)
+PLAIN_BACKGROUNDS: tuple[tuple[int, int, int], ...] = ((255, 255, 255), (245, 245, 240), (230, 230, 230))
+STYLES = ("varied", "plain")
+
+# caption templates: {a} is "a" or "an" for the word that follows it
+TEMPLATES: tuple[str, ...] = (
+    "{a} {c} {s}", "{c} {s}", "{a} {s} that is {c}", "a photo of {a} {c} {s}", "a drawing of {a} {c} {s}",
+    "a picture of {a} {c} {s}", "an image of {a} {c} {s}", "the {c} {s}", "{a} {c} {s} shape", "a {c} coloured {s}",
+)
+SIZE_WORDS = {"small": (0.20, 0.28), "big": (0.38, 0.46)}
+# every word a caption or a prompt is likely to use: the mini-CLIP's vocabulary
+EXTRA_WORDS: tuple[str, ...] = ("a", "an", "the", "of", "photo", "drawing", "picture", "image", "that", "is",
+                                "shape", "coloured", "colored", "small", "big", "large", "on", "background",
+                                "this", "with", "and", "it")
+
+
+def class_names() -> list[str]:
+    """The 24 classes, colour then shape: "red circle", "red square", ..."""
+    return [f"{c} {s}" for c in COLOUR_NAMES for s in SHAPES]
+
+
+def class_index(colour: str, shape: str) -> int:
+    return COLOUR_NAMES.index(colour) * len(SHAPES) + SHAPES.index(shape)
+
+
+def vocabulary() -> list[str]:
+    return sorted(set(EXTRA_WORDS) | set(COLOUR_NAMES) | set(SHAPES))
+
+
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def caption(colour: str, shape: str, rng: np.random.Generator, size_word: str | None = None) -> str:
+    template = TEMPLATES[int(rng.integers(len(TEMPLATES)))]
+    if size_word is not None and "{a} {c}" in template:
+        template = template.replace("{a} {c}", "{a} " + size_word + " {c}")
+        first = size_word
+    else:
+        first = colour if "{a} {c}" in template else shape
+    return template.format(a=article(first), c=colour, s=shape)
+
+
+@dataclass
+class ShapeSet:
+    images: np.ndarray  # (n, size, size, 3) uint8
+    shape_ids: np.ndarray  # (n,) index into SHAPES
+    colour_ids: np.ndarray  # (n,) index into COLOUR_NAMES
+    captions: list[str]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class index (see `class_names`) of each image."""
+        return self.colour_ids * len(SHAPES) + self.shape_ids
+
+    def __len__(self) -> int:
+        return len(self.captions)
+
+
+def generate(n: int, seed: int = 0, style: str = "varied", size: int = 32,
+             plain_fraction: float = 0.2, balanced: bool = True) -> ShapeSet:
+    """`n` images with captions. `balanced`: every class equally often (shuffled)."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, not '{style}'")
+    rng = np.random.default_rng(seed)
+    n_classes = len(SHAPES) * len(COLOUR_NAMES)
+    labels = (np.arange(n) % n_classes) if balanced else rng.integers(n_classes, size=n)
+    labels = rng.permutation(labels)
+    colour_ids = labels // len(SHAPES)
+    shape_ids = labels % len(SHAPES)
+    images = np.empty((n, size, size, 3), dtype=np.uint8)
+    captions: list[str] = []
+    for i in range(n):
+        colour, shape = COLOUR_NAMES[colour_ids[i]], SHAPES[shape_ids[i]]
+        plain = style == "plain" or rng.random() < plain_fraction
+        images[i], size_word = render(shape, colour, rng, plain=plain, size=size)
+        captions.append(caption(colour, shape, rng, size_word if rng.random() < 0.5 else None))
+    return ShapeSet(images, shape_ids.astype(np.int64), colour_ids.astype(np.int64), captions)
+
+
+def render(shape: str, colour: str, rng: np.random.Generator, plain: bool = False,
+           size: int = 32) -> tuple[np.ndarray, str | None]:
+    """One (size, size, 3) uint8 image, and "small"/"big" when the shape is clearly one of them."""
+    if plain:
+        background = _solid(PLAIN_BACKGROUNDS[int(rng.integers(len(PLAIN_BACKGROUNDS)))], size)
+        radius_frac, angle = 0.33, 0.0
+        cx = cy = size / 2
+    else:
+        background = _background(colour, rng, size)
+        radius_frac = float(rng.uniform(0.20, 0.46))
+        angle = float(rng.uniform(0, 2 * math.pi))
+        r = radius_frac * size
+        cx, cy = (float(rng.uniform(r * 0.8, size - r * 0.8)) for _ in range(2))
+    alpha = shape_mask(shape, cx, cy, radius_frac * size, angle, size)
+    fill = np.asarray(COLOURS[colour], dtype=np.float32)
+    if not plain:
+        fill = np.clip(fill * rng.uniform(0.85, 1.08) + rng.normal(0, 8, 3), 0, 255)
+    image = background * (1 - alpha[..., None]) + fill * alpha[..., None]
+    size_word = next((w for w, (lo, hi) in SIZE_WORDS.items() if lo <= radius_frac <= hi), None)
+    return np.clip(image + 0.5, 0, 255).astype(np.uint8), size_word
+
+
+def shape_mask(shape: str, cx: float, cy: float, radius: float, angle: float, size: int) -> np.ndarray:
+    """Anti-aliased coverage in [0, 1]: drawn at 4x and averaged down."""
+    from PIL import Image, ImageDraw
+
+    k = 4
+    canvas = Image.new("L", (size * k, size * k), 0)
+    draw = ImageDraw.Draw(canvas)
+    if shape == "circle":
+        r = radius * 0.92 * k  # a circle of the same "radius" looks bigger than the others
+        draw.ellipse((cx * k - r, cy * k - r, cx * k + r, cy * k + r), fill=255)
+    else:
+        draw.polygon(_polygon(shape, cx * k, cy * k, radius * k, angle), fill=255)
+    small = canvas.resize((size, size), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32) / 255.0
+
+
+def _polygon(shape: str, cx: float, cy: float, r: float, angle: float) -> list[tuple[float, float]]:
+    if shape == "square":
+        corners = [angle + math.pi / 4 + i * math.pi / 2 for i in range(4)]
+        return [(cx + r * 0.95 * math.cos(a), cy + r * 0.95 * math.sin(a)) for a in corners]
+    if shape == "triangle":
+        corners = [angle - math.pi / 2 + i * 2 * math.pi / 3 for i in range(3)]
+        # the centroid sits low in an upright triangle: shift so it looks centred
+        return [(cx + r * math.cos(a), cy + r * 0.15 + r * math.sin(a)) for a in corners]
+    if shape == "star":
+        points = []
+        for i in range(10):
+            a = angle - math.pi / 2 + i * math.pi / 5
+            rr = r if i % 2 == 0 else r * 0.42
+            points.append((cx + rr * math.cos(a), cy + rr * math.sin(a)))
+        return points
+    raise ValueError(f"unknown shape '{shape}'; shapes: {', '.join(SHAPES)}")
+
+
+def _solid(rgb, size: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(rgb, dtype=np.float32), (size, size, 3)).copy()
+
+
+def _background_colour(shape_colour: str, rng: np.random.Generator) -> np.ndarray:
+    """A neutral, or another shape colour (never the shape's own), a little jittered."""
+    others = [c for c in COLOUR_NAMES if c != shape_colour]
+    if rng.random() < 0.55:
+        base = np.asarray(NEUTRALS[int(rng.integers(len(NEUTRALS)))], dtype=np.float32)
+    else:
+        base = np.asarray(COLOURS[others[int(rng.integers(len(others)))]], dtype=np.float32)
+        # tinted light or dark so the shape's edge stays visible
+        base = base * 0.45 + (255 * 0.55 if rng.random() < 0.5 else 0.0)
+    return np.clip(base + rng.normal(0, 10, 3), 0, 255)
+
+
+def _background(shape_colour: str, rng: np.random.Generator, size: int) -> np.ndarray:
+    kind = rng.random()
+    first = _background_colour(shape_colour, rng)
+    if kind < 0.4:
+        return _solid(first, size)
+    if kind < 0.7:
+        second = _background_colour(shape_colour, rng)
+        theta = rng.uniform(0, 2 * math.pi)
+        ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) / max(size - 1, 1)
+        t = (xs * math.cos(theta) + ys * math.sin(theta))
+        t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
+        return first * (1 - t[..., None]) + second * t[..., None]
+    noise = rng.normal(0, rng.uniform(12, 40), (size, size, 3)).astype(np.float32)
+    return np.clip(first + noise, 0, 255)
+
+
+def to_pil(image: np.ndarray):
+    from PIL import Image
+
+    return Image.fromarray(np.ascontiguousarray(image), "RGB")
+
+
+def sample_grid(count: int = 24, seed: int = 7, size: int = 128, style: str = "varied") -> ShapeSet:
+    """Larger images for showing in the app (and to search over): one per class, then more."""
+    return generate(count, seed=seed, style=style, size=size)
