@@ -1,0 +1,54 @@
+"""Shared by `neighbors` and `analogy`: turn --vectors (a catalogue id or a file) into WordVectors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from explorer.core.word_vectors import WordVectors
+
+
+def add_vectors_arguments(parser) -> None:
+    parser.add_argument("--vectors", default="glove-50d",
+                        help="word vectors: a catalogue id (glove-50d) or a file (TSV/CSV/word2vec text with "
+                             "the word first on each line, or .npy with --metadata)")
+    parser.add_argument("--metadata", help="labels for a vectors file without words (one per line, TSV)")
+    parser.add_argument("--k", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument("--json", action="store_true", help='print {"results": [{"word", "score"}]}')
+
+
+def load_vectors(args) -> WordVectors:
+    from explorer.cli import CliError
+
+    if args.k < 1:
+        raise CliError("--k must be at least 1")
+    path = Path(args.vectors)
+    if path.suffix and (path.exists() or "/" in args.vectors or "\\" in args.vectors):
+        from explorer.core.vector_files import VectorFileError, load_vector_files
+
+        try:
+            data = load_vector_files(path, args.metadata)
+        except VectorFileError as exc:
+            raise CliError(str(exc)) from exc
+        return WordVectors(path.name, data.labels, data.vectors)
+    from explorer.models import catalogue
+    from explorer.models.word_vectors import load_word_vectors
+
+    known = ", ".join(e.id for e in catalogue.entries("word-vectors"))
+    try:
+        entry = catalogue.find(args.vectors, "word-vectors")
+    except catalogue.UnknownModel:
+        raise CliError(f"no word vectors called '{args.vectors}'; use one of: {known}, or a vectors file") from None
+    if entry.hub_id:
+        raise CliError(f"'{args.vectors}' is not a set of word vectors; use one of: {known}, or a vectors file")
+    # the loader directly, not the model store: it would import torch to pick a device
+    return load_word_vectors(entry).model
+
+
+def print_results(args, results) -> None:
+    from explorer.cli import print_json
+
+    if args.json:
+        print_json({"results": [r.to_json() for r in results]})
+        return
+    width = max((len(r.word) for r in results), default=4)
+    for rank, r in enumerate(results, 1):
+        print(f"{rank:3}. {r.word:<{width}}  {r.score:.4f}")

@@ -1,0 +1,83 @@
+"""A model's token-embedding matrix (its input vocabulary as vectors), read straight from safetensors.
+
+Reading one tensor with `safe_open` takes a fraction of a second and a few
+tens of MB, where building the whole model would take seconds and hundreds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.progress import Progress, ensure
+
+# byte-level BPE marks a leading space with "Ġ" and a newline with "Ċ"; show them as visible symbols
+_BYTE_LEVEL_MARKS = {"Ġ": "␣", "Ċ": "↵", "ĉ": "⇥"}
+
+
+@dataclass
+class TokenEmbeddings:
+    title: str
+    tokens: list[str]  # display strings, one per row (a leading space shown as ␣)
+    raw_tokens: list[str]  # the vocabulary's own strings
+    vectors: np.ndarray  # [vocab, d] float32
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+@lru_cache(maxsize=1)
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's reversible map from the 256 byte values to printable characters, inverted."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
+        list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+def display_token(token: str, byte_level: bool) -> str:
+    """A readable form of a vocabulary entry: ␣ for a leading space, ↵ for a newline."""
+    if not byte_level:
+        return token
+    try:
+        decoder = _byte_decoder()
+        raw = bytes(decoder[ch] for ch in token)
+        text = raw.decode("utf-8")
+        return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
+    except (KeyError, UnicodeDecodeError):
+        # a piece of a multi-byte character: keep the byte symbols, mark spaces
+        return "".join(_BYTE_LEVEL_MARKS.get(ch, ch) for ch in token)
+
+
+def load_token_embeddings(weights: Path, tokenizer_json: Path, tensor: str, title: str,
+                          progress: Progress | None = None) -> TokenEmbeddings:
+    """The rows of `tensor` in `weights` (safetensors) with the token string of each row."""
+    progress = ensure(progress)
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    progress.report(None, f"Reading {title}")
+    with safe_open(str(weights), framework="numpy") as fh:
+        if tensor not in fh.keys():
+            raise ValueError(f"{weights.name} has no tensor '{tensor}'")
+        matrix = np.asarray(fh.get_tensor(tensor), dtype=np.float32)
+    progress.check()
+    tokenizer = Tokenizer.from_file(str(tokenizer_json))
+    vocab = tokenizer.get_vocab(with_added_tokens=True)
+    raw = [""] * matrix.shape[0]
+    for token, i in vocab.items():
+        if 0 <= i < len(raw):
+            raw[i] = token
+    raw = [t if t else f"<unused {i}>" for i, t in enumerate(raw)]
+    byte_level = sum(t.startswith("Ġ") for t in raw) > len(raw) // 20
+    tokens = [display_token(t, byte_level) for t in raw]
+    progress.check()
+    return TokenEmbeddings(title, tokens, raw, np.ascontiguousarray(matrix))
