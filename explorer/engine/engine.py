@@ -138,9 +138,11 @@ class _Worker(QThread):
             return
         self.store = self._store_factory()
         try:
-            from explorer.models import device as devices
+            device = getattr(self.store, "device", None)  # resolving it imports torch, once, here
+            if device is not None:
+                from explorer.models import device as devices
 
-            self.device_ready.emit(devices.label(self.store.device))
+                self.device_ready.emit(devices.label(device))
         except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
             self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
         while True:
@@ -275,7 +277,7 @@ class Engine(QObject):
     def pending_owners(self) -> set[str]:
         return {cb.owner for cb in self._callbacks.values()}
 
-    def shutdown(self, timeout_ms: int = 1500) -> bool:
+    def shutdown(self, timeout_ms: int = 700) -> bool:
         """Stop the worker; True if it ended within the timeout."""
         if not self._worker.isRunning():
             return True
