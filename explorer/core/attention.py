@@ -297,3 +297,37 @@ def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, i
     order = np.argsort(-flat if descending else flat, kind="stable")
     heads = values.shape[1]
     return [(int(i // heads), int(i % heads), float(flat[i])) for i in order]
+
+
+@dataclass
+class Analysis:
+    """Everything the attention pane shows for one (model, text): one forward pass."""
+
+    result: AttentionResult
+    thumbs: np.ndarray  # [L, H, s, s] for the model view
+    config: object  # the model's transformers config (read-only use)
+    lens: list | None = None  # generation.LensRow per layer (causal LMs)
+    pieces: dict[int, str] = field(default_factory=dict)  # decoded text of the likeliest next tokens
+    title: str = ""
+
+
+def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int = 100) -> Analysis:
+    """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread)."""
+    from explorer.core.generation import logit_lens, piece
+
+    progress = ensure(progress)
+    model, tokenizer = loaded.model, loaded.tokenizer
+    causal = bool((loaded.extras or {}).get("causal", is_causal(model)))
+    result = extract_attention(model, tokenizer, text, model_id=loaded.entry.id, causal=causal, hidden=causal,
+                               progress=progress)
+    lens = None
+    pieces: dict[int, str] = {}
+    if causal and result.next_logits is not None:
+        if result.hidden_last is not None:
+            try:
+                lens = logit_lens(model, tokenizer, result.hidden_last)
+            except ValueError:
+                lens = None
+        top = np.argsort(-result.next_logits)[:top_pieces]
+        pieces = {int(i): piece(tokenizer, int(i)) for i in top}
+    return Analysis(result, thumbnails(result.attentions), model.config, lens, pieces, loaded.entry.title)

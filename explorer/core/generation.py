@@ -71,7 +71,7 @@ def candidates(tokenizer, logits: np.ndarray, settings: SamplingSettings | None 
     raw = softmax(logits, 1.0)
     sampled = sampling_distribution(logits, settings.temperature, settings.top_k, settings.top_p)
     top = np.argsort(-raw, kind="stable")[:k]
-    return [Candidate(_piece(tokenizer, int(i)), int(i), float(sampled[i]), float(raw[i]), bool(sampled[i] > 0))
+    return [Candidate(piece(tokenizer, int(i)), int(i), float(sampled[i]), float(raw[i]), bool(sampled[i] > 0))
             for i in top]
 
 
@@ -84,7 +84,8 @@ def choose(logits: np.ndarray, settings: SamplingSettings, rng: np.random.Genera
     return int(rng.choice(p.size, p=p))
 
 
-def _piece(tokenizer, token_id: int) -> str:
+def piece(tokenizer, token_id: int) -> str:
+    """The decoded text of one token, or its raw form when it is part of a character."""
     text = tokenizer.decode([token_id])
     if not text or "\ufffd" in text:
         return tokenizer.convert_ids_to_tokens(token_id)
@@ -151,17 +152,21 @@ def logit_lens(model, tokenizer, hidden_last: np.ndarray) -> list[LensRow]:
     rows = []
     for layer, p in enumerate(probs):
         top = int(np.argmax(p))
-        rows.append(LensRow(layer, _piece(tokenizer, top), top, float(p[top]), float(p[target])))
+        rows.append(LensRow(layer, piece(tokenizer, top), top, float(p[top]), float(p[target])))
     return rows
+
+
+def append_token(tokenizer, text: str, logits: np.ndarray, settings: SamplingSettings,
+                 rng: np.random.Generator | None = None) -> tuple[str, Candidate]:
+    """Choose the next token from `logits` (greedy or sampled) and append its text to `text`."""
+    token_id = choose(logits, settings, rng)
+    raw = softmax(logits)
+    sampled = sampling_distribution(logits, settings.temperature, settings.top_k, settings.top_p)
+    chosen = Candidate(piece(tokenizer, token_id), token_id, float(sampled[token_id]), float(raw[token_id]), True)
+    return text + tokenizer.decode([token_id]), chosen
 
 
 def generate_one(model, tokenizer, text: str, settings: SamplingSettings,
                  progress: Progress | None = None) -> tuple[str, Candidate]:
     """`text` with one more token appended (greedy or sampled), and that token."""
-    logits = next_token_logits(model, tokenizer, text, progress)
-    token_id = choose(logits, settings)
-    raw = softmax(logits)
-    sampled = sampling_distribution(logits, settings.temperature, settings.top_k, settings.top_p)
-    piece = _piece(tokenizer, token_id)
-    return text + tokenizer.decode([token_id]), Candidate(piece, token_id, float(sampled[token_id]),
-                                                          float(raw[token_id]), True)
+    return append_token(tokenizer, text, next_token_logits(model, tokenizer, text, progress), settings)

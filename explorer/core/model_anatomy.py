@@ -91,28 +91,27 @@ def forward_stages(config, causal: bool, num_tokens: int, model=None) -> list[St
             params_block = sum(_count(block) for block in decoder_layers(model))
         except ValueError:
             params_block = 0
-    attention = (f"{d.num_heads} query heads x {d.head_dim}" +
-                 (f", {d.num_kv_heads} shared key/value heads" if d.num_kv_heads != d.num_heads else ""))
+    heads = (f"{d.num_heads} Q / {d.num_kv_heads} KV heads" if d.num_kv_heads != d.num_heads
+             else f"{d.num_heads} heads") + (", RoPE" if d.positions == "RoPE" else "")
+    tied = bool(getattr(config, "tie_word_embeddings", False))
     stages = [
-        Stage("Tokenizer", "text -> token ids", f"[{t}]"),
-        Stage("Embeddings", f"look up each id in a {d.vocab:,} x {d.hidden} table"
-              + ("" if d.positions == "RoPE" else " (+ learned positions)"), f"[{t} x {d.hidden}]", params_embed),
+        Stage("Tokenizer", "text → token ids", f"[{t}]"),
+        Stage("Embeddings", f"one row of the {d.vocab:,} × {d.hidden} table per token"
+              + ("" if d.positions == "RoPE" else ", + learned positions"), f"[{t} × {d.hidden}]", params_embed),
         Stage(f"{d.num_layers} transformer blocks",
-              f"{d.norm} -> attention ({attention}{', RoPE' if d.positions == 'RoPE' else ''}) -> "
-              f"MLP {d.hidden} -> {d.intermediate} -> {d.hidden}, each with a residual connection",
-              f"[{t} x {d.hidden}]", params_block),
+              f"{d.norm} → attention ({heads}) → MLP {d.hidden}→{d.intermediate}→{d.hidden}, with residuals",
+              f"[{t} × {d.hidden}]", params_block),
     ]
     if causal:
         stages += [
-            Stage(f"Final {d.norm}", "rescale the last position's vector", f"[{t} x {d.hidden}]"),
-            Stage("LM head", f"{d.hidden} -> one score per vocabulary entry "
-                  + ("(tied to the embedding table)" if getattr(config, "tie_word_embeddings", False) else ""),
-                  f"[{t} x {d.vocab:,}] logits", 0 if getattr(config, "tie_word_embeddings", False) else params_embed),
-            Stage("Softmax", "last position's logits -> next-token probabilities", f"[{d.vocab:,}]"),
+            Stage(f"Final {d.norm}", "rescale each vector", f"[{t} × {d.hidden}]"),
+            Stage("LM head", f"{d.hidden} → {d.vocab:,} scores" + (" (tied to the embeddings)" if tied else ""),
+                  f"[{t} × {d.vocab:,}] logits", 0 if tied else params_embed),
+            Stage("Softmax", "last position's scores → probabilities", f"[{d.vocab:,}]"),
         ]
     else:
-        stages.append(Stage("Contextual vectors", "one vector per token (pool them for a sentence embedding)",
-                            f"[{t} x {d.hidden}]"))
+        stages.append(Stage("Contextual vectors", "one vector per token (pooled: a sentence embedding)",
+                            f"[{t} × {d.hidden}]"))
     return stages
 
 

@@ -1,0 +1,546 @@
+"""Attention and the forward pass, on real models.
+
+One text, one model (MiniLM encoder, SmolLM2 decoder, or a Hub model), and
+seven views of the same forward pass: every head, the Q/K/V arithmetic of one
+head, local / sparse masks, grouped-query attention, RoPE, encoder vs decoder,
+and the next token. The worker runs every model call; this pane paints.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTabWidget,
+                               QVBoxLayout)
+
+from explorer.ui.pane import ExportTarget, Pane
+
+SARAH = "Sarah fed the cat because it"
+LONG_TEXT = ("Once upon a time, in a small village by the sea, there lived an old fisherman who went out "
+             "every morning before sunrise. One day he caught a fish that could speak, and it said")
+MODELS = (("smollm2", "SmolLM2-135M: decoder (causal, GQA, RoPE)"),
+          ("minilm", "MiniLM-L6: encoder (bidirectional)"))
+TABS = (("heads", "Heads"), ("qkv", "Q·K·V step-through"), ("local", "Local / sparse"),
+        ("gqa", "Grouped-query"), ("rope", "RoPE"), ("compare", "Encoder vs decoder"),
+        ("forward", "Forward pass && next token"))
+# lecture steps: pane "attention" with these presets (see also the report in the issue)
+PRESETS = {
+    "sarah": {"model": "smollm2", "text": SARAH, "tab": "heads", "query": "it", "key": "cat", "rank": "between",
+              "best_head": True},
+    "qkv": {"model": "smollm2", "text": SARAH, "tab": "qkv", "query": "it", "key": "cat", "rank": "between",
+            "best_head": True},
+    "next-token": {"model": "smollm2", "text": "The capital of France is", "tab": "forward"},
+    "local": {"model": "smollm2", "text": LONG_TEXT, "tab": "local", "layer": 3, "head": 0,
+              "mask": {"pattern": "sliding", "window": 8, "stride": 8}, "rerun": True},
+    "gqa": {"model": "smollm2", "text": SARAH, "tab": "gqa", "layer": 12},
+    "rope": {"model": "smollm2", "text": SARAH, "tab": "rope", "query": "it", "key": "cat", "layer": 5, "head": 3},
+    "encoder-vs-decoder": {"model": "smollm2", "text": "Sarah fed the cat because it was hungry", "tab": "compare"},
+}
+MAX_CAPTURES = 4
+
+
+def find_token(tokens: list[str], word: str) -> int:
+    """Index of the last token that reads `word` (ignoring spaces and case), or -1."""
+    for i in range(len(tokens) - 1, -1, -1):
+        if tokens[i].strip().lower().lstrip("ġ▁") == word.lower():
+            return i
+    return -1
+
+
+class AttentionPane(Pane):
+    pane_id = "attention"
+    title = "Attention"
+    order = 30
+    summary = "Attention heads, Q/K/V arithmetic, local attention, GQA, RoPE and the next token, on real models"
+
+    def __init__(self, engine, parent=None) -> None:
+        super().__init__(engine, parent)
+        from explorer.ui.widgets.attention_compare import CompareView
+        from explorer.ui.widgets.attention_forward import ForwardView
+        from explorer.ui.widgets.attention_gqa import GQAView
+        from explorer.ui.widgets.attention_heads import HeadsView
+        from explorer.ui.widgets.attention_local import LocalView
+        from explorer.ui.widgets.attention_qkv import QKVView
+        from explorer.ui.widgets.attention_rope import RopeView
+
+        self.analysis = None
+        self.layer = self.head = 0
+        self.query = -1  # -1: the last token
+        self.key = 0
+        self.history: list[tuple[str, str]] = []  # (text before, generated piece)
+        self.captures: dict[tuple, object] = {}
+        self.compare_key: tuple | None = None
+        self._pending: dict = {}
+        self._started = False
+        self._busy_views: set[str] = set()
+
+        # --- input row ---
+        self.model_box = QComboBox()
+        self.model_box.setEditable(True)
+        self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for model_id, text in MODELS:
+            self.model_box.addItem(text, model_id)
+        self.model_box.setToolTip("Choose a model, or type a Hugging Face id (online) such as openai-community/gpt2")
+        self.model_box.setMinimumContentsLength(30)
+        self.model_box.activated.connect(lambda _i: self.recompute())
+        self.model_box.lineEdit().returnPressed.connect(self.recompute)
+        self.editor = QPlainTextEdit()
+        self.editor.setPlainText(SARAH)
+        self.editor.setPlaceholderText("Type a text: every view shows how the model reads it")
+        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 3.4))
+        self.run_button = QPushButton("Run")
+        self.run_button.clicked.connect(self.recompute)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b42318; font-weight: bold;")
+        self.message.setVisible(False)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model"))
+        top.addWidget(self.model_box)
+        top.addWidget(self.editor, 1)
+        top.addWidget(self.run_button)
+
+        # --- views ---
+        self.heads_view = HeadsView()
+        self.qkv_view = QKVView()
+        self.local_view = LocalView()
+        self.gqa_view = GQAView()
+        self.rope_view = RopeView()
+        self.compare_view = CompareView()
+        self.forward_view = ForwardView()
+        self.views = {"heads": self.heads_view, "qkv": self.qkv_view, "local": self.local_view,
+                      "gqa": self.gqa_view, "rope": self.rope_view, "compare": self.compare_view,
+                      "forward": self.forward_view}
+        self.tabs = QTabWidget()
+        for key, text in TABS:
+            self.tabs.addTab(self.views[key], text)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
+            view.head_chosen.connect(self.select_head)
+        self.heads_view.tokens_chosen.connect(self.select_tokens)
+        self.qkv_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
+        self.rope_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
+        self.rope_view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
+        self.local_view.rerun_requested.connect(self.rerun_local)
+        self.forward_view.generate_requested.connect(self.generate)
+        self.forward_view.undo_requested.connect(self.undo)
+
+        layout = QVBoxLayout(self)
+        header = QLabel(f"<h2>{self.title}</h2>")
+        layout.addWidget(header)
+        layout.addLayout(top)
+        layout.addWidget(self.info)
+        layout.addWidget(self.message)
+        layout.addWidget(self.tabs, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=450)
+        self._debounce.timeout.connect(self.recompute)
+        self.editor.textChanged.connect(self._debounce.start)
+
+    # ------------------------------------------------------------------ basics
+    def model_id(self) -> str:
+        text = self.model_box.currentText().strip()
+        index = self.model_box.findText(text)
+        if index >= 0 and self.model_box.itemData(index):
+            return self.model_box.itemData(index)
+        return text
+
+    def set_model_id(self, model_id: str) -> None:
+        index = self.model_box.findData(model_id)
+        if index >= 0:
+            self.model_box.setCurrentIndex(index)
+        else:
+            self.model_box.setEditText(model_id)
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.editor.blockSignals(True)
+        self.editor.setPlainText(text)
+        self.editor.blockSignals(False)
+
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()][0]
+
+    def set_tab(self, key: str) -> None:
+        for i, (k, _) in enumerate(TABS):
+            if k == key:
+                self.tabs.setCurrentIndex(i)
+
+    def query_index(self) -> int:
+        if self.analysis is None:
+            return max(0, self.query)
+        n = self.analysis.result.num_tokens
+        return n - 1 if self.query < 0 or self.query >= n else self.query
+
+    def key_index(self) -> int:
+        if self.analysis is None:
+            return max(0, self.key)
+        return max(0, min(self.key, self.analysis.result.num_tokens - 1))
+
+    def is_busy(self) -> bool:
+        return super().is_busy() or self._debounce.isActive()
+
+    def activated(self) -> None:
+        if not self._started:
+            self._started = True
+            if self.analysis is None:
+                self.recompute()
+
+    # ------------------------------------------------------------------ the main job
+    def recompute(self) -> None:
+        self._debounce.stop()
+        self._started = True
+        text = self.text()
+        model_id = self.model_id()
+        if not text.strip():
+            self.engine.cancel("attention.main")
+            self.show_error("Type some text first.")
+            return
+        if not model_id:
+            self.show_error("Choose a model.")
+            return
+        self.info.setText(f"Running {model_id} on the text…")
+
+        def job(ctx):
+            from explorer.core.attention import analyse
+
+            loaded = ctx.models.get(model_id, "model", ctx)
+            if loaded.entry.kind not in ("encoder", "causal-lm"):
+                raise ValueError(f"{model_id} is not a text model")
+            return analyse(loaded, text, ctx)
+
+        self.engine.submit(job, owner="attention.main", title=f"Attention: {model_id}",
+                           on_result=self._on_analysis, on_error=self.show_error)
+
+    def show_error(self, message: str) -> None:
+        self.message.setText(message)
+        self.message.setVisible(True)
+        self.info.setText("")
+
+    def _on_analysis(self, analysis) -> None:
+        previous = self.analysis
+        self.analysis = analysis
+        self.message.setVisible(False)
+        r = analysis.result
+        n = r.num_tokens
+        if previous is None or previous.result.model_id != r.model_id:
+            self.captures.clear()
+        self.layer = min(self.layer, r.num_layers - 1)
+        self.head = min(self.head, r.num_heads - 1)
+        pending, self._pending = self._pending, {}
+        if "query" in pending:
+            found = find_token(r.tokens, pending["query"])
+            self.query = found if found >= 0 else -1
+        if "key" in pending:
+            found = find_token(r.tokens, pending["key"])
+            self.key = found if found >= 0 else 0
+        if self.query >= n:
+            self.query = -1
+        self.key = min(self.key, n - 1)
+        if pending.get("best_head"):
+            best = np.unravel_index(int(np.argmax(r.between(self.query_index(), self.key_index()))),
+                                    (r.num_layers, r.num_heads))
+            self.layer, self.head = int(best[0]), int(best[1])
+        if "layer" in pending:
+            self.layer = min(int(pending["layer"]), r.num_layers - 1)
+        if "head" in pending:
+            self.head = min(int(pending["head"]), r.num_heads - 1)
+        info = (f"<b>{analysis.title}</b>: {n} tokens, {r.num_layers} layers × {r.num_heads} heads"
+                + (f" ({r.num_kv_heads} key/value heads)" if r.num_kv_heads != r.num_heads else "")
+                + (", causal (decoder)" if r.causal else ", bidirectional (encoder)"))
+        if r.truncated_from:
+            info += (f". <b>The text has {r.truncated_from:,} tokens; only the first {n:,} are shown</b> "
+                     "(the model's context or the memory for all attention maps)")
+        self.info.setText(info)
+        self._paint_all()
+        if pending.get("rerun"):
+            self.rerun_local(self.local_view.settings())
+        self._ensure_tab_data()
+
+    def _paint_all(self) -> None:
+        from explorer.core import model_anatomy
+        from explorer.core.generation import Candidate, softmax
+        from explorer.core.rope import inverse_frequencies, rope_config
+
+        a = self.analysis
+        r = a.result
+        q, k = self.query_index(), self.key_index()
+        self.heads_view.set_analysis(a, self.layer, self.head, q, k)
+        self.qkv_view.set_limits(r.tokens, r.num_layers, r.num_heads)
+        self.qkv_view.set_capture(self.captures.get(self._capture_key()))
+        self.qkv_view.set_selection(self.layer, self.head, q)
+        next_tokens = None
+        if r.next_logits is not None:
+            p = softmax(r.next_logits)
+            top = np.argsort(-p)[:5]
+            next_tokens = [Candidate(a.pieces.get(int(i), f"#{int(i)}"), int(i), float(p[i]), float(p[i]), True)
+                           for i in top]
+        self.local_view.set_full(r, next_tokens)
+        self.local_view.set_selection(self.layer, self.head)
+        dims = model_anatomy.dimensions(a.config, r.causal)
+        self.gqa_view.set_model(dims, a.title, r.num_tokens, a.thumbs, self.layer)
+        rc = rope_config(a.config)
+        self.rope_view.set_model(a.config, inverse_frequencies(rc) if rc else None, r.tokens, r.num_layers,
+                                 r.num_heads, a.title)
+        self.rope_view.set_capture(self.captures.get(self._capture_key()))
+        self.rope_view.set_selection(self.layer, self.head, q, k)
+        stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
+        self.forward_view.set_analysis(a, stages, [piece for _, piece in self.history])
+
+    # ------------------------------------------------------------------ selection
+    def select_head(self, layer: int, head: int) -> None:
+        if self.analysis is None:
+            self.layer, self.head = layer, head
+            return
+        r = self.analysis.result
+        self.layer = max(0, min(layer, r.num_layers - 1))
+        self.head = max(0, min(head, r.num_heads - 1))
+        self._sync_selection()
+
+    def select_tokens(self, query: int, key: int) -> None:
+        self.query, self.key = query, key
+        if self.analysis is not None:
+            n = self.analysis.result.num_tokens
+            self.query = max(0, min(query, n - 1))
+            self.key = max(0, min(key, n - 1))
+            self._sync_selection()
+
+    def _sync_selection(self) -> None:
+        q, k = self.query_index(), self.key_index()
+        self.heads_view.set_selection(self.layer, self.head, q, k)
+        self.qkv_view.set_selection(self.layer, self.head, q)
+        self.local_view.set_selection(self.layer, self.head)
+        self.gqa_view.set_layer(self.layer)
+        self.rope_view.set_selection(self.layer, self.head, q, k)
+        capture = self.captures.get(self._capture_key())
+        if capture is not None:
+            self.qkv_view.set_capture(capture)
+            self.rope_view.set_capture(capture)
+        self._ensure_tab_data()
+
+    def _tab_changed(self, _index: int) -> None:
+        self._ensure_tab_data()
+
+    def _ensure_tab_data(self) -> None:
+        tab = self.current_tab()
+        if self.analysis is None:
+            return
+        if tab in ("qkv", "rope"):
+            self.request_capture()
+        elif tab == "compare":
+            self.request_compare()
+
+    # ------------------------------------------------------------------ Q/K/V capture
+    def _capture_key(self) -> tuple | None:
+        if self.analysis is None:
+            return None
+        r = self.analysis.result
+        return r.model_id, tuple(r.token_ids), self.layer
+
+    def request_capture(self) -> None:
+        key = self._capture_key()
+        if key is None:
+            return
+        if key in self.captures:
+            capture = self.captures[key]
+            self.qkv_view.set_capture(capture)
+            self.rope_view.set_capture(capture)
+            return
+        model_id, ids, layer = key
+        causal = self.analysis.result.causal
+        self.qkv_view.set_message(f"Running the model up to layer {layer} to capture its queries, keys and values…")
+
+        def job(ctx):
+            from explorer.core.qkv import capture_layer
+
+            loaded = ctx.models.get(model_id, "model", ctx)
+            return capture_layer(loaded.model, list(ids), layer, causal=causal, progress=ctx)
+
+        def done(capture) -> None:
+            self.captures[key] = capture
+            while len(self.captures) > MAX_CAPTURES:
+                self.captures.pop(next(iter(self.captures)))
+            if key == self._capture_key():
+                self.qkv_view.set_capture(capture)
+                self.rope_view.set_capture(capture)
+
+        self.engine.submit(job, owner="attention.capture", title=f"Q/K/V of layer {layer}", on_result=done,
+                           on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
+
+    # ------------------------------------------------------------------ local attention
+    def rerun_local(self, settings) -> None:
+        if self.analysis is None:
+            self._pending["rerun"] = True
+            return
+        r = self.analysis.result
+        model_id, ids, causal = r.model_id, list(r.token_ids), r.causal
+        self.local_view.masked_title.setText(f"<b>With the mask in every layer</b>: rerunning "
+                                             f"({settings.describe()})…")
+
+        def job(ctx):
+            from explorer.core.generation import candidates
+            from explorer.core.local_attention import run_with_mask
+
+            loaded = ctx.models.get(model_id, "model", ctx)
+            result = run_with_mask(loaded.model, loaded.tokenizer, ids, settings, causal=causal, model_id=model_id,
+                                   progress=ctx)
+            nxt = candidates(loaded.tokenizer, result.next_logits, k=5) if result.next_logits is not None else None
+            return result, nxt
+
+        def done(value) -> None:
+            result, nxt = value
+            self.local_view.set_masked(result, nxt, settings)
+
+        self.engine.submit(job, owner="attention.local", title="Attention with a local mask", on_result=done,
+                           on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
+
+    # ------------------------------------------------------------------ encoder vs decoder
+    def request_compare(self) -> None:
+        text = self.text()
+        key = (text,)
+        if key == self.compare_key or not text.strip():
+            return
+        self.compare_key = key
+
+        def job(ctx):
+            from explorer.core.attention import extract_attention
+
+            results, titles = {}, {}
+            for side, model_id in (("encoder", "minilm"), ("decoder", "smollm2")):
+                loaded = ctx.models.get(model_id, "model", ctx)
+                results[side] = extract_attention(loaded.model, loaded.tokenizer, text, model_id=model_id,
+                                                  causal=bool(loaded.extras.get("causal")), progress=ctx)
+                titles[side] = loaded.entry.title
+            return results, titles
+
+        def failed(message: str) -> None:
+            self.compare_key = None
+            self.show_error(f"Could not compare: {message}")
+
+        self.engine.submit(job, owner="attention.compare", title="Encoder vs decoder",
+                           on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
+
+    # ------------------------------------------------------------------ generation
+    def generate(self, settings) -> None:
+        a = self.analysis
+        if a is None or a.result.next_logits is None:
+            self.show_error("Generation needs a decoder (SmolLM2): choose it above.")
+            return
+        text = self.text()
+        model_id = self.model_id()
+        logits = a.result.next_logits
+        rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
+
+        def job(ctx):
+            from explorer.core.attention import analyse
+            from explorer.core.generation import append_token
+
+            loaded = ctx.models.get(model_id, "model", ctx)
+            new_text, chosen = append_token(loaded.tokenizer, text, logits, settings,
+                                            np.random.default_rng(rng_seed))
+            return text, new_text, chosen, analyse(loaded, new_text, ctx)
+
+        def done(value) -> None:
+            before, new_text, chosen, analysis = value
+            self.history.append((before, chosen.token))
+            self.set_text(new_text)
+            self._on_analysis(analysis)
+
+        self.info.setText("Generating one token…")
+        self.engine.submit(job, owner="attention.main", title="Generating one token", on_result=done,
+                           on_error=self.show_error)
+
+    def undo(self) -> None:
+        if not self.history:
+            return
+        before, _ = self.history.pop()
+        self.set_text(before)
+        self.recompute()
+
+    # ------------------------------------------------------------------ presets and state
+    def presets(self) -> list[str]:
+        return list(PRESETS)
+
+    def apply_preset(self, name: str) -> None:
+        if name not in PRESETS:
+            super().apply_preset(name)
+        preset = PRESETS[name]
+        self._started = True
+        self.history.clear()
+        self.set_model_id(preset["model"])
+        self.set_text(preset["text"])
+        if "mask" in preset:
+            from explorer.core.local_attention import MaskSettings
+
+            self.local_view.set_settings(MaskSettings.from_json(preset["mask"]))
+        if "rank" in preset:
+            self.heads_view.set_ranking_key(preset["rank"])
+        self._pending = {k: preset[k] for k in ("query", "key", "best_head", "layer", "head", "rerun") if k in preset}
+        self.tabs.blockSignals(True)
+        self.set_tab(preset["tab"])
+        self.tabs.blockSignals(False)
+        self.recompute()
+
+    def state(self) -> dict:
+        from explorer.core.local_attention import MaskSettings  # noqa: F401 - settings come from the view
+
+        return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
+                "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
+                "show": self.heads_view.mode(), "mask": self.local_view.settings().to_json(),
+                "sampling": self.forward_view.settings().to_json(), "compare": self.compare_view.settings()}
+
+    def restore_state(self, state: dict) -> None:
+        from explorer.core.generation import SamplingSettings
+        from explorer.core.local_attention import MaskSettings
+
+        if isinstance(state.get("model"), str) and state["model"]:
+            self.set_model_id(state["model"])
+        if isinstance(state.get("text"), str):
+            self.set_text(state["text"])
+        for name in ("layer", "head", "query", "key"):
+            if isinstance(state.get(name), int):
+                setattr(self, name, state[name])
+        if isinstance(state.get("rank"), str):
+            self.heads_view.set_ranking_key(state["rank"])
+        if isinstance(state.get("show"), str):
+            self.heads_view.set_mode(state["show"])
+        if isinstance(state.get("mask"), dict):
+            self.local_view.set_settings(MaskSettings.from_json(state["mask"]))
+        if isinstance(state.get("sampling"), dict):
+            self.forward_view.set_settings(SamplingSettings.from_json(state["sampling"]))
+        if isinstance(state.get("compare"), dict):
+            self.compare_view.set_settings(state["compare"])
+        if isinstance(state.get("tab"), str):
+            self.tabs.blockSignals(True)
+            self.set_tab(state["tab"])
+            self.tabs.blockSignals(False)
+        self._pending = {k: state[k] for k in ("layer", "head") if isinstance(state.get(k), int)}
+        if self._started:
+            self.recompute()
+
+    # ------------------------------------------------------------------ export and presentation
+    def export_targets(self) -> list[ExportTarget]:
+        targets = {
+            "heads": [ExportTarget("Attention map", self.heads_view.heatmap, self.heads_view.data),
+                      ExportTarget("All heads (model view)", self.heads_view.grid, self.heads_view.grid.data)],
+            "qkv": [ExportTarget("Q/K/V step-through", self.qkv_view, self.qkv_view.data)],
+            "local": [ExportTarget("Local attention", self.local_view, self.local_view.data)],
+            "gqa": [ExportTarget("Grouped-query attention", self.gqa_view, self.gqa_view.data)],
+            "rope": [ExportTarget("RoPE", self.rope_view, self.rope_view.data)],
+            "compare": [ExportTarget("Encoder vs decoder", self.compare_view, self.compare_view.data)],
+            "forward": [ExportTarget("Next token", self.forward_view, self.forward_view.data)],
+        }
+        current = self.current_tab()
+        ordered = targets.pop(current)
+        for rest in targets.values():
+            ordered += rest
+        return ordered
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        for view in self.views.values():
+            view.apply_view_settings(font_scale, dark)
+        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 3.4))

@@ -1,0 +1,82 @@
+"""Small pieces the attention views share: token pickers, captions, plot styling."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
+
+from explorer.ui.widgets.heatmap import display_label
+
+
+def token_item(index: int, token: str) -> str:
+    return f"{index}: {display_label(token)}"
+
+
+class TokenPicker(QComboBox):
+    """Choose one token of the current text by position (the same word can appear twice)."""
+
+    picked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumContentsLength(10)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.currentIndexChanged.connect(self._changed)
+        self._quiet = False
+
+    def set_tokens(self, tokens: Sequence[str], current: int) -> None:
+        self._quiet = True
+        self.clear()
+        self.addItems([token_item(i, t) for i, t in enumerate(tokens)])
+        if tokens:
+            self.setCurrentIndex(max(0, min(len(tokens) - 1, current)))
+        self._quiet = False
+
+    def set_current(self, index: int) -> None:
+        if 0 <= index < self.count() and index != self.currentIndex():
+            self._quiet = True
+            self.setCurrentIndex(index)
+            self._quiet = False
+
+    def _changed(self, index: int) -> None:
+        if not self._quiet and index >= 0:
+            self.picked.emit(index)
+
+
+def quiet_set(spin: QSpinBox, value: int, maximum: int | None = None) -> None:
+    """Change a spin box without emitting valueChanged."""
+    spin.blockSignals(True)
+    if maximum is not None:
+        spin.setMaximum(max(spin.minimum(), maximum))
+    spin.setValue(value)
+    spin.blockSignals(False)
+
+
+def caption(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def style_plot(plot: pg.PlotItem, font_scale: float, dark: bool, left: str = "", bottom: str = "") -> None:
+    """Readable axes for a pyqtgraph plot: tick font, label size, line width."""
+    px = int(round(14 * font_scale))
+    fg = QColor("#e8e8e8") if dark else QColor("#202020")
+    font = QFont()
+    font.setPixelSize(px)
+    css = {"font-size": f"{px + 1}px", "color": fg.name()}
+    for name, title in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(name)
+        axis.setTickFont(font)
+        axis.setPen(pg.mkPen(fg, width=max(1.0, font_scale)))
+        axis.setTextPen(pg.mkPen(fg))
+        axis.enableAutoSIPrefix(False)
+        if title:
+            axis.setLabel(title, **css)
+    title_item = plot.titleLabel
+    if title_item.text:
+        plot.setTitle(title_item.text, size=f"{px + 1}px", color=fg.name())

@@ -1,0 +1,270 @@
+"""The heads tab: the layer x head grid, a ranking of heads, and one head (or an average) large."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from explorer.core.attention import STAT_TITLES, Analysis, rank_heads
+from explorer.ui.widgets.attention_common import TokenPicker, caption, quiet_set, token_item
+from explorer.ui.widgets.attention_grid import HeadGrid
+from explorer.ui.widgets.heatmap import HeatmapView, display_label
+
+RANKINGS = {
+    "between": "attention from the query token to the key token",
+    "entropy": STAT_TITLES["entropy"],
+    "previous": STAT_TITLES["previous"],
+    "first": STAT_TITLES["first"],
+}
+SHOW = {"head": "one head", "layer": "mean of this layer's heads", "all": "mean of all layers and heads"}
+SCALES = {"max": "colours: 0 to the largest shown", "one": "colours: 0 to 1"}
+
+
+class HeadsView(QWidget):
+    """Emits head_chosen / tokens_chosen; the pane keeps the shared selection."""
+
+    head_chosen = Signal(int, int)
+    tokens_chosen = Signal(int, int)  # query, key
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.analysis: Analysis | None = None
+        self.layer = self.head = 0
+        self.query = self.key = 0
+
+        # --- left: model view + ranking ---
+        self.grid = HeadGrid()
+        self.grid.describe = self._describe_head
+        self.grid.head_clicked.connect(self.head_chosen)
+        self.rank_by = QComboBox()
+        for key, text in RANKINGS.items():
+            self.rank_by.addItem(text, key)
+        self.query_pick = TokenPicker()
+        self.key_pick = TokenPicker()
+        self.query_pick.picked.connect(lambda q: self.tokens_chosen.emit(q, self.key))
+        self.key_pick.picked.connect(lambda k: self.tokens_chosen.emit(self.query, k))
+        self.only_top = QCheckBox("Fade all but the top")
+        self.top_n = QSpinBox(minimum=1, maximum=50, value=5)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["layer", "head", "value"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.cellClicked.connect(self._table_clicked)
+        self.table.setMinimumHeight(120)
+        self.table.setMaximumHeight(260)
+        self.rank_by.currentIndexChanged.connect(self.refresh_ranking)
+        self.only_top.toggled.connect(self.refresh_ranking)
+        self.top_n.valueChanged.connect(self.refresh_ranking)
+
+        tokens_row = QHBoxLayout()
+        tokens_row.addWidget(QLabel("Query:"))
+        tokens_row.addWidget(self.query_pick, 1)
+        tokens_row.addWidget(QLabel("→ key:"))
+        tokens_row.addWidget(self.key_pick, 1)
+        rank_row = QHBoxLayout()
+        rank_row.addWidget(QLabel("Rank heads by"))
+        rank_row.addWidget(self.rank_by, 1)
+        fade_row = QHBoxLayout()
+        fade_row.addWidget(self.only_top)
+        fade_row.addWidget(self.top_n)
+        fade_row.addWidget(QLabel("heads"))
+        fade_row.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        left_layout.addWidget(caption("<b>Every head</b> (rows = layers, columns = heads; click one). "
+                                      "Each thumbnail is scaled to its own maximum."))
+        left_layout.addWidget(self.grid, 5)
+        left_layout.addLayout(rank_row)
+        left_layout.addLayout(tokens_row)
+        left_layout.addLayout(fade_row)
+        left_layout.addWidget(self.table, 2)
+
+        # --- right: one head large ---
+        self.layer_spin = QSpinBox(minimum=0)
+        self.head_spin = QSpinBox(minimum=0)
+        self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
+        self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
+        self.show_box = QComboBox()
+        for key, text in SHOW.items():
+            self.show_box.addItem(text, key)
+        self.scale_box = QComboBox()
+        for key, text in SCALES.items():
+            self.scale_box.addItem(text, key)
+        self.show_box.currentIndexChanged.connect(self.refresh_map)
+        self.scale_box.currentIndexChanged.connect(self.refresh_map)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Layer"))
+        controls.addWidget(self.layer_spin)
+        controls.addWidget(QLabel("Head"))
+        controls.addWidget(self.head_spin)
+        controls.addWidget(self.show_box)
+        controls.addWidget(self.scale_box)
+        controls.addStretch(1)
+        self.map_title = caption()
+        self.heatmap = HeatmapView("attention weight", "query token (row)", "key token (column)")
+        self.heatmap.clicked.connect(lambda r, c: self.tokens_chosen.emit(r, c))
+        self.heatmap.hover_format = self._describe_cell
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 0, 0, 0)
+        right_layout.addLayout(controls)
+        right_layout.addWidget(self.map_title)
+        right_layout.addWidget(self.heatmap, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([520, 820])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # --- data in ---
+    def set_analysis(self, analysis: Analysis, layer: int, head: int, query: int, key: int) -> None:
+        self.analysis = analysis
+        r = analysis.result
+        self.grid.set_thumbnails(analysis.thumbs, r.num_kv_heads)
+        quiet_set(self.layer_spin, layer, r.num_layers - 1)
+        quiet_set(self.head_spin, head, r.num_heads - 1)
+        self.query_pick.set_tokens(r.tokens, query)
+        self.key_pick.set_tokens(r.tokens, key)
+        self.layer, self.head, self.query, self.key = layer, head, query, key
+        self.grid.set_selected(layer, head)
+        self.refresh_ranking()
+        self.refresh_map()
+
+    def set_selection(self, layer: int, head: int, query: int, key: int) -> None:
+        changed_tokens = (query, key) != (self.query, self.key)
+        self.layer, self.head, self.query, self.key = layer, head, query, key
+        if self.analysis is None:
+            return
+        quiet_set(self.layer_spin, layer)
+        quiet_set(self.head_spin, head)
+        self.query_pick.set_current(query)
+        self.key_pick.set_current(key)
+        self.grid.set_selected(layer, head)
+        if changed_tokens:
+            self.refresh_ranking()
+        self.refresh_map()
+
+    # --- ranking ---
+    def ranking_key(self) -> str:
+        return self.rank_by.currentData()
+
+    def set_ranking_key(self, key: str) -> None:
+        index = self.rank_by.findData(key)
+        if index >= 0:
+            self.rank_by.setCurrentIndex(index)
+
+    def ranked(self) -> list[tuple[int, int, float]]:
+        if self.analysis is None:
+            return []
+        r = self.analysis.result
+        key = self.ranking_key()
+        if key == "between":
+            q = max(0, min(self.query, r.num_tokens - 1))
+            k = max(0, min(self.key, r.num_tokens - 1))
+            return rank_heads(r.between(q, k))
+        return rank_heads(r.stats.by_name(key), descending=key != "entropy")
+
+    def refresh_ranking(self) -> None:
+        ranked = self.ranked()
+        top = ranked[:max(10, self.top_n.value())]
+        self.table.setRowCount(len(top))
+        for row, (layer, head, value) in enumerate(top):
+            for col, text in enumerate((str(layer), str(head), f"{value:.3f}")):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(row, col, item)
+        n = self.top_n.value()
+        self.grid.set_marked([(l, h) for l, h, _ in ranked[:n]], dim_others=self.only_top.isChecked())
+        if self.analysis is not None and self.ranking_key() == "between":
+            r = self.analysis.result
+            q, k = self.query, self.key
+            if 0 <= q < r.num_tokens and 0 <= k < r.num_tokens and not r.visible()[q, k]:
+                self.table.setRowCount(0)
+
+    def _table_clicked(self, row: int, _col: int) -> None:
+        ranked = self.ranked()
+        if 0 <= row < len(ranked):
+            layer, head, _ = ranked[row]
+            self.head_chosen.emit(layer, head)
+
+    # --- the large map ---
+    def mode(self) -> str:
+        return self.show_box.currentData()
+
+    def set_mode(self, mode: str) -> None:
+        index = self.show_box.findData(mode)
+        if index >= 0:
+            self.show_box.setCurrentIndex(index)
+
+    def shown_matrix(self) -> np.ndarray | None:
+        if self.analysis is None:
+            return None
+        r = self.analysis.result
+        mode = self.mode()
+        if mode == "layer":
+            return r.layer_mean(self.layer)
+        if mode == "all":
+            return r.overall_mean
+        return r.attentions[self.layer, self.head]
+
+    def refresh_map(self) -> None:
+        if self.analysis is None:
+            return
+        r = self.analysis.result
+        matrix = self.shown_matrix()
+        hidden = ~r.visible()
+        levels = (0.0, 1.0) if self.scale_box.currentData() == "one" else None
+        self.heatmap.set_matrix(matrix, r.tokens, r.tokens, mask=hidden if hidden.any() else None, levels=levels,
+                                keep_view=True)
+        if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens:
+            self.heatmap.set_highlight(self.query, self.key)
+        mode = self.mode()
+        what = {"head": f"Layer {self.layer}, head {self.head}",
+                "layer": f"Layer {self.layer}: mean of its {r.num_heads} heads",
+                "all": f"Mean of all {r.num_layers * r.num_heads} heads"}[mode]
+        kind = "decoder: a token sees only itself and earlier tokens (grey = masked)" if r.causal else \
+            "encoder: every token sees every token"
+        q, k = self.query, self.key
+        focus = ""
+        if 0 <= q < r.num_tokens and 0 <= k < r.num_tokens:
+            focus = (f" — “{display_label(r.tokens[q])}” → “{display_label(r.tokens[k])}”: "
+                     f"<b>{float(matrix[q, k]):.3f}</b>")
+        self.map_title.setText(f"<b>{what}</b> · {self.analysis.title}, {kind}{focus}")
+
+    # --- hover texts ---
+    def _describe_cell(self, r: int, c: int, value: float) -> str:
+        res = self.analysis.result
+        if not res.visible()[r, c]:
+            return f"query {token_item(r, res.tokens[r])} cannot see key {token_item(c, res.tokens[c])} (masked)"
+        return (f"query {token_item(r, res.tokens[r])} → key {token_item(c, res.tokens[c])}: "
+                f"weight {value:.4f}")
+
+    def _describe_head(self, layer: int, head: int) -> str:
+        r = self.analysis.result
+        s = r.stats
+        text = (f"layer {layer}, head {head}: entropy {s.entropy[layer, head]:.2f} bits, "
+                f"previous token {s.previous[layer, head]:.2f}, first token {s.first[layer, head]:.2f}")
+        if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens:
+            text += (f", “{display_label(r.tokens[self.query])}” → “{display_label(r.tokens[self.key])}” "
+                     f"{r.attentions[layer, head, self.query, self.key]:.2f}")
+        return text
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.grid.apply_view_settings(font_scale, dark)
+        self.heatmap.apply_view_settings(font_scale, dark)
+
+    def data(self) -> dict:
+        if self.analysis is None:
+            return {}
+        r = self.analysis.result
+        return {"attention": self.shown_matrix(), "__rows__": r.tokens, "__columns__": r.tokens}
