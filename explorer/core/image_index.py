@@ -133,7 +133,7 @@ def build_index(sources: Sequence[str | Path], encoder: ImageTextEncoder, progre
     every few seconds and at the end, so a cancelled run keeps what it finished.
     """
     progress = ensure(progress)
-    files, messages = image_io.scan(sources)
+    files, messages, _ = image_io.scan(sources)
     cache = EmbeddingCache(cache_folder(encoder, cache_root))
     digests: dict[Path, str] = {}
     for i, path in enumerate(files):

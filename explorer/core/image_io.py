@@ -37,12 +37,12 @@ class LoadReport:
     images: list[LoadedImage] = field(default_factory=list)
     # (file, why it was skipped or changed), one line each for the user
     messages: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0  # files not loaded (not images, damaged, too large, missing)
 
     def summary(self) -> str:
         parts = [f"{len(self.images)} image{'s' if len(self.images) != 1 else ''} loaded"]
-        skipped = sum(1 for _, why in self.messages if why.startswith("skipped"))
-        if skipped:
-            parts.append(f"{skipped} skipped")
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
         return ", ".join(parts)
 
 
@@ -142,14 +142,15 @@ def _short(exc: BaseException) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
-def scan(paths: Iterable[str | Path], recursive: bool = True, limit: int = MAX_FILES) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Dropped files and folders -> image-looking files (sorted within each folder) and messages.
+def scan(paths: Iterable[str | Path], recursive: bool = True,
+         limit: int = MAX_FILES) -> tuple[list[Path], list[tuple[str, str]], int]:
+    """Dropped files and folders -> image-looking files (sorted within each folder), messages, how many skipped.
 
     Files whose names do not look like images are counted in one message rather than listed one by one.
     """
     found: list[Path] = []
     messages: list[tuple[str, str]] = []
-    ignored = 0
+    ignored = missing = 0
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -167,6 +168,7 @@ def scan(paths: Iterable[str | Path], recursive: bool = True, limit: int = MAX_F
             found.append(path)
         else:
             messages.append((str(path), "skipped: no such file or folder"))
+            missing += 1
         if len(found) >= limit:
             messages.append((str(path), f"only the first {limit:,} images are used"))
             found = found[:limit]
@@ -176,7 +178,7 @@ def scan(paths: Iterable[str | Path], recursive: bool = True, limit: int = MAX_F
                              f"{'are' if ignored != 1 else 'is'} not images (by name)"))
     # the same file dropped twice counts once
     unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique, messages
+    return unique, messages, ignored + missing
 
 
 def load_images(paths: Sequence[str | Path], progress=None, max_side: int = WORKING_SIDE,
@@ -185,8 +187,8 @@ def load_images(paths: Sequence[str | Path], progress=None, max_side: int = WORK
     from explorer.core.progress import ensure
 
     progress = ensure(progress)
-    files, messages = scan(paths, recursive=recursive)
-    report = LoadReport(messages=list(messages))
+    files, messages, skipped = scan(paths, recursive=recursive)
+    report = LoadReport(messages=list(messages), skipped=skipped)
     for i, path in enumerate(files):
         progress.check()
         progress.report(i / max(1, len(files)), f"Opening images: {i + 1} of {len(files)}")
@@ -194,6 +196,7 @@ def load_images(paths: Sequence[str | Path], progress=None, max_side: int = WORK
             loaded = load_image(path, max_side=max_side)
         except ImageLoadError as exc:
             report.messages.append((path.name, str(exc)))
+            report.skipped += 1
             continue
         if loaded.note:
             report.messages.append((path.name, loaded.note))

@@ -320,3 +320,27 @@ def qformer_outputs(model, pixel_values, tokenizer=None, n_words: int = 3) -> QF
     query_np = query.cpu().numpy()
     unit = normalise(query_np)
     return QFormerOutputs(query_np, unit @ unit.T, cross, words, int(projected.shape[-1]))
+
+
+# --- the mini-CLIP, trained here ----------------------------------------------------------------
+def train_and_save_mini_clip(config=None, progress: Progress | None = None, device=None):
+    """Train a mini-CLIP from scratch and save it where `load_image_text` finds it (unless cancelled).
+
+    Returns mini_clip.TrainResult; result.encoder is ready to use either way.
+    """
+    from explorer.core import mini_clip
+
+    progress = ensure(progress)
+    result = mini_clip.train(config or mini_clip.TrainConfig.default(), progress, device=device)
+    if not result.cancelled:
+        progress.report(None, "Saving mini-CLIP")
+        mini_clip.save(result.encoder, mini_clip_dir())
+    if device is not None:
+        result.encoder.to(device)
+    return result
+
+
+def mini_clip_loaded(encoder, entry: CatalogueEntry) -> LoadedModel:
+    """Wrap a freshly trained encoder for the model store (so every view uses it at once)."""
+    return LoadedModel(entry=entry, model=encoder, device=encoder.device, nbytes=torch_nbytes(encoder.model),
+                       extras={"folder": str(mini_clip_dir()), "trained_here": True})

@@ -1,0 +1,72 @@
+"""`llm-explorer similarity --model ID --image PATH ... --text TEXT ... [--json]`: the image x text cosine matrix.
+
+One row per image, one column per text. For `mini-clip`, the model is
+trained first (a few minutes, progress on stderr) if it was never saved.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("similarity", help="cosine similarity of images and texts with an image-text "
+                                   "model (mini-clip, clip, siglip or a Hub id)")
+    parser.add_argument("--model", default="mini-clip", help="mini-clip (default, offline), clip, siglip, or a Hub id")
+    parser.add_argument("--image", action="append", default=[], metavar="PATH", help="an image file (repeatable)")
+    parser.add_argument("--text", action="append", default=[], metavar="TEXT", help="a caption (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print JSON: images, texts, matrix (rows = images)")
+    parser.add_argument("--cpu", action="store_true", help="run on the CPU even if there is a GPU")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from explorer.cli import CliError, print_json
+
+    if not args.image:
+        raise CliError("give at least one --image PATH")
+    texts = [t.strip() for t in args.text if t.strip()]
+    if not texts:
+        raise CliError("give at least one non-empty --text")
+    from explorer.commands.train_mini_clip import StderrProgress
+    from explorer.core import image_io
+    from explorer.core.multimodal import similarity_matrix
+    from explorer.models import catalogue, device as devices, loader
+    from explorer.models.image_text import mini_clip_dir, train_and_save_mini_clip
+
+    entry = catalogue.find(args.model, "image-text")
+    if entry.kind != "image-text":
+        raise CliError(f"'{args.model}' is a {entry.kind} model, not an image-text model")
+    images, names = [], []
+    for path in args.image:
+        try:
+            loaded = image_io.load_image(path)
+        except image_io.ImageLoadError as exc:
+            print(f"llm-explorer: {path}: {exc}", file=sys.stderr)
+            continue
+        if loaded.note:
+            print(f"llm-explorer: {path}: {loaded.note}", file=sys.stderr)
+        images.append(loaded.image)
+        names.append(path)
+    if not images:
+        raise CliError("none of the images could be read")
+    progress = StderrProgress()
+    device = devices.resolve("cpu" if args.cpu else "auto")
+    if entry.id == "mini-clip" and not catalogue.is_available(entry):
+        print("mini-CLIP is not trained yet: training it now (once, about 2-3 minutes)", file=sys.stderr)
+        train_and_save_mini_clip(progress=progress)
+        print(f"saved in {mini_clip_dir()}", file=sys.stderr)
+    encoder = loader.load(entry, device, progress).model
+    matrix = similarity_matrix(encoder.embed_images(images), encoder.embed_texts(texts))
+    if args.json:
+        print_json({"images": names, "texts": texts, "matrix": [[round(float(v), 6) for v in row] for row in matrix],
+                    "model": entry.id})
+        return 0
+    width = max(len(t) for t in texts)
+    print(f"{encoder.name}: cosine similarity (rows: images, columns: texts)")
+    for j, text in enumerate(texts):
+        print(f"  T{j + 1} = {text:{width}}")
+    print(" " * 32 + "".join(f"{'T' + str(j + 1):>8}" for j in range(len(texts))))
+    for name, row in zip(names, matrix):
+        label = name if len(name) <= 30 else "…" + name[-29:]
+        print(f"{label:32}" + "".join(f"{v:8.3f}" for v in row))
+    return 0
