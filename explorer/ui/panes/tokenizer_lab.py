@@ -565,6 +565,7 @@ class TokenizerLabPane(Pane):
             return
         for key, _ in ready:
             self._rows[key].set_updating(True)
+        self._update_page_bar()
         self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
 
         def job(ctx):
@@ -845,8 +846,16 @@ class TokenizerLabPane(Pane):
         self._tokenizers[key] = tokenizer
         self._insert_row(key, tokenizer.title, tokenizer.encoding)
         self._tokenizer_ready(key, tokenizer)
-        self.train_status.setText(f"Trained {tokenizer.title}: {tokenizer.vocab_size:,} tokens in its vocabulary "
-                                  "(a small text may give fewer than asked). Press Vocabulary on its row to browse it.")
+        asked = int(spec.get("vocab_size", 0))
+        got = tokenizer.vocab_size
+        if got > asked:
+            why = " (larger than asked: every character of the text needs a token of its own)"
+        elif got < asked:
+            why = " (fewer than asked: the text has nothing more worth merging)"
+        else:
+            why = ""
+        self.train_status.setText(f"Trained {tokenizer.title}: {got:,} tokens in its vocabulary{why}. "
+                                  "Press Vocab on its row to browse them.")
         self.rows_scroll.ensureWidgetVisible(self._rows[key])
 
     def _training_failed(self, message: str) -> None:

@@ -1,0 +1,253 @@
+"""The tokenizer lab as a user drives it: type, hover, click, train, page through a long paste.
+
+The real offline tokenizers are loaded once for the module and handed to each
+test's engine through its model store, so every row goes through the real
+load -> worker -> GUI path without paying the load time again.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from explorer.models import catalogue
+from explorer.models.store import ModelStore
+from explorer.models.tokenizer_loader import load_tokenizer_entry, token_embedding_row
+
+OFFLINE = [e.id for e in catalogue.entries("tokenizer") if e.offline]
+
+
+@pytest.fixture(scope="module")
+def loaded_tokenizers():
+    return {tid: load_tokenizer_entry(catalogue.find(tid, "tokenizer")) for tid in OFFLINE}
+
+
+@pytest.fixture
+def pane(qtbot, loaded_tokenizers):
+    from explorer.engine import Engine
+    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+
+    def store_factory():
+        store = ModelStore()
+        for tid, loaded in loaded_tokenizers.items():
+            store.put(("tokenizer", tid), loaded)
+        return store
+
+    engine = Engine(store_factory)
+    widget = TokenizerLabPane(engine)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 900)
+    widget.show()
+    widget.activated()
+    qtbot.waitUntil(lambda: all(widget.row(k).state == "ready" for k in OFFLINE), timeout=60_000)
+    yield widget
+    widget.close()
+    assert engine.shutdown(5000)
+
+
+def shown_tokens(pane, key):
+    row = pane.row(key)
+    i0, i1 = row.chips.page_range()
+    return [row.chips.display_text(i) for i in range(i0, i1)]
+
+
+def hover(chips, index):
+    """Move the mouse over chip `index`, as the user would."""
+    rect = chips.chip_rect(index)
+    assert rect is not None, "the chip is on screen"
+    event = QMouseEvent(QEvent.Type.MouseMove, rect.center(), chips.viewport().mapToGlobal(rect.center()),
+                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(chips.viewport(), event)
+
+
+def click(qtbot, chips, index):
+    rect = chips.chip_rect(index)
+    assert rect is not None
+    qtbot.mouseClick(chips.viewport(), Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+
+
+def test_typing_retokenizes_every_row_with_the_real_tokenizers(pane, qtbot, loaded_tokenizers):
+    pane.editor.clear()
+    qtbot.keyClicks(pane.editor, "Tokenizers split text: 12345 ")
+    pane.editor.insertPlainText("naïve 🎵")  # QTest types ASCII only; non-ASCII arrives like a paste or an IME
+    text = "Tokenizers split text: 12345 naïve 🎵"
+    qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in OFFLINE),
+                    timeout=10_000)
+    for key in OFFLINE:
+        expected = loaded_tokenizers[key].model.tokenize(text)
+        assert pane.result(key).ids.tolist() == expected.ids.tolist()
+        assert pane.row(key).chips.tokenization is pane.result(key)
+        assert str(len(expected)) in pane.row(key).count_label.text()
+    assert dict(pane.chart.counts()) == {pane.row(k).title: len(pane.result(k)) for k in OFFLINE}
+    # GPT-2 cuts the emoji into three byte pieces: all three chips show the emoji, none shows mojibake
+    assert shown_tokens(pane, "gpt2")[-3:] == ["🎵", "🎵", "🎵"] or shown_tokens(pane, "gpt2")[-3:] == ["·🎵", "🎵", "🎵"]
+    assert shown_tokens(pane, "bert-base-uncased")[0] == "[CLS]"
+
+
+def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_other_rows(pane, qtbot):
+    pane.apply_preset("lecture")
+    gpt2 = pane.row("gpt2").chips
+    ital = shown_tokens(pane, "gpt2").index("ITAL")  # GPT-2: ·CAP | ITAL | IZ | ATION
+    hover(gpt2, ital)
+    text = pane.editor.toPlainText()
+    start = text.index("CAPITALIZATION") + 3
+    assert pane.highlighted_text_range() == (start, start + 4)
+    bert = pane.row("bert-base-uncased").chips
+    assert [bert.display_text(i) for i in bert.highlighted()] == ["capital"]
+    gpt4 = pane.row("gpt-4").chips
+    assert [gpt4.display_text(i) for i in gpt4.highlighted()] == ["·CAPITAL"]
+    assert gpt2.highlighted() == [ital]
+    assert "ITAL" in pane.hover_label.text()
+    # an emoji byte piece lights up the emoji in the text and the [UNK] BERT gave it
+    music = shown_tokens(pane, "gpt2").index("🎵")
+    hover(gpt2, music)
+    at = text.index("🎵")
+    assert pane.highlighted_text_range() == (at, at + 1)
+    assert [bert.display_text(i) for i in bert.highlighted()] == ["[UNK]"]
+    # leaving the chips clears every highlight
+    QApplication.sendEvent(gpt2, QEvent(QEvent.Type.Leave))
+    assert bert.highlighted() == [] and pane.highlighted_text_range() is None
+
+
+def test_clicking_a_bert_token_shows_its_id_and_minilm_embedding_row(pane, qtbot):
+    pane.apply_preset("lecture")
+    bert = pane.row("bert-base-uncased").chips
+    english = shown_tokens(pane, "bert-base-uncased").index("english")
+    click(qtbot, bert, english)
+    assert "2,394" in pane.token_details.text()
+    qtbot.waitUntil(lambda: pane.strip.values is not None, timeout=30_000)
+    assert np.allclose(pane.strip.values, token_embedding_row("bert-base-uncased", 2394).values)
+    assert "30,522 × 384" in pane.strip.caption
+    # GPT-4's model is not offline: a clear note instead of a strip
+    click(qtbot, pane.row("gpt-4").chips, 1)
+    assert pane.strip.values is None and "not on this computer" in pane.strip.message
+
+
+def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
+    pane.apply_preset("scripts")
+    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("wordpiece"))
+    pane.train_vocab.setValue(120)
+    before = pane.row_keys()
+    qtbot.mouseClick(pane.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(pane.row_keys()) == len(before) + 1, timeout=30_000)
+    key = pane.row_keys()[-1]
+    row = pane.row(key)
+    qtbot.waitUntil(lambda: pane.result(key) is not None, timeout=10_000)
+    assert row.state == "ready" and row.title == "My WordPiece (120)"
+    tokens = shown_tokens(pane, key)
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]"
+    assert any(t.startswith("##") for t in tokens)
+    assert row.title in dict(pane.chart.counts())
+    # its vocabulary can be browsed
+    qtbot.mouseClick(row.vocab_button, Qt.MouseButton.LeftButton)
+    dialog = pane._vocabulary_dialog
+    # (WordPiece keeps every character and its ## form, so a tiny vocabulary ends up larger than asked)
+    assert dialog.model.rowCount() == row.vocab_size > 100
+    assert "larger than" in pane.train_status.text()
+    dialog.search.setText("##")
+    assert 0 < dialog.model.rowCount() < row.vocab_size
+    dialog.close()
+    # the trained tokenizer is part of the pane's state, so a session brings it back
+    assert pane.state()["trained"][0]["algorithm"] == "wordpiece"
+
+
+def test_bpe_training_lists_its_merges(pane, qtbot):
+    pane.apply_preset("code")
+    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
+    pane.train_vocab.setValue(300)
+    pane.train()
+    qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
+    key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
+    pane.show_vocabulary(key)
+    dialog = pane._vocabulary_dialog
+    assert dialog.tabs.count() == 2 and dialog.merges.count() > 0
+    dialog.close()
+
+
+def test_a_long_paste_is_tokenized_on_the_worker_paged_and_counted_exactly(pane, qtbot, loaded_tokenizers):
+    from explorer.ui.panes.tokenizer_lab import PAGE_CHARS, PRESETS
+
+    text = ("".join(PRESETS.values()) * 200)[:70_000]
+    pane.editor.setPlainText(text)
+    qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in OFFLINE),
+                    timeout=120_000)
+    assert pane.page_bar.isVisible() and "of 70,000" in pane.page_label.text()
+    for key in ("gpt-4", "mistral"):
+        assert len(pane.result(key)) == len(loaded_tokenizers[key].model.tokenize(text))
+        i0, i1 = pane.row(key).chips.page_range()
+        tk = pane.result(key)
+        assert i0 == 0 and 0 < i1 < len(tk) and tk.starts[i1 - 1] < PAGE_CHARS
+    qtbot.mouseClick(pane.next_page, Qt.MouseButton.LeftButton)
+    i0, i1 = pane.row("gpt-4").chips.page_range()
+    tk = pane.result("gpt-4")
+    assert tk.ends[i0] > PAGE_CHARS - 1 and tk.starts[i1 - 1] < 2 * PAGE_CHARS
+    assert "page 2 of 4" in pane.page_label.text()
+
+
+def test_a_hub_tokenizer_offline_says_it_needs_a_download(pane, qtbot):
+    key = pane.add_tokenizer("flan-t5")
+    row = pane.row(key)
+    qtbot.waitUntil(lambda: row.state == "failed", timeout=30_000)
+    assert "needs download" in row.chips._message
+    assert not row.retry_button.isHidden()
+    assert pane.add_tokenizer("no-such-tokenizer") is None
+    assert "unknown tokenizer" in pane.message.text()
+
+
+def test_show_ids_swaps_text_for_ids(pane, qtbot):
+    pane.apply_preset("bards")
+    pane.show_ids.setChecked(True)
+    tk = pane.result("gpt-4")
+    assert shown_tokens(pane, "gpt-4") == [str(i) for i in tk.ids.tolist()]
+    pane.show_ids.setChecked(False)
+    assert shown_tokens(pane, "gpt-4")[0] == "Have"
+
+
+def test_presets_and_state_round_trip(pane, qtbot):
+    assert pane.presets() == ["lecture", "code", "numbers", "scripts", "bards"]
+    pane.apply_preset("lecture")
+    assert pane.editor.toPlainText() == ("\nEnglish and CAPITALIZATION\n🎵 鸟\nshow_tokens False None elif == >= else: "
+                                         "two tabs:\"    \" Three tabs: \"       \"\n12.0*50=600\n")
+    pane.remove_tokenizer("mistral")
+    pane.show_ids.setChecked(True)
+    state = pane.state()
+    assert state["tokenizers"] == [k for k in OFFLINE if k != "mistral"] and state["show_ids"] is True
+    pane.restore_state({"text": "Restored text", "tokenizers": ["gpt2", "mistral"], "show_ids": False,
+                        "unknown key": 1})
+    qtbot.waitUntil(lambda: pane.result("mistral") is not None and pane.result("mistral").text == "Restored text",
+                    timeout=10_000)
+    assert pane.row_keys() == ["gpt2", "mistral"] and not pane.show_ids.isChecked()
+    pane.restore_state({"text": 5, "tokenizers": "not a list"})  # bad values are ignored, not a crash
+    assert pane.editor.toPlainText() == "Restored text"
+
+
+def test_export_gives_the_chart_and_every_rows_tokens(pane):
+    pane.apply_preset("bards")
+    chart, tokens = pane.export_targets()
+    counts = chart.data()
+    assert chart.widget is pane.chart
+    assert [r[0] for r in counts["token_counts"]] == [pane.row(k).title for k in OFFLINE]
+    gpt4 = [r for r in counts["token_counts"] if r[0] == "GPT-4"][0]
+    assert gpt4[1] == "cl100k_base" and gpt4[2] == len(pane.result("gpt-4"))
+    rows = tokens.data()["tokens"]
+    assert len(rows) == sum(len(pane.result(k)) for k in OFFLINE)
+    assert rows[0][:4] == ["BERT (uncased)", 0, 101, "[CLS]"]
+
+
+def test_presenter_settings_grow_chips_and_chart_text(pane):
+    chips = pane.row("gpt2").chips
+    chart_height, chip_height = pane.chart.height(), chips.chip_h
+    font = QApplication.font()
+    bigger = type(font)(font)
+    bigger.setPointSizeF(font.pointSizeF() * 2)
+    QApplication.setFont(bigger)
+    try:
+        pane.apply_view_settings(2.0, True)
+        assert chips.chip_h > chip_height * 1.6
+        assert pane.chart.height() > chart_height * 1.5
+        assert chips.colours.background.lightness() < 100
+    finally:
+        QApplication.setFont(font)
+        pane.apply_view_settings(1.0, False)
