@@ -42,5 +42,12 @@ test: setup sysdeps
 bench: setup sysdeps
 	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
+# Linux installer: PyInstaller one-folder bundle + tarball, then start the bundle with a minimal
+# environment (no venv, no Python on PATH, no network) and check a rendered screenshot.
+package: setup
+	$(BIN)/python -m pip install --quiet -e ".[package]" "$(TORCH_SPEC)"
+	PYTHON=$(BIN)/python bash packaging/build_linux.sh
+	bash packaging/smoke_test.sh build/dist/llm-explorer
+
 clean:
 	rm -rf $(VENV) build dist benchmarks/results

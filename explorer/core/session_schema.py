@@ -97,10 +97,15 @@ def parse_json_text(raw: bytes | str, what: str = "file") -> Any:
     except RecursionError:
         raise SessionError(f"This {what} is nested too deeply to be a real {what}.") from None
     except (json.JSONDecodeError, ValueError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        hint = " It looks cut off." if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(raw.rstrip()) else ""
-        raise SessionError(f"This {what} is not valid JSON{where}: {reason}.{hint}") from None
+        if not isinstance(exc, json.JSONDecodeError):
+            raise SessionError(f"This {what} is not valid JSON: {exc}.") from None
+        reason = exc.msg
+        truncated = exc.pos >= len(raw.rstrip())
+        if reason.startswith("Unterminated string"):
+            reason, truncated = "a text value is never closed", True
+        hint = " It looks cut off." if truncated else ""
+        raise SessionError(f"This {what} is not valid JSON (line {exc.lineno}, column {exc.colno}): "
+                           f"{reason}.{hint}") from None
     check_size_and_depth(data, what)
     return data
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -40,10 +40,12 @@ def render_image(widget: QWidget, scale: float = PNG_SCALE) -> QImage:
     image.setDevicePixelRatio(scale)
     image.fill(widget.palette().window().color())
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    widget.render(painter)
-    painter.end()
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
     return image
 
 
@@ -71,8 +73,11 @@ def export_svg(widget: QWidget, path: str | os.PathLike, title: str = "") -> Pat
         painter = QPainter()
         if not painter.begin(generator):
             return False
-        widget.render(painter)
-        return painter.end()
+        try:
+            widget.render(painter, QPoint(0, 0))
+        finally:
+            ended = painter.end()
+        return ended
 
     _write_atomically(path, write)
     return path
@@ -121,7 +126,10 @@ def export_data(target: ExportTarget, path: str | os.PathLike, fmt: str) -> list
 
 def to_array(value: Any, name: str = "data") -> np.ndarray:
     """A plain (non-object) array: NPY files are read back without pickle."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged rows
+        array = np.empty(0, dtype=object)
     if array.dtype == object:
         raise ExportError(f"'{name}' is a table of mixed rows: export it as CSV instead of NPY.")
     return array

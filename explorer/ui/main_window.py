@@ -601,12 +601,12 @@ class MainWindow(QMainWindow):
     def update_caption(self) -> None:
         scene = self.current_scene()
         if scene is None:
-            text = f"<b>{html.escape(self.deck.title)}</b> — press Page Down for the first scene"
+            text = f"<b>{html.escape(self.deck.title, quote=False)}</b> — press Page Down for the first scene"
         else:
-            text = (f"<b>{self.scene_index + 1} / {len(self.deck.scenes)} · {html.escape(scene.title)}</b>"
-                    + (f" — {html.escape(scene.caption)}" if scene.caption else ""))
+            text = (f"<b>{self.scene_index + 1} / {len(self.deck.scenes)} · {html.escape(scene.title, quote=False)}</b>"
+                    + (f" — {html.escape(scene.caption, quote=False)}" if scene.caption else ""))
             if self.scene_problem:
-                text += f"<br><b>⚠ {html.escape(self.scene_problem)}</b>"
+                text += f"<br><b>⚠ {html.escape(self.scene_problem, quote=False)}</b>"
         self.caption_bar.show_text(text)
 
     def save_current_as_scene(self, title: str | None = None, caption: str | None = None) -> Path | None:
