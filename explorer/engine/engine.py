@@ -145,6 +145,12 @@ class _Worker(QThread):
                 self.device_ready.emit(devices.label(device))
         except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
             self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
+        warm_up = getattr(self.store, "warm_up", None)
+        if warm_up is not None:
+            try:
+                warm_up()
+            except Exception:  # noqa: BLE001 - a failed pre-import shows up again, with a message, in the job
+                pass
         while True:
             with self._cond:
                 while not self._queue and not self.stopping.is_set():

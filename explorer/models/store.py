@@ -52,6 +52,24 @@ class ModelStore:
                 loaded.model.to(device)
                 loaded.device = device
 
+    def warm_up(self) -> None:
+        """Import what loading the default models needs, once, right after the window appears.
+
+        Module imports hold the GIL for tens of milliseconds at a time; done
+        here they cannot stutter the GUI in the middle of a user's request.
+        """
+        import transformers  # noqa: F401
+        from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+        from transformers.models.bert import modeling_bert  # noqa: F401
+        from transformers.models.llama import modeling_llama  # noqa: F401
+
+        try:  # transformers 5 builds (and caches) a big table of regexes on the first load
+            from transformers.conversion_mapping import get_checkpoint_conversion_mapping
+
+            get_checkpoint_conversion_mapping("llama")
+        except ImportError:
+            pass
+
     # --- models ---
     def get(self, model_id: str, kind: str, progress: Progress | None = None) -> LoadedModel:
         """The loaded model for `model_id` of `kind` ("tokenizer", a model kind or "model")."""
