@@ -125,6 +125,8 @@ def test_presenter_mode_hides_clutter_grows_text_and_comes_back(main_window, qtb
         assert window.presenter.active and window.isFullScreen()
         assert not window.sidebar.isVisible() and not window.menuBar().isVisible()
         assert not window.lecture_toolbar.isVisible() and window.caption_bar.isVisible()
+        qtbot.waitUntil(window.engine.is_idle, timeout=120_000)
+        qtbot.waitUntil(lambda: not window.status.isVisible(), timeout=10_000)  # only while busy
         assert QApplication.font().pointSizeF() == pytest.approx(normal_pt * window.presenter.font_scale)
         label = window.caption_bar.text
         assert label.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF())
@@ -136,6 +138,7 @@ def test_presenter_mode_hides_clutter_grows_text_and_comes_back(main_window, qtb
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.presenter.active and not window.isFullScreen()
     assert window.sidebar.isVisible() and window.menuBar().isVisible() and window.lecture_toolbar.isVisible()
+    assert window.status.isVisible()
     assert QApplication.font().pointSizeF() == pytest.approx(normal_pt)
     assert window.font_scale == 1.0 and window.theme == "normal"
 
