@@ -312,10 +312,15 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
         steps_done = step + (0 if cancelled else 1)
         seconds = time.perf_counter() - start
         model.eval()
+        with torch.no_grad():
+            final_matrix = (model.encode_images(show_pixels) @ model.encode_texts(show_ids).T).cpu().numpy()
+        # kept with the saved model so the app can show the last run's curve and matrix after a restart
+        stride = max(1, len(losses) // 1000)
         encoder = MiniClipEncoder(model.cpu(), config.model, info={
             "steps": steps_done, "seconds": round(seconds, 1), "final_loss": losses[-1] if losses else None,
             "trained_at": time.strftime("%Y-%m-%d %H:%M:%S"), "seed": config.seed, "batch_size": config.batch_size,
-            "n_train": config.n_train})
+            "n_train": config.n_train, "losses": [round(x, 4) for x in losses[::stride]],
+            "display_matrix": np.round(final_matrix, 4).tolist()})
         result = TrainResult(encoder, losses, seconds, steps_done, cancelled)
         if evaluate and not cancelled:
             progress.report(None, "Testing on held-out shapes")

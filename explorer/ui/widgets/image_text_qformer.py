@@ -1,0 +1,331 @@
+"""BLIP-2's Q-Former, drawn: a frozen image encoder, learned queries, a frozen LLM, and three training tasks.
+
+The three tasks differ only in who may attend to whom inside the Q-Former's
+shared self-attention; each panel draws that mask (queries Q and text tokens
+T; a filled cell means the row's token may look at the column's token).
+Click a panel to select its task.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from explorer.ui.widgets.image_text_common import Theme, ramp_colour, scaled_font
+
+N_Q, N_T = 4, 4  # tokens drawn in the mask sketches (the real model has 32 queries)
+
+TASKS: dict[str, dict] = {
+    "contrastive": {
+        "title": "Image-text contrastive (ITC)",
+        "mask": "uni-modal: queries and text cannot see each other",
+        "text": "Align image and text: the query outputs and the text's [CLS] vector are pulled together for "
+                "matching pairs and pushed apart for the others, as in CLIP. Queries and text must not peek at "
+                "each other, or the task would be trivial.",
+    },
+    "matching": {
+        "title": "Image-text matching (ITM)",
+        "mask": "bi-directional: every token sees every token",
+        "text": "A yes/no classifier: does this text describe this image? Queries and text attend to each "
+                "other freely, so the query outputs can compare fine details; a linear head on them gives "
+                "the match score. Hard negatives (near-misses) make it learn the details.",
+    },
+    "generation": {
+        "title": "Image-grounded text generation (ITG)",
+        "mask": "multimodal causal: text sees the queries and earlier words",
+        "text": "Write the caption word by word. Text has no direct path to the image: everything it needs "
+                "must pass through the queries, which therefore learn to extract what the text needs. Each "
+                "word sees all queries and the words before it; the queries never see the text.",
+    },
+}
+
+
+def task_mask(task: str) -> np.ndarray:
+    """(N_Q + N_T) square boolean mask: row token may attend to column token."""
+    n = N_Q + N_T
+    mask = np.zeros((n, n), dtype=bool)
+    q, t = slice(0, N_Q), slice(N_Q, n)
+    mask[q, q] = True
+    if task == "contrastive":
+        mask[t, t] = True
+    elif task == "matching":
+        mask[:, :] = True
+    elif task == "generation":
+        mask[t, q] = True
+        mask[t, t] = np.tril(np.ones((N_T, N_T), dtype=bool))
+    else:
+        raise KeyError(task)
+    return mask
+
+
+class QFormerDiagram(QWidget):
+    task_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.task = "contrastive"
+        self.image: QPixmap | None = None
+        self.n_queries = 32
+        self.live = False  # True once a real BLIP-2 produced query outputs
+        self.theme = Theme()
+        self.font_scale = 1.0
+        self._panels: dict[str, QRectF] = {}
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(760, 470)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(int(1100 * self.font_scale), int(600 * self.font_scale))
+
+    def set_task(self, task: str) -> None:
+        if task not in TASKS:
+            raise KeyError(f"unknown task '{task}'; tasks: {', '.join(TASKS)}")
+        if task != self.task:
+            self.task = task
+            self.update()
+            self.task_changed.emit(task)
+
+    def set_image(self, pixmap: QPixmap | None) -> None:
+        self.image = pixmap
+        self.update()
+
+    def set_live(self, live: bool, n_queries: int = 32) -> None:
+        self.live, self.n_queries = live, n_queries
+        self.update()
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.font_scale = font_scale
+        self.theme = Theme(dark)
+        self.setMinimumSize(int(760 * min(font_scale, 1.4)), int(470 * min(font_scale, 1.4)))
+        self.update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        for task, rect in self._panels.items():
+            if rect.contains(event.position()):
+                self.set_task(task)
+                return
+
+    # --- painting ---
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), self.theme.background)
+        s = min(self.font_scale, max(0.6, min(self.width() / 1100, self.height() / 600) * self.font_scale))
+        W, H = float(self.width()), float(self.height())
+        font = scaled_font(self.font(), s, 11.5)
+        bold = scaled_font(self.font(), s, 12.0, bold=True)
+        fm = QFontMetricsF(font)
+        top_h = H * 0.50
+
+        # --- the architecture, left to right ---
+        frozen = QColor("#9ecae1") if not self.theme.dark else QColor("#2b5f80")
+        trainable = QColor("#fdd0a2") if not self.theme.dark else QColor("#8a5a2b")
+        llm_c = QColor("#c7e9c0") if not self.theme.dark else QColor("#3f6f3a")
+        margin = 10 * s
+        img_w = min(120 * s, top_h * 0.55)
+        img_rect = QRectF(margin, top_h * 0.28, img_w, img_w)
+        if self.image is not None:
+            scaled = self.image.scaled(int(img_w), int(img_w), Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+            p.drawPixmap(QPointF(img_rect.x() + (img_w - scaled.width()) / 2,
+                                 img_rect.y() + (img_w - scaled.height()) / 2), scaled)
+        else:
+            p.setPen(QPen(self.theme.grid, 1.5 * s, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(img_rect)
+            p.setFont(font)
+            p.setPen(self.theme.muted)
+            p.drawText(img_rect, int(Qt.AlignmentFlag.AlignCenter), "image")
+        x = img_rect.right() + 22 * s
+        enc = QRectF(x, top_h * 0.18, 130 * s, top_h * 0.66)
+        self._box(p, enc, frozen, "Image encoder\n(ViT, frozen ❄)", bold)
+        self._arrow(p, QPointF(img_rect.right() + 4 * s, img_rect.center().y()), QPointF(enc.left() - 4 * s,
+                                                                                          img_rect.center().y()), s)
+        qf = QRectF(enc.right() + 40 * s, 6 * s, W * 0.42, top_h - 12 * s)
+        llm = QRectF(qf.right() + 60 * s, top_h * 0.18, W - qf.right() - 60 * s - margin, top_h * 0.66)
+        self._arrow(p, QPointF(enc.right() + 4 * s, enc.center().y()), QPointF(qf.left() - 4 * s, enc.center().y()), s)
+        p.setFont(font)
+        p.setPen(self.theme.muted)
+        p.drawText(QRectF(enc.right(), enc.center().y() + 4 * s, 40 * s + 2, fm.height() * 2.2),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), "patch\nfeatures")
+
+        # the Q-Former: two transformers sharing self-attention
+        p.setPen(QPen(self.theme.text, 1.5 * s))
+        p.setBrush(QColor(trainable.red(), trainable.green(), trainable.blue(), 70))
+        p.drawRoundedRect(qf, 10 * s, 10 * s)
+        p.setFont(bold)
+        p.setPen(self.theme.text)
+        p.drawText(QRectF(qf.x(), qf.y() + 4 * s, qf.width(), fm.height() * 1.3), int(Qt.AlignmentFlag.AlignCenter),
+                   "Q-Former (trained)")
+        col_w = (qf.width() - 30 * s) / 2
+        rows = ["Feed forward", "Cross-attention\nto the image", "Self-attention", "Learned queries"]
+        top = qf.y() + fm.height() * 1.5 + 6 * s
+        row_h = (qf.bottom() - top - 8 * s) / len(rows)
+        left_x, right_x = qf.x() + 10 * s, qf.x() + 20 * s + col_w
+        for k, label in enumerate(rows):
+            r = QRectF(left_x, top + k * row_h + 3 * s, col_w, row_h - 6 * s)
+            if label == "Learned queries":
+                label = f"{self.n_queries} learned queries"
+            self._box(p, r, trainable, label, font)
+        text_rows = ["Feed forward", None, "Self-attention", "Text tokens"]
+        for k, label in enumerate(text_rows):
+            if label is None:
+                continue
+            r = QRectF(right_x, top + k * row_h + 3 * s, col_w, row_h - 6 * s)
+            self._box(p, r, trainable, label, font)
+        # the shared self-attention: one bar across both columns
+        shared_y = top + 2 * row_h + row_h / 2
+        p.setPen(QPen(self.theme.accent, 2.5 * s, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(left_x + col_w, shared_y), QPointF(right_x, shared_y))
+        p.setFont(font)
+        p.setPen(self.theme.accent)
+        p.drawText(QRectF(left_x + col_w - 10 * s, shared_y - fm.height() * 1.3, right_x - left_x - col_w + 20 * s,
+                          fm.height()), int(Qt.AlignmentFlag.AlignCenter), "shared")
+        # image features feed the cross-attention
+        cross_y = top + 1 * row_h + row_h / 2
+        self._arrow(p, QPointF(qf.left() - 30 * s, cross_y), QPointF(left_x - 2 * s, cross_y), s)
+
+        # queries out -> projection -> frozen LLM
+        self._box(p, llm, llm_c, "LLM\n(frozen ❄)\nwrites the text", bold)
+        out_y = top + 0.5 * row_h
+        self._arrow(p, QPointF(left_x + col_w / 2, top + 3 * s), QPointF(left_x + col_w / 2, qf.top() + 2 * s), s,
+                    draw_head=False)
+        self._arrow(p, QPointF(qf.right() + 4 * s, out_y), QPointF(llm.left() - 4 * s, out_y), s)
+        p.setFont(font)
+        p.setPen(self.theme.muted)
+        p.drawText(QRectF(qf.right(), out_y + 4 * s, 60 * s, fm.height() * 3.3),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap),
+                   f"{self.n_queries}\nsoft\ntokens")
+
+        # --- the three tasks ---
+        self._panels = {}
+        panel_top = top_h + 10 * s
+        panel_w = (W - 4 * margin) / 3
+        for k, task in enumerate(TASKS):
+            rect = QRectF(margin + k * (panel_w + margin), panel_top, panel_w, H - panel_top - margin)
+            self._panels[task] = rect
+            self._task_panel(p, rect, task, s, font, bold)
+        p.end()
+
+    def _task_panel(self, p: QPainter, rect: QRectF, task: str, s: float, font, bold) -> None:
+        info = TASKS[task]
+        selected = task == self.task
+        p.setPen(QPen(self.theme.accent if selected else self.theme.grid, (3.0 if selected else 1.2) * s))
+        p.setBrush(self.theme.panel)
+        p.drawRoundedRect(rect, 8 * s, 8 * s)
+        fm = QFontMetricsF(font)
+        p.setFont(bold)
+        p.setPen(self.theme.text)
+        title_rect = QRectF(rect.x() + 8 * s, rect.y() + 6 * s, rect.width() - 16 * s, fm.height() * 1.3)
+        p.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), info["title"])
+        # the mask grid
+        n = N_Q + N_T
+        label_w = fm.horizontalAdvance("T4") + 6 * s
+        avail_h = rect.height() - fm.height() * 3.4 - 16 * s
+        cell = max(6.0, min((rect.width() * 0.42 - label_w) / n, avail_h / (n + 1)))
+        gx, gy = rect.x() + 10 * s + label_w, title_rect.bottom() + fm.height() + 8 * s
+        mask = task_mask(task)
+        names = [f"Q{i + 1}" for i in range(N_Q)] + [f"T{i + 1}" for i in range(N_T)]
+        p.setFont(scaled_font(self.font(), s, 9.5))
+        small = QFontMetricsF(p.font())
+        for i in range(n):
+            p.setPen(self.theme.text)
+            p.drawText(QRectF(gx - label_w, gy + i * cell, label_w - 3 * s, cell),
+                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), names[i])
+            p.drawText(QRectF(gx + i * cell, gy - small.height() - 2 * s, cell, small.height()),
+                       int(Qt.AlignmentFlag.AlignCenter), names[i] if cell > small.horizontalAdvance("Q4") else "")
+            for j in range(n):
+                r = QRectF(gx + j * cell, gy + i * cell, cell - 1, cell - 1)
+                colour = (QColor("#e8590c") if i < N_Q and j < N_Q else QColor("#2171b5")) if mask[i, j] else \
+                    self.theme.background
+                p.fillRect(r, colour)
+        p.setPen(QPen(self.theme.text, 1.5 * s))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(QRectF(gx, gy, n * cell, n * cell))
+        p.drawLine(QPointF(gx + N_Q * cell, gy), QPointF(gx + N_Q * cell, gy + n * cell))
+        p.drawLine(QPointF(gx, gy + N_Q * cell), QPointF(gx + n * cell, gy + N_Q * cell))
+        # the explanation beside the grid
+        tx = gx + n * cell + 10 * s
+        text_rect = QRectF(tx, gy - small.height(), rect.right() - tx - 8 * s, rect.bottom() - gy)
+        p.setFont(scaled_font(self.font(), s, 10.5))
+        p.setPen(self.theme.text)
+        p.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                   info["text"])
+        p.setFont(font)
+        p.setPen(self.theme.muted)
+        p.drawText(QRectF(rect.x() + 8 * s, gy + n * cell + 4 * s, n * cell + label_w + 10 * s,
+                          rect.bottom() - gy - n * cell - 6 * s),
+                   int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                   info["mask"])
+
+    def _box(self, p: QPainter, rect: QRectF, colour: QColor, text: str, font) -> None:
+        p.setPen(QPen(self.theme.text, 1.2 * self.font_scale))
+        p.setBrush(colour)
+        p.drawRoundedRect(rect, 6 * self.font_scale, 6 * self.font_scale)
+        p.setFont(font)
+        p.setPen(QColor("#111111") if not self.theme.dark else QColor("#f0f0f0"))
+        p.drawText(rect.adjusted(4, 2, -4, -2), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
+
+    def _arrow(self, p: QPainter, a: QPointF, b: QPointF, s: float, draw_head: bool = True) -> None:
+        p.setPen(QPen(self.theme.text, 2.0 * s))
+        p.drawLine(a, b)
+        if not draw_head:
+            return
+        direction = np.array([b.x() - a.x(), b.y() - a.y()], dtype=float)
+        length = float(np.hypot(*direction)) or 1.0
+        d = direction / length
+        normal = np.array([-d[1], d[0]])
+        size = 8 * s
+        tip = np.array([b.x(), b.y()])
+        left = tip - d * size + normal * size * 0.5
+        right = tip - d * size - normal * size * 0.5
+        path = QPainterPath()
+        path.addPolygon(QPolygonF([QPointF(*tip), QPointF(*left), QPointF(*right)]))
+        p.fillPath(path, self.theme.text)
+
+
+class CrossAttentionImage(QWidget):
+    """One query's cross-attention over the image patches, drawn over the image."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image: QPixmap | None = None
+        self.weights: np.ndarray | None = None
+        self.caption = ""
+        self.theme = Theme()
+        self.font_scale = 1.0
+        self.setMinimumSize(220, 240)
+
+    def set_data(self, image: QPixmap | None, weights: np.ndarray | None, caption: str) -> None:
+        self.image, self.weights, self.caption = image, weights, caption
+        self.update()
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.font_scale, self.theme = font_scale, Theme(dark)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.theme.background)
+        font = scaled_font(self.font(), self.font_scale, 11.0)
+        fm = QFontMetricsF(font)
+        side = min(self.width(), self.height() - fm.height() * 2.4) - 4
+        area = QRectF((self.width() - side) / 2, 2, side, side)
+        if self.image is not None:
+            scaled = self.image.scaled(int(side), int(side), Qt.AspectRatioMode.IgnoreAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+            p.drawPixmap(area.topLeft(), scaled)
+        if self.weights is not None and self.weights.size:
+            w = self.weights / max(float(self.weights.max()), 1e-9)
+            gh, gw = w.shape
+            for i in range(gh):
+                for j in range(gw):
+                    c = ramp_colour(float(w[i, j]))
+                    c.setAlpha(int(40 + 170 * float(w[i, j])))
+                    p.fillRect(QRectF(area.x() + j * side / gw, area.y() + i * side / gh, side / gw + 0.5,
+                                      side / gh + 0.5), c)
+        p.setFont(font)
+        p.setPen(self.theme.text)
+        p.drawText(QRectF(0, area.bottom() + 4, self.width(), fm.height() * 2.2),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), self.caption)
+        p.end()

@@ -1,0 +1,186 @@
+"""The Images & text pane driven as a user would, with a mini-CLIP trained (small, for speed) into a temp cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+
+from explorer.core import mini_clip, shapes_dataset as shapes
+
+SLOW_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def trained_cache(tmp_path_factory):
+    """A user cache holding a small mini-CLIP trained here (200 steps at the test size)."""
+    root = tmp_path_factory.mktemp("cache")
+    result = mini_clip.train(mini_clip.TrainConfig.small(steps=200), evaluate=False)
+    mini_clip.save(result.encoder, root / "mini-clip")
+    return root
+
+
+@pytest.fixture
+def pane(trained_cache, engine, qtbot, monkeypatch):
+    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
+    from explorer.ui.panes.image_text import ImageTextPane
+
+    widget = ImageTextPane(engine)
+    qtbot.addWidget(widget)
+    widget.resize(1500, 950)
+    widget.show()
+    widget.activated()
+    yield widget
+    engine.cancel()
+
+
+def saved_encoder(cache):
+    return mini_clip.load(cache / "mini-clip")
+
+
+def type_line(qtbot, editor, text: str) -> None:
+    """Type at the end of a text box; newlines as Return key presses."""
+    editor.moveCursor(QTextCursor.MoveOperation.End)
+    for k, part in enumerate(text.split("\n")):
+        if k:
+            qtbot.keyClick(editor, Qt.Key.Key_Return)
+        if part:
+            qtbot.keyClicks(editor, part)
+
+
+def click_tab(qtbot, pane, key: str) -> None:
+    from explorer.ui.panes.image_text import TABS
+
+    index = [k for k, _ in TABS].index(key)
+    bar = pane.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert pane.current_tab() == key
+
+
+def test_the_similarity_matrix_shows_one_row_per_image_and_follows_the_captions(pane, qtbot, trained_cache):
+    matrix = pane.similarity.matrix
+    qtbot.waitUntil(lambda: matrix.values.shape == (6, 6), timeout=SLOW_MS)
+    assert matrix.row_labels == [e.name for e in pane.images]
+    assert matrix.col_labels == pane.similarity.caption_lines()
+    assert all(p is not None for p in matrix.row_pixmaps)
+    # what is painted is exactly the model's cosine, image rows x caption columns
+    encoder = saved_encoder(trained_cache)
+    expected = encoder.embed_images([e.image for e in pane.images]) @ encoder.embed_texts(matrix.col_labels).T
+    np.testing.assert_allclose(matrix.values, expected, atol=1e-5)
+
+    # typing a new caption adds a column; a word the model never saw is pointed out
+    type_line(qtbot, pane.similarity.captions, "\na dog on a sofa")
+    qtbot.waitUntil(lambda: matrix.values.shape == (6, 7), timeout=SLOW_MS)
+    assert matrix.col_labels[-1] == "a dog on a sofa"
+    assert "“dog”" in pane.similarity.message.text() and "“sofa”" in pane.similarity.message.text()
+
+    # removing every caption clears the matrix with a hint instead of an error
+    pane.similarity.captions.setPlainText("  \n ")
+    qtbot.waitUntil(lambda: matrix.values.size == 0, timeout=10_000)
+    assert "caption" in matrix.placeholder
+
+
+def test_zero_shot_shows_a_probability_per_class_for_every_image(pane, qtbot, trained_cache):
+    click_tab(qtbot, pane, "zero-shot")
+    bars = pane.zero_shot.bars
+    classes = pane.zero_shot.class_lines()
+    qtbot.waitUntil(lambda: bars.probabilities.shape == (6, len(classes)), timeout=SLOW_MS)
+    np.testing.assert_allclose(bars.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert bars.names == [e.name for e in pane.images] and bars.classes == classes
+    # the plainly drawn sample shapes are recognised: their own class is the most likely
+    plain = [i for i, e in enumerate(pane.images) if e.name in ("red circle", "blue square", "purple star")]
+    hits = sum(bars.classes[int(bars.probabilities[i].argmax())] == pane.images[i].name for i in plain)
+    assert hits >= 2, [bars.classes[int(bars.probabilities[i].argmax())] for i in plain]
+
+    # a new template changes the prompts and the numbers
+    before = bars.probabilities.copy()
+    pane.zero_shot.template.clear()
+    qtbot.keyClicks(pane.zero_shot.template, "a drawing of a {}")
+    qtbot.waitUntil(lambda: "a drawing of a red circle" in pane.zero_shot.prompts.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: bars.probabilities.shape == before.shape and
+                    not np.allclose(bars.probabilities, before), timeout=SLOW_MS)
+    assert "softmax" in pane.zero_shot.message.text()
+
+
+def test_a_dropped_messy_folder_adds_the_good_images_and_explains_the_rest(pane, qtbot, tmp_path):
+    qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape[0] == 6, timeout=SLOW_MS)
+    pixels, _ = shapes.render("star", "yellow", np.random.default_rng(1), plain=True, size=64)
+    shapes.to_pil(pixels).save(tmp_path / "star.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (tmp_path / "readme.txt").write_text("hello")
+    pane.handle_drop([str(tmp_path)])
+    qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape[0] == 1, timeout=SLOW_MS)
+    assert pane.similarity.matrix.row_labels == ["star.png"]
+    qtbot.waitUntil(lambda: "1 image loaded, 2 skipped" in pane.similarity.message.text(), timeout=10_000)
+    message = pane.similarity.message.text()
+    assert "broken.jpg: skipped" in message and "not images" in message
+
+
+def test_an_offline_hub_model_says_needs_download_without_an_error_dialog(pane, qtbot, monkeypatch):
+    from explorer.models import hub
+
+    monkeypatch.setattr(hub, "cached_snapshot", lambda repo, kind: None)
+    qtbot.waitUntil(lambda: bool(pane.available), timeout=SLOW_MS)
+    pane.model_box.setCurrentIndex(pane.model_box.findData("clip"))
+    pane.model_box.activated.emit(pane.model_box.currentIndex())
+    qtbot.waitUntil(lambda: "needs a download" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
+    assert "Needs download" in pane.model_note.text()
+    assert pane.similarity.matrix.values.size == 0
+
+
+def test_text_search_ranks_generated_shapes_and_clicking_finds_similar_ones(pane, qtbot):
+    click_tab(qtbot, pane, "search")
+    results = pane.search.results
+    qtbot.waitUntil(lambda: results.count() == 24, timeout=SLOW_MS)
+    scores = [float(results.item(i).text().split("cosine ")[1]) for i in range(results.count())]
+    assert scores == sorted(scores, reverse=True)
+    assert "a yellow star" in pane.search.caption.text()
+    first = results.item(0)
+    qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=results.visualItemRect(first).center())
+    qtbot.waitUntil(lambda: "most like" in pane.search.caption.text(), timeout=SLOW_MS)
+    assert results.count() == 24
+
+
+def test_presets_and_state_round_trip(pane, qtbot, engine):
+    assert pane.presets() == ["similarity", "zero-shot", "search", "joint-map", "qformer", "train"]
+    pane.apply_preset("qformer")
+    assert pane.current_tab() == "qformer"
+    pane.apply_preset("joint-map")
+    qtbot.waitUntil(lambda: pane.joint_map.scatter.n_points == 6 + len(pane.joint_map.keyword_lines()),
+                    timeout=SLOW_MS)
+    type_line(qtbot, pane.similarity.captions, "\na big orange star")
+    state = pane.state()
+    from explorer.ui.panes.image_text import ImageTextPane
+
+    other = ImageTextPane(engine)
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.similarity.caption_lines()[-1] == "a big orange star"
+    assert other.current_tab() == "joint-map"
+    names = [t.name for t in pane.export_targets()]
+    assert names[0] == "Joint map" and "Similarity matrix" in names
+
+
+def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path))
+    monkeypatch.setattr(mini_clip.TrainConfig, "default",
+                        classmethod(lambda cls, steps=None: mini_clip.TrainConfig.small(steps=40)))
+    from explorer.ui.panes.image_text import ImageTextPane
+
+    pane = ImageTextPane(engine)
+    qtbot.addWidget(pane)
+    pane.resize(1400, 900)
+    pane.show()
+    pane.activated()
+    qtbot.waitUntil(lambda: pane.model_action.isVisible(), timeout=SLOW_MS)
+    assert "Train mini-CLIP" in pane.model_action.text()
+    qtbot.waitUntil(lambda: "not trained yet" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
+    qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
+    assert pane.current_tab() == "train" and not pane.train.train_button.isEnabled()
+    qtbot.waitUntil(lambda: "Saved" in pane.train.result.text(), timeout=SLOW_MS)
+    assert len(pane.train.losses) == 40
+    assert pane.train.matrix.values.shape == (8, 8)
+    assert (tmp_path / "mini-clip" / "model.safetensors").is_file()
+    assert not pane.model_action.isVisible()
+    click_tab(qtbot, pane, "similarity")
+    qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
