@@ -26,7 +26,7 @@ class Occurrence:
     end: int
     tokens: list[str]  # the sub-tokens whose hidden states were averaged
 
-    def context(self, sentences: list[str], width: int = 18) -> str:
+    def context(self, sentences: list[str], width: int = 14) -> str:
         """A short snippet around the word, for labels."""
         text = sentences[self.sentence]
         left = text[max(0, self.start - width):self.start]

@@ -267,9 +267,10 @@ class NeighbourIndex:
     milliseconds, fast enough to answer a click at once.
     """
 
-    def __init__(self, x: np.ndarray) -> None:
+    def __init__(self, x: np.ndarray, unit: np.ndarray | None = None) -> None:
         self.x = check_points(x, 1, "a neighbour search")
-        self._unit: np.ndarray | None = None
+        # unit rows already at hand (WordVectors keeps them) save a copy of the matrix
+        self._unit: np.ndarray | None = unit if unit is not None and unit.shape == self.x.shape else None
         self._sq_norms: np.ndarray | None = None
 
     def prepare(self) -> "NeighbourIndex":

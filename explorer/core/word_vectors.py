@@ -174,6 +174,8 @@ class AxisProjection:
     missing: list[str]
     # cosine between the two axis directions: near 0 means the axes are independent
     axes_cosine: float
+    # the first n_typed rows are the words asked for; the rest came from `extra_rows`
+    n_typed: int = 0
 
 
 def axis_projection(wv: WordVectors, x_axis: tuple[str, str], y_axis: tuple[str, str],
@@ -206,6 +208,7 @@ def axis_projection(wv: WordVectors, x_axis: tuple[str, str], y_axis: tuple[str,
             seen.add(row)
             found.append(wv.words[row])
             rows.append(row)
+    n_typed = len(rows)
     for row in extra_rows:
         if int(row) not in seen:
             seen.add(int(row))
@@ -213,7 +216,7 @@ def axis_projection(wv: WordVectors, x_axis: tuple[str, str], y_axis: tuple[str,
             rows.append(int(row))
     unit = wv.unit[np.asarray(rows, dtype=np.int64)] if rows else np.zeros((0, wv.dim), np.float32)
     coords = np.stack([unit @ dx, unit @ dy], axis=1).astype(np.float32)
-    return AxisProjection(found, rows, coords, (a, b), (c, d), missing, float(dx @ dy))
+    return AxisProjection(found, rows, coords, (a, b), (c, d), missing, float(dx @ dy), n_typed)
 
 
 @dataclass

@@ -1,0 +1,264 @@
+"""Contextual embeddings: one word in several sentences, layer by layer, against GloVe's single vector."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
+                                           short, str_of)
+from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.scatter import PALETTE, ScatterView
+
+BANK = ["We sat on the grassy bank of the river and watched the water.",
+        "The fisherman walked along the river bank at dawn.",
+        "I deposited my salary at the bank this morning.",
+        "The bank approved my loan and charged interest."]
+MODELS = {"minilm": ("MiniLM-L6 (encoder, reads both ways)", "encoder"),
+          "smollm2": ("SmolLM2-135M (decoder, reads left to right)", "causal-lm")}
+
+
+class ContextualTab(EmbeddingTab):
+    key = "bank"
+    title = "Contextual “bank”"
+
+    def __init__(self, engine, pane_id: str) -> None:
+        super().__init__(engine, pane_id)
+        self.result = None
+        self._pending_layer = -1  # a layer restored from a session, applied when the result arrives
+        self.static_text = ""
+        self._font_scale, self._dark = 1.0, False
+        self.word = QLineEdit("bank")
+        self.model = QComboBox()
+        for model_id, (title, _) in MODELS.items():
+            self.model.addItem(title, model_id)
+        self.sentences = QPlainTextEdit("\n".join(BANK))
+        self.go = QPushButton("Compute")
+        self.layer = QSlider(Qt.Orientation.Horizontal)
+        self.layer.setRange(0, 6)
+        self.layer.setValue(6)
+        self.layer.setEnabled(False)
+        self.layer_label = QLabel("layer –")
+        self.message = MessageLabel()
+        self.static_label = QLabel()
+        self.static_label.setWordWrap(True)
+        self.matrix = MatrixTable()
+        self.scatter = ScatterView(show_controls=False, empty_text="Type a word and sentences that use it")
+        self.scatter.set_legend_visible(False)  # each point's label names its sentence
+        self.curves = pg.PlotWidget()
+        self.curves.setBackground("w")
+        self.curves.getPlotItem().setMenuEnabled(False)
+        self.curves.getPlotItem().hideButtons()
+        # bottom-left: the curves run between 0.6 and 1, so the space below them is free
+        self.curve_legend = self.curves.getPlotItem().addLegend(offset=(10, -10), colCount=2)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Word"))
+        top.addWidget(self.word, 1)
+        top.addWidget(self.go)
+        model_row = QHBoxLayout()
+        model_row.addWidget(QLabel("Model"))
+        model_row.addWidget(self.model, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(top)
+        left_layout.addLayout(model_row)
+        left_layout.addWidget(heading("<b>Sentences</b> using the word (one per line)"))
+        left_layout.addWidget(self.sentences, 1)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(self.layer_label)
+        slider_row.addWidget(self.layer, 1)
+        left_layout.addLayout(slider_row)
+        left_layout.addWidget(heading("<b>Cosine between the occurrences</b> at this layer"))
+        left_layout.addWidget(self.matrix, 1)
+        left_layout.addWidget(self.static_label)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.scatter)
+        right.addWidget(self.curves)
+        right.setSizes([520, 380])
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([560, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.message)
+
+        self.go.clicked.connect(self.run)
+        self.word.returnPressed.connect(self.run)
+        self.model.currentIndexChanged.connect(self.run)
+        self.layer.valueChanged.connect(self._show_layer)
+        self.apply_view_settings(1.0, False)
+
+    def first_activation(self) -> None:
+        self.run()
+
+    def model_id(self) -> str:
+        return str(self.model.currentData())
+
+    def configure(self, word: str, sentences: list[str], model_id: str = "minilm") -> None:
+        self.word.setText(word)
+        self.sentences.setPlainText("\n".join(sentences))
+        index = self.model.findData(model_id)
+        self.model.blockSignals(True)
+        self.model.setCurrentIndex(max(0, index))
+        self.model.blockSignals(False)
+        self.run()
+
+    def run(self) -> None:
+        word = self.word.text().strip()
+        sentences = lines_of(self.sentences.toPlainText())
+        if not word:
+            self.message.error("Type the word to follow, for example: bank")
+            return
+        if not sentences:
+            self.message.error("Type a few sentences that use the word, one per line.")
+            return
+        model_id = self.model_id()
+        title, kind = MODELS[model_id]
+        self.message.info(f"Running {title.split(' (')[0]} on {len(sentences)} sentences…")
+
+        def job(ctx):
+            from explorer.core.contextual import contextual_embeddings
+            from explorer.core.word_vectors import neighbours
+
+            loaded = ctx.models.get(model_id, kind, ctx)
+            result = contextual_embeddings(loaded.model, loaded.tokenizer, word, sentences, loaded.device,
+                                           causal=kind == "causal-lm", model_title=title.split(" (")[0],
+                                           progress=ctx)
+            try:
+                wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
+                static = [r.word for r in neighbours(wv, word, 8)]
+            except (KeyError, ValueError, FileNotFoundError):
+                static = None
+            return result, static
+
+        self.submit(job, title="Contextual embeddings", on_result=self._show, on_error=self.message.error)
+
+    def _show(self, payload) -> None:
+        result, static = payload
+        self.result = result
+        layer = self._pending_layer if 0 <= self._pending_layer <= result.n_layers else result.n_layers
+        self._pending_layer = -1
+        self.layer.blockSignals(True)
+        self.layer.setRange(0, result.n_layers)
+        self.layer.setValue(layer)
+        self.layer.blockSignals(False)
+        self.layer.setEnabled(True)
+        if static is None:
+            self.static_text = f"GloVe has no vector for '{result.word}'."
+        else:
+            self.static_text = (f"<b>GloVe (static)</b> gives '{result.word}' <b>one vector</b> in every sentence: "
+                                f"cosine 1.00 between all occurrences. Its nearest GloVe words: "
+                                f"{', '.join(static)}.")
+        self.static_label.setText(self.static_text)
+        notes = []
+        if result.missing:
+            notes.append("Not found as a whole word in sentence " + ", ".join(str(i + 1) for i in result.missing) + ".")
+        if result.causal:
+            notes.append(f"{result.model_title} reads left to right: each '{result.word}' only sees the words "
+                         "before it.")
+        notes.append("Move the slider: layer 0 is the input embedding, the last layer the output.")
+        (self.message.error if result.missing else self.message.info)(" ".join(notes))
+        self._draw_curves()
+        self._show_layer(layer)
+
+    def _show_layer(self, layer: int) -> None:
+        result = self.result
+        if result is None:
+            return
+        layer = max(0, min(layer, result.n_layers))
+        self.layer_label.setText(f"layer {layer} of {result.n_layers}")
+        n = len(result.occurrences)
+        names = [str(k + 1) for k in range(n)]
+        cosine = result.cosine(layer)
+        # shade from the smallest cosine shown: the differences are what matters
+        self.matrix.show_matrix(cosine, names, names, levels=(min(0.5, float(cosine.min())), 1.0))
+        self.scatter.set_points(result.coords[layer], result.labels(), list(range(n)),
+                                group_names=[f"{k + 1}. {short(result.sentences[o.sentence], 30)}"
+                                             for k, o in enumerate(result.occurrences)],
+                                axis_titles=[f"PCA 1 at layer {layer}", "PCA 2"])
+        if self._layer_line is not None:
+            self._layer_line.setValue(layer)
+
+    _layer_line = None
+
+    def _draw_curves(self) -> None:
+        result = self.result
+        plot = self.curves.getPlotItem()
+        plot.clear()
+        self.curve_legend.clear()
+        width = 2.5 * self._font_scale
+        glove = pg.PlotDataItem([0, result.n_layers], [1.0, 1.0],
+                                pen=pg.mkPen("#555555", width=width, style=Qt.PenStyle.DashLine))
+        plot.addItem(glove)
+        self.curve_legend.addItem(glove, "GloVe: always 1.00")
+        for k, ((i, j), values) in enumerate(result.pair_curves().items()):
+            if k >= 10:
+                break
+            item = pg.PlotDataItem(list(range(len(values))), values, symbol="o", symbolSize=6 * self._font_scale,
+                                   pen=pg.mkPen(PALETTE[k % len(PALETTE)], width=width),
+                                   symbolBrush=PALETTE[k % len(PALETTE)], symbolPen=None)
+            plot.addItem(item)
+            self.curve_legend.addItem(item, f"{i + 1} vs {j + 1}")
+        self._layer_line = pg.InfiniteLine(pos=self.layer.value(), angle=90,
+                                           pen=pg.mkPen(QColor(214, 39, 40, 120), width=3 * width))
+        plot.addItem(self._layer_line)
+        plot.setYRange(min(0.0, float(min(v.min() for v in result.pair_curves().values()) - 0.05)
+                           if len(result.occurrences) > 1 else 0.0), 1.05)
+        self._style_curves()
+
+    def _style_curves(self) -> None:
+        plot = self.curves.getPlotItem()
+        fg = "#e8e8e8" if self._dark else "#202020"
+        font = QFont()
+        font.setPointSizeF(11 * self._font_scale)
+        css = {"font-size": f"{int(round(12 * self._font_scale))}pt", "color": fg}
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setTickFont(font)
+            axis.setPen(pg.mkPen(fg))
+            axis.setTextPen(pg.mkPen(fg))
+        plot.setLabel("bottom", "layer", **css)
+        plot.setLabel("left", "cosine between two occurrences", **css)
+        self.curve_legend.setLabelTextSize(f"{int(round(11 * self._font_scale))}pt")
+        self.curve_legend.setLabelTextColor(QColor(fg))
+
+    def state(self) -> dict:
+        return {"word": self.word.text(), "model": self.model_id(), "sentences": self.sentences.toPlainText(),
+                "layer": self.layer.value()}
+
+    def restore_state(self, state: dict) -> None:
+        self.word.setText(str_of(state, "word", self.word.text()))
+        self.sentences.setPlainText(str_of(state, "sentences", self.sentences.toPlainText()))
+        index = self.model.findData(str_of(state, "model", self.model_id()))
+        if index >= 0:
+            self.model.blockSignals(True)
+            self.model.setCurrentIndex(index)
+            self.model.blockSignals(False)
+        self._pending_layer = int_of(state, "layer", -1)
+
+    def export_targets(self) -> list[ExportTarget]:
+        def curves() -> dict:
+            if self.result is None:
+                return {}
+            pairs = self.result.pair_curves()
+            return {"cosine_by_layer": [[f"{i + 1} vs {j + 1}", *map(float, v)] for (i, j), v in pairs.items()],
+                    "__columns__": ["pair"] + [f"layer {k}" for k in range(self.result.n_layers + 1)]}
+
+        return [ExportTarget("Cosine across layers", self.curves, curves),
+                ExportTarget("Occurrences map", self.scatter, self.scatter.export_data),
+                ExportTarget("Cosine matrix", self.matrix, self.matrix.export_data)]
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self._font_scale, self._dark = font_scale, dark
+        self.scatter.apply_view_settings(font_scale, dark)
+        self.curves.setBackground("#1e1e1e" if dark else "w")
+        if self.result is not None:
+            self._draw_curves()
+        else:
+            self._style_curves()

@@ -1,0 +1,356 @@
+"""Tabs that project whole sets of vectors: sentences (MiniLM), token embeddings, and your own data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
+                                           str_of)
+from explorer.ui.embeddings.projection_panel import ProjectionPanel, make_point_set
+from explorer.ui.pane import ExportTarget
+
+SENTENCES = ["The cat sat on the mat.", "Dogs love to chase balls in the park.", "A kitten drank some milk.",
+             "The puppy barked at the mailman.", "The stock market fell sharply today.",
+             "The central bank raised interest rates.", "Investors sold their shares.",
+             "The company reported record profits.", "Heavy rain is expected tomorrow.",
+             "It was sunny and warm all weekend.", "A storm brought strong winds and snow.",
+             "The forecast says it will be cloudy."]
+MAX_TABLE = 60  # the similarity table shows up to this many sentences; the map shows all
+
+
+class SentencesTab(EmbeddingTab):
+    key = "sentences"
+    title = "Sentences"
+
+    def __init__(self, engine, pane_id: str) -> None:
+        super().__init__(engine, pane_id)
+        self.result = None
+        self.editor = QPlainTextEdit("\n".join(SENTENCES))
+        self.editor.setPlaceholderText("One sentence per line")
+        self.message = MessageLabel()
+        self.table = MatrixTable()
+        self.panel = ProjectionPanel(engine, self.owner)
+        self.panel.set_colour_by("kmeans", clusters=3)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(heading("<b>Sentences</b> (one per line), embedded by MiniLM"))
+        left_layout.addWidget(self.editor, 2)
+        left_layout.addWidget(heading("<b>Cosine similarity</b> between the sentence vectors"))
+        left_layout.addWidget(self.table, 3)
+        left_layout.addWidget(self.message)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.panel)
+        splitter.setSizes([560, 1000])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._debounce = QTimer(self, singleShot=True, interval=500)
+        self._debounce.timeout.connect(self.run)
+        self.editor.textChanged.connect(self._debounce.start)
+
+    def first_activation(self) -> None:
+        self.run()
+
+    def set_sentences(self, sentences: list[str]) -> None:
+        self.editor.blockSignals(True)
+        self.editor.setPlainText("\n".join(sentences))
+        self.editor.blockSignals(False)
+        self.run()
+
+    def run(self) -> None:
+        self._debounce.stop()
+        sentences = lines_of(self.editor.toPlainText())
+        if len(sentences) < 2:
+            self.engine.cancel(f"{self.owner}.embed")
+            self.message.error("Type at least two sentences, one per line." if sentences else
+                               "Type some sentences, one per line.")
+            return
+        self.message.info(f"Embedding {len(sentences)} sentences with MiniLM…")
+
+        def job(ctx):
+            from explorer.core.sentence_embeddings import embed_sentences
+
+            loaded = ctx.models.get("minilm", "encoder", ctx)
+            emb = embed_sentences(loaded.model, loaded.tokenizer, sentences, loaded.device, progress=ctx)
+            labels = [f"{i + 1}. {short(s, 30)}" for i, s in enumerate(sentences)]
+            return emb, make_point_set("MiniLM sentence embeddings", emb.vectors, labels,
+                                       {"sentence": list(sentences)})
+
+        self.submit(job, "embed", title="Embedding sentences", on_result=self._show, on_error=self.message.error)
+
+    def _show(self, payload) -> None:
+        emb, points = payload
+        self.result = emb
+        n = min(len(emb.texts), MAX_TABLE)
+        names = [str(i + 1) for i in range(n)]
+        self.table.font_factor = 1.0 if n > 8 else 1.2
+        self.table.show_matrix(emb.cosine()[:n, :n], names, names, levels=(0.0, 1.0), compact=n > 6)
+        more = f" (the table shows the first {MAX_TABLE})" if len(emb.texts) > MAX_TABLE else ""
+        self.message.info(f"{len(emb.texts)} sentences → {emb.vectors.shape[1]}-d unit vectors{more}.")
+        self.panel.set_data(points)
+
+    def state(self) -> dict:
+        return {"text": self.editor.toPlainText(), "projection": self.panel.state()}
+
+    def restore_state(self, state: dict) -> None:
+        self.editor.blockSignals(True)
+        self.editor.setPlainText(str_of(state, "text", self.editor.toPlainText()))
+        self.editor.blockSignals(False)
+        if isinstance(state.get("projection"), dict):
+            self.panel.restore_state(state["projection"])
+
+    def export_targets(self) -> list[ExportTarget]:
+        return self.panel.export_targets("Sentence map") + \
+            [ExportTarget("Sentence similarity", self.table, self.table.export_data)]
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.panel.apply_view_settings(font_scale, dark)
+
+
+class TokenCloudTab(EmbeddingTab):
+    key = "tokens"
+    title = "Token cloud"
+
+    def __init__(self, engine, pane_id: str) -> None:
+        super().__init__(engine, pane_id)
+        self.model = QComboBox()
+        self.model.addItem("SmolLM2-135M: 49,152 tokens × 576", "smollm2")
+        self.model.addItem("MiniLM-L6: 30,522 word pieces × 384", "minilm")
+        self.load_button = QPushButton("Load")
+        self.message = MessageLabel()
+        self.panel = ProjectionPanel(engine, self.owner)
+        top = QHBoxLayout()
+        top.addWidget(heading("<b>A model's input vocabulary as points</b>: every token's embedding row"))
+        top.addStretch(1)
+        top.addWidget(self.model)
+        top.addWidget(self.load_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.panel, 1)
+        layout.addWidget(heading("␣ marks a token that starts with a space; ## a word piece that continues a word. "
+                                "Try searching ^␣?[0-9]+$ (numbers) or ing$."))
+        self.load_button.clicked.connect(self.load)
+        self.model.currentIndexChanged.connect(self.load)
+
+    def first_activation(self) -> None:
+        self.load()
+
+    def set_model(self, model_id: str) -> None:
+        index = self.model.findData(model_id)
+        if index >= 0 and index != self.model.currentIndex():
+            self.model.blockSignals(True)
+            self.model.setCurrentIndex(index)
+            self.model.blockSignals(False)
+        self.load()
+
+    def load(self, *args) -> None:
+        model_id = self.model.currentData()
+        self.message.info("Reading the token-embedding matrix…")
+
+        def job(ctx):
+            from explorer.core.token_embeddings import load_token_embeddings
+            from explorer.models.word_vectors import token_embedding_files
+
+            emb = load_token_embeddings(*token_embedding_files(model_id, ctx), progress=ctx)
+            return make_point_set(emb.title, emb.vectors, emb.tokens, {"token": emb.tokens})
+
+        self.submit(job, "load", title="Loading token embeddings", on_result=self._loaded,
+                    on_error=self.message.error)
+
+    def _loaded(self, points) -> None:
+        self.message.info(f"{points.name}: {len(points):,} tokens, read straight from the weights file.")
+        self.panel.set_data(points)
+
+    def state(self) -> dict:
+        return {"model": self.model.currentData(), "projection": self.panel.state()}
+
+    def restore_state(self, state: dict) -> None:
+        index = self.model.findData(str_of(state, "model", "smollm2"))
+        if index >= 0:
+            self.model.blockSignals(True)
+            self.model.setCurrentIndex(index)
+            self.model.blockSignals(False)
+        if isinstance(state.get("projection"), dict):
+            self.panel.restore_state(state["projection"])
+
+    def export_targets(self) -> list[ExportTarget]:
+        return self.panel.export_targets("Token cloud")
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.panel.apply_view_settings(font_scale, dark)
+
+
+SOURCES = {"glove": "GloVe 6B: all 400,000 words", "text": "A text file: one item per line, embedded by a model",
+           "vectors": "Vector files: TSV / CSV / NPY (+ metadata TSV)"}
+TEXT_MODELS = {"minilm": "MiniLM sentence embeddings (384-d)", "smollm2": "SmolLM2 mean hidden state (576-d)",
+               "glove": "GloVe: mean of the word vectors (50-d)"}
+
+
+class ProjectorTab(EmbeddingTab):
+    key = "projector"
+    title = "Projector"
+
+    def __init__(self, engine, pane_id: str) -> None:
+        super().__init__(engine, pane_id)
+        self.source = QComboBox()
+        for key, title in SOURCES.items():
+            self.source.addItem(title, key)
+        self.text_path = QLineEdit()
+        self.text_path.setPlaceholderText("a .txt file, one sentence or word per line")
+        self.text_model = QComboBox()
+        for key, title in TEXT_MODELS.items():
+            self.text_model.addItem(title, key)
+        self.vectors_path = QLineEdit()
+        self.vectors_path.setPlaceholderText("vectors.tsv (tab-separated numbers, one row per item), .csv or .npy")
+        self.metadata_path = QLineEdit()
+        self.metadata_path.setPlaceholderText("optional metadata.tsv: one label per line, or a header and columns")
+        self.load_button = QPushButton("Load")
+        self.message = MessageLabel()
+        self.panel = ProjectionPanel(engine, self.owner)
+        self.loaded_from: dict = {}
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Data"), 0, 0)
+        grid.addWidget(self.source, 0, 1, 1, 2)
+        grid.addWidget(self.load_button, 0, 3)
+        self._text_row = [QLabel("Text file"), self.text_path, self._browse(self.text_path, "Text (*.txt *.tsv *.csv)"),
+                          self.text_model]
+        self._vector_rows = [QLabel("Vectors"), self.vectors_path,
+                             self._browse(self.vectors_path, "Vectors (*.tsv *.csv *.txt *.vec *.npy)"),
+                             QLabel("Metadata"), self.metadata_path,
+                             self._browse(self.metadata_path, "Metadata (*.tsv *.txt)")]
+        for col, widget in enumerate(self._text_row):
+            grid.addWidget(widget, 1, col)
+        for i, widget in enumerate(self._vector_rows):
+            grid.addWidget(widget, 2 + i // 3, i % 3)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.message)
+        layout.addWidget(self.panel, 1)
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self.load_button.clicked.connect(self.load)
+        for edit in (self.text_path, self.vectors_path, self.metadata_path):
+            edit.returnPressed.connect(self.load)
+        self._source_changed()
+
+    def _browse(self, target: QLineEdit, filters: str) -> QPushButton:
+        button = QPushButton("Browse…")
+
+        def pick() -> None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open", str(Path(target.text()).parent)
+                                                  if target.text() else "", filters + ";;All files (*)")
+            if path:
+                target.setText(path)
+
+        button.clicked.connect(pick)
+        return button
+
+    def _source_changed(self, *args) -> None:
+        source = self.source.currentData()
+        for widget in self._text_row:
+            widget.setVisible(source == "text")
+        for widget in self._vector_rows:
+            widget.setVisible(source == "vectors")
+
+    def first_activation(self) -> None:
+        if self.source.currentData() == "glove":
+            self.load()
+
+    def show_source(self, source: str, **paths: str) -> None:
+        self.source.setCurrentIndex(max(0, self.source.findData(source)))
+        for key, edit in (("text", self.text_path), ("vectors", self.vectors_path), ("metadata", self.metadata_path)):
+            if key in paths:
+                edit.setText(paths[key])
+        if "model" in paths:
+            self.text_model.setCurrentIndex(max(0, self.text_model.findData(paths["model"])))
+        self.load()
+
+    def load(self, *args) -> None:
+        source = self.source.currentData()
+        text_path, model = self.text_path.text().strip(), self.text_model.currentData()
+        vectors_path, metadata_path = self.vectors_path.text().strip(), self.metadata_path.text().strip()
+        if source == "text" and not text_path:
+            self.message.error("Choose a text file (one item per line).")
+            return
+        if source == "vectors" and not vectors_path:
+            self.message.error("Choose a vectors file (TSV, CSV or NPY).")
+            return
+        self.message.info("Loading…")
+        self.loaded_from = {"source": source, "text": text_path, "model": model, "vectors": vectors_path,
+                            "metadata": metadata_path}
+
+        def job(ctx):
+            return load_source(ctx, source, text_path, model, vectors_path, metadata_path)
+
+        self.submit(job, "load", title="Loading data for the projector", on_result=self._loaded,
+                    on_error=self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.message.error(message)
+
+    def _loaded(self, points) -> None:
+        notes = " ".join(points.notes)
+        self.message.info(f"Loaded {points.name}: {len(points):,} items. {notes}")
+        self.panel.set_data(points)
+
+    def state(self) -> dict:
+        return {"source": self.source.currentData(), "text": self.text_path.text(),
+                "model": self.text_model.currentData(), "vectors": self.vectors_path.text(),
+                "metadata": self.metadata_path.text(), "projection": self.panel.state()}
+
+    def restore_state(self, state: dict) -> None:
+        self.source.setCurrentIndex(max(0, self.source.findData(str_of(state, "source", "glove"))))
+        self.text_path.setText(str_of(state, "text", ""))
+        self.text_model.setCurrentIndex(max(0, self.text_model.findData(str_of(state, "model", "minilm"))))
+        self.vectors_path.setText(str_of(state, "vectors", ""))
+        self.metadata_path.setText(str_of(state, "metadata", ""))
+        if isinstance(state.get("projection"), dict):
+            self.panel.restore_state(state["projection"])
+
+    def export_targets(self) -> list[ExportTarget]:
+        return self.panel.export_targets("Projection")
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.panel.apply_view_settings(font_scale, dark)
+
+
+def load_source(ctx, source: str, text_path: str, model: str, vectors_path: str, metadata_path: str):
+    """Runs on the worker: the chosen data as a PointSet."""
+    if source == "glove":
+        wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
+        return make_point_set("GloVe 6B 50-d", wv.vectors, wv.words, unit=wv.unit)
+    if source == "vectors":
+        from explorer.core.vector_files import load_vector_files
+
+        data = load_vector_files(vectors_path, metadata_path or None)
+        return make_point_set(Path(vectors_path).name, data.vectors, data.labels, data.columns, data.warnings)
+    from explorer.core.vector_files import read_text_items
+
+    items = read_text_items(text_path)
+    name = f"{Path(text_path).name} ({TEXT_MODELS[model].split(' (')[0]})"
+    notes: list[str] = []
+    if model == "minilm":
+        from explorer.core.sentence_embeddings import embed_sentences
+
+        loaded = ctx.models.get("minilm", "encoder", ctx)
+        vectors = embed_sentences(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx).vectors
+    elif model == "smollm2":
+        from explorer.core.text_vectors import mean_hidden_state
+
+        loaded = ctx.models.get("smollm2", "causal-lm", ctx)
+        vectors = mean_hidden_state(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx)
+    else:
+        from explorer.core.text_vectors import glove_text_vectors
+
+        wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
+        vectors, unknown = glove_text_vectors(wv, items, ctx)
+        if unknown:
+            notes.append(f"{len(unknown):,} lines have no GloVe word (e.g. line {unknown[0] + 1}): they sit at 0.")
+    return make_point_set(name, vectors, [short(s, 60) for s in items], {"text": items}, notes)

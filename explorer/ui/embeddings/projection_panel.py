@@ -1,0 +1,478 @@
+"""A projector for any set of vectors: PCA / t-SNE / UMAP in 2-D or 3-D, colours, search and neighbours.
+
+The panel owns no data loading: a tab hands it a `PointSet` built on the
+worker (`make_point_set`), and the panel runs projections and clusterings
+as engine jobs. t-SNE positions stream in while it optimises; Cancel stops
+it at the next step. Every point is projected and drawn: nothing is sampled.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
+
+from explorer.ui.embeddings.common import MessageLabel, bool_of, float_of, int_of, str_of
+from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.scatter import ScatterView
+
+BIG_SET = 50_000  # above this: small points, and a warning before t-SNE / UMAP
+
+
+@dataclass
+class PointSet:
+    """Vectors to project, with labels, optional metadata columns and a ready neighbour index."""
+
+    name: str
+    vectors: np.ndarray
+    labels: list[str]
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    index: object = None  # explorer.core.projection.NeighbourIndex
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+
+def make_point_set(name: str, vectors: np.ndarray, labels: list[str], columns: dict | None = None,
+                   notes: list[str] | None = None, unit: np.ndarray | None = None) -> PointSet:
+    """Check the vectors and prepare the neighbour index. Call it on the worker: it can take a second."""
+    from explorer.core.projection import NeighbourIndex, check_points
+
+    vectors = check_points(vectors, 2, "a map")
+    if len(labels) != len(vectors):
+        raise ValueError(f"{len(labels)} labels for {len(vectors)} vectors")
+    return PointSet(name, vectors, list(labels), dict(columns or {}), list(notes or []),
+                    NeighbourIndex(vectors, unit).prepare())
+
+
+class ProjectionPanel(QWidget):
+    projected = Signal()  # a final projection is on screen
+    clustered = Signal()
+
+    def __init__(self, engine, owner: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.owner = owner
+        self.data: PointSet | None = None
+        self.projection = None
+        self._fresh = True
+        self._groups: np.ndarray | list | None = None
+        self._group_names: list[str] | None = None
+        self._pending_selection: str | None = None
+        self._wanted_label_by = ""  # a label column restored from a session, chosen when the data arrives
+
+        from explorer.core.projection import umap_available
+
+        self.method = QComboBox()
+        self.method.addItem("PCA", "pca")
+        self.method.addItem("t-SNE", "tsne")
+        self.method.addItem("UMAP", "umap")
+        if not umap_available():
+            item = self.method.model().item(2)
+            item.setEnabled(False)
+            item.setToolTip("pip install umap-learn")
+            self.method.setItemText(2, "UMAP (not installed)")
+        self.dims = QComboBox()
+        self.dims.addItem("2-D", 2)
+        self.dims.addItem("3-D", 3)
+        self.perplexity = QDoubleSpinBox()
+        self.perplexity.setRange(2, 200)
+        self.perplexity.setValue(30)
+        self.learning_rate = QSpinBox()
+        self.learning_rate.setRange(0, 100_000)
+        self.learning_rate.setSingleStep(50)
+        self.learning_rate.setSpecialValueText("auto")
+        self.learning_rate.setValue(0)
+        self.iterations = QSpinBox()
+        self.iterations.setRange(10, 10_000)
+        self.iterations.setSingleStep(50)
+        self.iterations.setValue(500)
+        self.umap_neighbours = QSpinBox()
+        self.umap_neighbours.setRange(2, 200)
+        self.umap_neighbours.setValue(15)
+        self.min_dist = QDoubleSpinBox()
+        self.min_dist.setRange(0.0, 1.0)
+        self.min_dist.setSingleStep(0.05)
+        self.min_dist.setValue(0.1)
+        self.project_button = QPushButton("Project")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.colour_by = QComboBox()
+        self.clusters = QSpinBox()
+        self.clusters.setRange(2, 50)
+        self.clusters.setValue(5)
+        self.label_by = QComboBox()
+        self.metric = QComboBox()
+        self.metric.addItem("cosine", "cosine")
+        self.metric.addItem("Euclidean", "euclidean")
+        self.k = QSpinBox()
+        self.k.setRange(1, 100)
+        self.k.setValue(10)
+        self.scatter = ScatterView(empty_text="No points yet")
+        self.neighbour_title = QLabel("<b>Nearest neighbours</b><br>click a point")
+        self.neighbour_title.setWordWrap(True)
+        self.neighbour_list = QListWidget()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.message = MessageLabel()
+        self.k.setToolTip("how many neighbours")
+        self.metric.setToolTip("measure neighbours by cosine similarity or Euclidean distance")
+
+        self._tsne_widgets = [QLabel("perplexity"), self.perplexity, QLabel("learning rate"), self.learning_rate,
+                              QLabel("iterations"), self.iterations]
+        self._umap_widgets = [QLabel("neighbours"), self.umap_neighbours, QLabel("min. distance"), self.min_dist]
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        row1 = QHBoxLayout()
+        for widget in (QLabel("Method"), self.method, self.dims):
+            row1.addWidget(widget)
+        row1.addStretch(1)
+        row1.addWidget(self.project_button)
+        row1.addWidget(self.cancel_button)
+        params = QHBoxLayout()
+        for widget in [*self._tsne_widgets, *self._umap_widgets]:
+            params.addWidget(widget)
+        params.addStretch(1)
+        row2 = QHBoxLayout()
+        for widget in (QLabel("Colour by"), self.colour_by, QLabel("clusters"), self.clusters,
+                       QLabel("Labels"), self.label_by):
+            row2.addWidget(widget)
+        row2.addStretch(1)
+        grid.addLayout(row1, 0, 0)
+        grid.addLayout(params, 1, 0)
+        grid.addLayout(row2, 2, 0)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        by = QHBoxLayout()
+        by.addWidget(self.metric, 1)
+        by.addWidget(self.k)
+        side_layout.addWidget(self.neighbour_title)
+        side_layout.addLayout(by)
+        side_layout.addWidget(self.neighbour_list, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.scatter)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([1000, 250])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addWidget(splitter, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.progress)
+        layout.addLayout(bottom)
+
+        self._fill_colour_choices()
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.project_button.clicked.connect(self.run_projection)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.colour_by.currentIndexChanged.connect(self.recolour)
+        self.clusters.editingFinished.connect(self._clusters_changed)
+        self.label_by.currentIndexChanged.connect(self._relabel)
+        self.metric.currentIndexChanged.connect(self._requery)
+        self.k.valueChanged.connect(self._requery)
+        self.scatter.point_clicked.connect(self.show_neighbours)
+        self.neighbour_list.itemClicked.connect(self._neighbour_clicked)
+        self._method_changed()
+
+    # --- data ---
+    def set_data(self, data: PointSet, run: bool = True) -> None:
+        self.data = data
+        self.projection = None
+        self._fresh = True
+        self._groups, self._group_names = None, None
+        self.neighbour_list.clear()
+        self.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
+        self._fill_colour_choices()
+        if len(data) > BIG_SET and self.scatter.point_size_px() > 4:
+            self.scatter.set_point_size(3)
+        notes = " ".join(data.notes)
+        self.message.info(f"{data.name}: {len(data):,} points of {data.vectors.shape[1]} dimensions. {notes}")
+        if run:
+            self.run_projection()
+
+    def _fill_colour_choices(self) -> None:
+        current = self.colour_by.currentData()
+        label_current = self.label_by.currentData()
+        self.colour_by.blockSignals(True)
+        self.label_by.blockSignals(True)
+        self.colour_by.clear()
+        self.colour_by.addItem("one colour", "none")
+        self.colour_by.addItem("k-means clusters", "kmeans")
+        self.label_by.clear()
+        self.label_by.addItem("default", "")
+        if self.data is not None:
+            for name in self.data.columns:
+                self.colour_by.addItem(f"column: {name}", f"column:{name}")
+                self.label_by.addItem(name, name)
+        index = self.colour_by.findData(current)
+        self.colour_by.setCurrentIndex(max(0, index))
+        wanted = self._wanted_label_by or label_current
+        self.label_by.setCurrentIndex(max(0, self.label_by.findData(wanted)))
+        if self.data is not None and self._wanted_label_by in self.data.columns:
+            self._wanted_label_by = ""
+        self.colour_by.blockSignals(False)
+        self.label_by.blockSignals(False)
+        self.label_by.setEnabled(self.label_by.count() > 2)
+
+    def labels(self) -> list[str]:
+        if self.data is None:
+            return []
+        column = self.label_by.currentData()
+        if column and column in self.data.columns:
+            return list(self.data.columns[column])
+        return self.data.labels
+
+    # --- projection ---
+    def _method_changed(self, *args) -> None:
+        method = self.method.currentData()
+        for widget in self._tsne_widgets:
+            widget.setVisible(method == "tsne")
+        for widget in self._umap_widgets:
+            widget.setVisible(method == "umap")
+
+    def set_method(self, method: str, dims: int = 2) -> None:
+        self.method.setCurrentIndex(max(0, self.method.findData(method)))
+        self.dims.setCurrentIndex(max(0, self.dims.findData(dims)))
+
+    def params(self) -> dict:
+        method = self.method.currentData()
+        if method == "tsne":
+            lr = self.learning_rate.value()
+            return {"perplexity": self.perplexity.value(), "learning_rate": "auto" if lr == 0 else float(lr),
+                    "n_iter": self.iterations.value(), "metric": self.metric.currentData()}
+        if method == "umap":
+            return {"n_neighbors": self.umap_neighbours.value(), "min_dist": self.min_dist.value(),
+                    "metric": self.metric.currentData()}
+        return {}
+
+    def run_projection(self) -> None:
+        if self.data is None:
+            self.message.error("Load some data first.")
+            return
+        method, dims, params = self.method.currentData(), int(self.dims.currentData()), self.params()
+        vectors = self.data.vectors
+        n = len(self.data)
+        name = self.method.currentText()
+        if method in ("tsne", "umap") and n < 4:
+            self.message.error(f"{name} needs at least 4 points; there are {n}. PCA works with 2.")
+            return
+        warning = ""
+        if method in ("tsne", "umap") and n > BIG_SET:
+            warning = (f" {n:,} points: this takes many minutes on a laptop (every point is used). "
+                       "The map moves while it works; Cancel stops it.")
+        self.message.info(f"{name} of {n:,} points…{warning}")
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        self.project_button.setEnabled(False)
+
+        def job(ctx):
+            from explorer.core.projection import project
+
+            return project(vectors, method, dims, progress=ctx, **params)
+
+        self.engine.submit(job, owner=f"{self.owner}.project", title=f"{name} projection",
+                           on_result=self._projected, on_error=self._failed, on_progress=self._progress,
+                           on_partial=self._partial)
+
+    def cancel(self) -> None:
+        self.engine.cancel(f"{self.owner}.project")
+        self._idle()
+        self.message.info("Cancelled. The map shows the last positions.")
+
+    def _idle(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.project_button.setEnabled(True)
+
+    def _progress(self, fraction, message: str) -> None:
+        if fraction is None:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.progress.setFormat(message)
+            self.progress.setTextVisible(True)
+
+    def _partial(self, value) -> None:
+        if isinstance(value, dict) and "coords" in value:
+            dims = value["coords"].shape[1]
+            titles = [f"t-SNE {i + 1}" for i in range(dims)]
+            self._show_coords(value["coords"], titles)
+            self.message.info(f"t-SNE iteration {value['iteration']} of {value['total']}: the points move as "
+                              "the map improves.")
+
+    def _projected(self, projection) -> None:
+        self.projection = projection
+        self._show_coords(projection.coords, projection.axis_titles())
+        self._idle()
+        extra = ""
+        if projection.explained is not None:
+            extra = f" These axes keep {sum(projection.explained):.0%} of the variance."
+        self.message.info(f"{len(projection.coords):,} points shown (all of them).{extra}"
+                          " Click a point for its nearest neighbours in the original space.")
+        if self._pending_selection:
+            self.select_label(self._pending_selection)
+            self._pending_selection = None
+        self.projected.emit()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.message.error(message)
+
+    def _show_coords(self, coords: np.ndarray, titles: list[str]) -> None:
+        if self._fresh or coords.shape != self.scatter.coords().shape:
+            self._fresh = False
+            self.scatter.set_points(coords, self.labels(), self._groups, group_names=self._group_names,
+                                    axis_titles=titles)
+            if self.colour_by.currentData() != "none" and self._groups is None:
+                self.recolour()
+        else:
+            self.scatter.update_coords(coords)
+
+    # --- colours, labels ---
+    def _clusters_changed(self) -> None:
+        if self.colour_by.currentData() == "kmeans":
+            self.recolour()
+
+    def set_colour_by(self, choice: str, clusters: int | None = None) -> None:
+        if clusters is not None:
+            self.clusters.setValue(clusters)
+        index = self.colour_by.findData(choice)
+        if index >= 0:
+            if index == self.colour_by.currentIndex():
+                self.recolour()
+            else:
+                self.colour_by.setCurrentIndex(index)
+
+    def recolour(self, *args) -> None:
+        choice = self.colour_by.currentData() or "none"
+        if self.data is None:
+            return
+        if choice == "none":
+            self._groups, self._group_names = None, None
+            self.scatter.set_groups(None)
+        elif choice.startswith("column:"):
+            self._groups = self.data.columns.get(choice[len("column:"):])
+            self._group_names = None
+            self.scatter.set_groups(self._groups)
+        else:
+            vectors, k, metric = self.data.vectors, self.clusters.value(), self.metric.currentData()
+            if k > len(self.data):
+                self.message.error(f"{k} clusters need at least {k} points; there are {len(self.data)}.")
+                return
+
+            def job(ctx):
+                from explorer.core.projection import kmeans
+
+                return kmeans(vectors, k, metric=metric, progress=ctx)
+
+            self.engine.submit(job, owner=f"{self.owner}.cluster", title="k-means clustering",
+                               on_result=self._clustered, on_error=self.message.error)
+
+    def _clustered(self, labels: np.ndarray) -> None:
+        self._groups = labels
+        self._group_names = [f"cluster {i + 1}" for i in range(int(labels.max()) + 1)]
+        if self.scatter.n_points == len(labels):
+            self.scatter.set_groups(labels, self._group_names)
+        self.clustered.emit()
+
+    def _relabel(self, *args) -> None:
+        if self.scatter.n_points and self.data is not None:
+            self.scatter.set_points(self.scatter.coords(), self.labels(), self._groups,
+                                    group_names=self._group_names, keep_view=True,
+                                    axis_titles=self.projection.axis_titles() if self.projection else None)
+
+    # --- neighbours ---
+    def show_neighbours(self, index: int) -> None:
+        self.neighbour_list.clear()
+        if self.data is None or index < 0 or index >= len(self.data):
+            self.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
+            self.scatter.set_highlight([])
+            return
+        metric = self.metric.currentData()
+        found = self.data.index.query(index, self.k.value(), metric)
+        labels = self.labels()
+        what = "cosine" if metric == "cosine" else "distance"
+        self.neighbour_title.setText(f"<b>Nearest to “{labels[index]}”</b><br>in the original "
+                                     f"{self.data.vectors.shape[1]}-d space ({what})")
+        for j, score in found:
+            item = QListWidgetItem(f"{labels[j]}   {score:.3f}")
+            item.setData(Qt.ItemDataRole.UserRole, j)
+            self.neighbour_list.addItem(item)
+        self.scatter.select(index)
+        self.scatter.set_highlight([j for j, _ in found])
+
+    def neighbours_shown(self) -> list[str]:
+        return [self.neighbour_list.item(i).text().rsplit("   ", 1)[0] for i in range(self.neighbour_list.count())]
+
+    def _requery(self, *args) -> None:
+        if self.scatter.selected() >= 0:
+            self.show_neighbours(self.scatter.selected())
+
+    def _neighbour_clicked(self, item: QListWidgetItem) -> None:
+        self.show_neighbours(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def select_label(self, label: str) -> bool:
+        """Select the first point whose label is `label` and list its neighbours."""
+        labels = self.labels()
+        if label in labels:
+            self.show_neighbours(labels.index(label))
+            return True
+        return False
+
+    # --- pane hooks ---
+    def state(self) -> dict:
+        selected = self.scatter.selected()
+        labels = self.labels()
+        return {"method": self.method.currentData(), "dims": int(self.dims.currentData()),
+                "perplexity": self.perplexity.value(), "learning_rate": self.learning_rate.value(),
+                "iterations": self.iterations.value(), "umap_neighbours": self.umap_neighbours.value(),
+                "min_dist": self.min_dist.value(), "colour_by": self.colour_by.currentData(),
+                "clusters": self.clusters.value(), "label_by": self.label_by.currentData() or "",
+                "metric": self.metric.currentData(), "k": self.k.value(), "search": self.scatter.search.text(),
+                "only_matches": self.scatter.filter_box.isChecked(), "label_size": self.scatter.label_size_pt(),
+                "point_size": self.scatter.point_size_px(),
+                "selected": labels[selected] if 0 <= selected < len(labels) else ""}
+
+    def restore_state(self, state: dict) -> None:
+        self.method.setCurrentIndex(max(0, self.method.findData(str_of(state, "method", "pca"))))
+        self.dims.setCurrentIndex(max(0, self.dims.findData(int_of(state, "dims", 2))))
+        self.perplexity.setValue(float_of(state, "perplexity", self.perplexity.value()))
+        self.learning_rate.setValue(int_of(state, "learning_rate", self.learning_rate.value()))
+        self.iterations.setValue(int_of(state, "iterations", self.iterations.value()))
+        self.umap_neighbours.setValue(int_of(state, "umap_neighbours", self.umap_neighbours.value()))
+        self.min_dist.setValue(float_of(state, "min_dist", self.min_dist.value()))
+        self.clusters.setValue(int_of(state, "clusters", self.clusters.value()))
+        self.metric.setCurrentIndex(max(0, self.metric.findData(str_of(state, "metric", "cosine"))))
+        self.k.setValue(int_of(state, "k", self.k.value()))
+        self.colour_by.blockSignals(True)
+        index = self.colour_by.findData(str_of(state, "colour_by", "none"))
+        if index < 0 and str_of(state, "colour_by", "").startswith("column:"):
+            # the column arrives with the data: keep the wish until then
+            self.colour_by.addItem(str_of(state, "colour_by", "")[7:], str_of(state, "colour_by", ""))
+            index = self.colour_by.count() - 1
+        self.colour_by.setCurrentIndex(max(0, index))
+        self.colour_by.blockSignals(False)
+        self.scatter.set_label_size(int_of(state, "label_size", self.scatter.label_size_pt()))
+        self.scatter.set_point_size(int_of(state, "point_size", self.scatter.point_size_px()))
+        self.scatter.set_search(str_of(state, "search", ""), bool_of(state, "only_matches", False))
+        self._pending_selection = str_of(state, "selected", "") or None
+        self._wanted_label_by = str_of(state, "label_by", "")
+        if self.label_by.findData(self._wanted_label_by) > 0:
+            self.label_by.setCurrentIndex(self.label_by.findData(self._wanted_label_by))
+
+    def export_targets(self, name: str = "Projection") -> list[ExportTarget]:
+        return [ExportTarget(name, self.scatter, self.scatter.export_data)]
+
+    def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self.scatter.apply_view_settings(font_scale, dark)
