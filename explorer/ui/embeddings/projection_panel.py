@@ -51,6 +51,7 @@ def make_point_set(name: str, vectors: np.ndarray, labels: list[str], columns: d
 
 class ProjectionPanel(QWidget):
     projected = Signal()  # a final projection is on screen
+    partial_shown = Signal(int)  # t-SNE positions of this iteration are on screen
     clustered = Signal()
 
     def __init__(self, engine, owner: str, parent: QWidget | None = None) -> None:
@@ -310,6 +311,7 @@ class ProjectionPanel(QWidget):
             self._show_coords(value["coords"], titles)
             self.message.info(f"t-SNE iteration {value['iteration']} of {value['total']}: the points move as "
                               "the map improves.")
+            self.partial_shown.emit(int(value["iteration"]))
 
     def _projected(self, projection) -> None:
         self.projection = projection
