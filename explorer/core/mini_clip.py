@@ -383,6 +383,32 @@ def cpu_threads() -> int:
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
+class torch_threads:
+    """Run a block with `n` torch CPU threads, then restore the previous count.
+
+    The model is tiny: its text encoder takes well under a millisecond on one
+    thread, but with two OpenMP threads on a busy machine each call can wait
+    a hundred milliseconds for the second thread to be scheduled.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = max(1, int(n))
+        self.before = 0
+
+    def __enter__(self) -> None:
+        import torch
+
+        self.before = torch.get_num_threads()
+        if self.before != self.n:
+            torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc) -> None:
+        import torch
+
+        if torch.get_num_threads() != self.before:
+            torch.set_num_threads(self.before)
+
+
 def _augment(images, generator):
     """Random horizontal flips and small brightness changes: cheap, and colours stay recognisable."""
     import torch
@@ -460,7 +486,8 @@ class MiniClipEncoder:
         import torch
 
         chunks = []
-        with torch.inference_mode():
+        threads = cpu_threads() if self.device.type == "cpu" and len(pixels) > 16 else 1
+        with torch.inference_mode(), torch_threads(threads):
             for start in range(0, len(pixels), batch_size):
                 x = pixels_to_tensor(pixels[start:start + batch_size]).to(self.device)
                 chunks.append(self.model.encode_images(x).float().cpu().numpy())
@@ -484,7 +511,7 @@ class MiniClipEncoder:
         if not len(texts):
             return np.zeros((0, self.config.embed_dim), dtype=np.float32)
         ids = torch.from_numpy(encode_texts(list(texts), self.config.vocab, self.config.max_words)).to(self.device)
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(1 if len(texts) < 256 else cpu_threads()):
             return normalise(self.model.encode_texts(ids).float().cpu().numpy())
 
     def unknown_words(self, texts: Sequence[str]) -> list[str]:

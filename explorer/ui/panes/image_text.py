@@ -815,8 +815,10 @@ class ImageTextPane(Pane):
             self.index = result["index"]
             where = {"shapes": f"{SEARCH_SHAPES} generated shapes", "photos": "the sample photos"}.get(
                 key, folder or "the folder")
-            self.search.index_status.setText(f"{len(self.index):,} images from {where} "
-                                             f"({self.index.computed:,} newly embedded, the rest from the cache)")
+            fresh = self.index.computed
+            how = ("all from the cache" if fresh == 0 else "all newly embedded" if fresh == len(self.index)
+                   else f"{fresh:,} newly embedded, the rest from the cache")
+            self.search.index_status.setText(f"{len(self.index):,} images from {where} ({how})")
             problems = self.index.messages
             self.search.message.setText(
                 "<br>".join(f"{n}: {w}" if n else w for n, w in problems[:6])
@@ -894,7 +896,10 @@ class ImageTextPane(Pane):
         self._search_rows = [(name, score) for _, name, score, _ in rows]
         self.search.show_results([(pos, thumbnail_pixmap(qimage, 256), grid_text(rank + 1, name, score))
                                   for rank, (pos, name, score, qimage) in enumerate(rows)])
-        self.search.caption.setText(f"<b>{caption}</b> — best first; click one to find images like it.")
+        extra = (" The model sees only the pixels; the file names are there for you to check it."
+                 if self.search_source == "shapes" else "")
+        self.search.caption.setText(f"<b>{html.escape(caption)}</b> — best first; click one to find images like it."
+                                    + extra)
         notes = [n for n in (result.get("note"),) if n]
         if notes:
             self.search.message.setText("<br>".join(notes))
@@ -1162,14 +1167,14 @@ def _sample_shapes_folder(progress) -> Path:
     from explorer.models.image_text import mini_clip_dir
 
     folder = mini_clip_dir().parent / "sample-shapes"
-    if folder.is_dir() and len(list(folder.glob("*.png"))) >= SEARCH_SHAPES:
+    if folder.is_dir() and len(list(folder.glob("*-[0-9][0-9][0-9].png"))) >= SEARCH_SHAPES:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     data = shapes.generate(SEARCH_SHAPES, seed=4242, size=96, plain_fraction=0.3)
     for i, (pixels, label) in enumerate(zip(data.images, data.labels)):
         progress.check()
         name = shapes.class_names()[label].replace(" ", "-")
-        shapes.to_pil(pixels).save(folder / f"shape-{i + 1:03d}-{name}.png")
+        shapes.to_pil(pixels).save(folder / f"{name}-{i + 1:03d}.png")
     return folder
 
 

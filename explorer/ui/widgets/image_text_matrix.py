@@ -29,6 +29,7 @@ class ImageTextMatrix(QWidget):
         self.mark = "row-max"  # or "diagonal" or None
         self.placeholder = placeholder
         self.pixelated = False  # tiny training images: keep their pixels square
+        self.show_row_names = True  # off when the thumbnails say it all (the training batch)
         self.theme = Theme()
         self.font_scale = 1.0
         self.setMouseTracking(True)
@@ -104,6 +105,8 @@ class ImageTextMatrix(QWidget):
         bar_w = 30 * s + small.horizontalAdvance("-0.00") + 10 * s + small.height() + 8 * s
         has_thumbs = any(p is not None for p in self.row_pixmaps)
         name_w = min(170 * s, max((fm.horizontalAdvance(t) for t in self.row_labels), default=0) + 8 * s)
+        if not self.show_row_names and has_thumbs:
+            name_w = 0.0
         header_h = min(5, max(1, self._max_header_lines(fm, m, width, bar_w, name_w, has_thumbs, s))) * fm.height() + 12 * s
         avail_h = height - header_h - 8 * s
         cell_h = max(28 * s, min(120 * s, avail_h / max(1, n)))
@@ -176,12 +179,16 @@ class ImageTextMatrix(QWidget):
                 scaled = pixmap.scaled(int(t), int(t), Qt.AspectRatioMode.KeepAspectRatio, mode)
                 painter.drawPixmap(QPointF(x + (t - scaled.width()) / 2, y + (ch - scaled.height()) / 2), scaled)
                 x += t + 8 * s
-            painter.setPen(self.theme.text)
-            elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, lay["name_w"] - 4 * s)
-            painter.drawText(QRectF(x, y, lay["name_w"], ch), int(Qt.AlignmentFlag.AlignVCenter
-                                                                  | Qt.AlignmentFlag.AlignLeft), elided)
+            if lay["name_w"] > 0:
+                painter.setPen(self.theme.text)
+                elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, lay["name_w"] - 4 * s)
+                painter.drawText(QRectF(x, y, lay["name_w"], ch), int(Qt.AlignmentFlag.AlignVCenter
+                                                                      | Qt.AlignmentFlag.AlignLeft), elided)
 
-        # cells
+        # cells: the number's font shrinks (down to 7 pt) rather than spill out of a narrow cell
+        wide = QFontMetricsF(cell_font).horizontalAdvance("-0.00")
+        if wide > cw - 8 * s:
+            cell_font.setPointSizeF(max(7.0, cell_font.pointSizeF() * (cw - 8 * s) / wide))
         painter.setFont(cell_font)
         best = self.values.argmax(axis=1) if self.mark == "row-max" and m > 1 else None
         for i in range(n):

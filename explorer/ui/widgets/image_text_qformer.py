@@ -141,15 +141,15 @@ class QFormerDiagram(QWidget):
         self._box(p, enc, frozen, "Image encoder\n(ViT, frozen ❄)", bold)
         self._arrow(p, QPointF(img_rect.right() + 4 * s, img_rect.center().y()), QPointF(enc.left() - 4 * s,
                                                                                           img_rect.center().y()), s)
-        qf = QRectF(enc.right() + 40 * s, 6 * s, W * 0.42, top_h - 12 * s)
-        llm = QRectF(qf.right() + 60 * s, top_h * 0.18, W - qf.right() - 60 * s - margin, top_h * 0.66)
-        self._arrow(p, QPointF(enc.right() + 4 * s, enc.center().y()), QPointF(qf.left() - 4 * s, enc.center().y()), s)
+        qf = QRectF(enc.right() + 70 * s, 6 * s, W * 0.42, top_h - 12 * s)
+        llm = QRectF(qf.right() + 70 * s, top_h * 0.18, W - qf.right() - 70 * s - margin, top_h * 0.66)
         p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(enc.right(), enc.center().y() + 4 * s, 40 * s + 2, fm.height() * 2.2),
-                   int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), "patch\nfeatures")
+        p.drawText(QRectF(enc.right() + 2 * s, enc.top(), 66 * s, fm.height() * 2.2),
+                   int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                   "patch features")
 
-        # the Q-Former: two transformers sharing self-attention
+        # the Q-Former: two transformers sharing their self-attention layers
         p.setPen(QPen(self.theme.text, 1.5 * s))
         p.setBrush(QColor(trainable.red(), trainable.green(), trainable.blue(), 70))
         p.drawRoundedRect(qf, 10 * s, 10 * s)
@@ -158,44 +158,38 @@ class QFormerDiagram(QWidget):
         p.drawText(QRectF(qf.x(), qf.y() + 4 * s, qf.width(), fm.height() * 1.3), int(Qt.AlignmentFlag.AlignCenter),
                    "Q-Former (trained)")
         col_w = (qf.width() - 30 * s) / 2
-        rows = ["Feed forward", "Cross-attention\nto the image", "Self-attention", "Learned queries"]
         top = qf.y() + fm.height() * 1.5 + 6 * s
-        row_h = (qf.bottom() - top - 8 * s) / len(rows)
+        row_h = (qf.bottom() - top - 8 * s) / 4
         left_x, right_x = qf.x() + 10 * s, qf.x() + 20 * s + col_w
-        for k, label in enumerate(rows):
-            r = QRectF(left_x, top + k * row_h + 3 * s, col_w, row_h - 6 * s)
-            if label == "Learned queries":
-                label = f"{self.n_queries} learned queries"
-            self._box(p, r, trainable, label, font)
-        text_rows = ["Feed forward", None, "Self-attention", "Text tokens"]
-        for k, label in enumerate(text_rows):
-            if label is None:
-                continue
-            r = QRectF(right_x, top + k * row_h + 3 * s, col_w, row_h - 6 * s)
-            self._box(p, r, trainable, label, font)
-        # the shared self-attention: one bar across both columns
-        shared_y = top + 2 * row_h + row_h / 2
-        p.setPen(QPen(self.theme.accent, 2.5 * s, Qt.PenStyle.DashLine))
-        p.drawLine(QPointF(left_x + col_w, shared_y), QPointF(right_x, shared_y))
-        p.setFont(font)
-        p.setPen(self.theme.accent)
-        p.drawText(QRectF(left_x + col_w - 10 * s, shared_y - fm.height() * 1.3, right_x - left_x - col_w + 20 * s,
-                          fm.height()), int(Qt.AlignmentFlag.AlignCenter), "shared")
-        # image features feed the cross-attention
-        cross_y = top + 1 * row_h + row_h / 2
-        self._arrow(p, QPointF(qf.left() - 30 * s, cross_y), QPointF(left_x - 2 * s, cross_y), s)
 
-        # queries out -> projection -> frozen LLM
+        def cell(column: int, row: int, span: int = 1) -> QRectF:
+            x = left_x if column == 0 else right_x
+            width = col_w if span == 1 else right_x + col_w - left_x
+            return QRectF(x, top + row * row_h + 3 * s, width, row_h - 6 * s)
+
+        self._box(p, cell(0, 0), trainable, "Feed forward", font)
+        self._box(p, cell(1, 0), trainable, "Feed forward", font)
+        self._box(p, cell(0, 1), trainable, "Cross-attention to the image", font)
+        self._box(p, cell(0, 2, span=2), trainable, "Self-attention (the same weights for queries and text)", font)
+        self._box(p, cell(0, 3), trainable, f"{self.n_queries} learned queries", font)
+        self._box(p, cell(1, 3), trainable, "Text tokens", font)
+        p.setFont(font)
+        p.setPen(self.theme.muted)
+        p.drawText(cell(1, 1), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                   "(text never sees the image directly)")
+        # image features feed the cross-attention; the encoder's arrow ends there
+        cross_y = cell(0, 1).center().y()
+        self._arrow(p, QPointF(enc.right() + 4 * s, cross_y), QPointF(left_x - 2 * s, cross_y), s)
+
+        # query outputs -> projection -> frozen LLM
         self._box(p, llm, llm_c, "LLM\n(frozen ❄)\nwrites the text", bold)
-        out_y = top + 0.5 * row_h
-        self._arrow(p, QPointF(left_x + col_w / 2, top + 3 * s), QPointF(left_x + col_w / 2, qf.top() + 2 * s), s,
-                    draw_head=False)
+        out_y = cell(0, 0).center().y()
         self._arrow(p, QPointF(qf.right() + 4 * s, out_y), QPointF(llm.left() - 4 * s, out_y), s)
         p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(qf.right(), out_y + 4 * s, 60 * s, fm.height() * 3.3),
+        p.drawText(QRectF(qf.right() + 2 * s, out_y + 4 * s, 66 * s, fm.height() * 5.5),
                    int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap),
-                   f"{self.n_queries}\nsoft\ntokens")
+                   f"{self.n_queries} query outputs = soft tokens")
 
         # --- the three tasks ---
         self._panels = {}
@@ -216,8 +210,11 @@ class QFormerDiagram(QWidget):
         fm = QFontMetricsF(font)
         p.setFont(bold)
         p.setPen(self.theme.text)
-        title_rect = QRectF(rect.x() + 8 * s, rect.y() + 6 * s, rect.width() - 16 * s, fm.height() * 1.3)
-        p.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), info["title"])
+        bold_fm = QFontMetricsF(bold)
+        lines = 1 if bold_fm.horizontalAdvance(info["title"]) <= rect.width() - 16 * s else 2
+        title_rect = QRectF(rect.x() + 8 * s, rect.y() + 6 * s, rect.width() - 16 * s, bold_fm.height() * lines + 2)
+        p.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                   | Qt.TextFlag.TextWordWrap), info["title"])
         # the mask grid
         n = N_Q + N_T
         label_w = fm.horizontalAdvance("T4") + 6 * s

@@ -360,8 +360,9 @@ class CaptionView(QWidget):
 
     def _show_task(self, task: str) -> None:
         info = TASKS[task]
-        self.task_text.setText(f"<b>{info['title']}</b> — mask: {info['mask']}. Click a task panel to compare "
-                               "the three masks.")
+        self.task_text.setText(f"<b>{info['title']}</b> — mask: {info['mask']}. In each mask a filled cell means "
+                               "the row's token may attend to the column's token (Q = learned queries, T = text "
+                               "tokens). Click a panel to select its task.")
 
     def show_images(self, rows: list[tuple[QPixmap, str]]) -> None:
         self.captions.clear()
@@ -408,6 +409,7 @@ class TrainView(QWidget):
         self.matrix = ImageTextMatrix(placeholder="The batch similarity matrix appears here while it trains: "
                                                   "it should turn diagonal.")
         self.matrix.pixelated = True
+        self.matrix.show_row_names = False
         self.result = note_label()
         explain = note_label(
             "CLIP from scratch, on this computer: a small CNN reads 32×32 pictures, a tiny transformer reads the "
@@ -415,7 +417,9 @@ class TrainView(QWidget):
             "batch of 128 pictures with their captions and applies the <b>symmetric contrastive (InfoNCE) loss</b>: "
             "in the batch's image×caption similarity matrix, each image should pick its own caption and each caption "
             "its own image (a cross-entropy over rows and over columns, with a learned temperature). The data are "
-            "generated shapes (4 shapes × 6 colours on varied backgrounds), so this model knows shapes, not photos.")
+            "generated shapes (4 shapes × 6 colours on varied backgrounds), so this model knows shapes, not photos. "
+            "The loss levels off above zero: a batch holds several pictures of the same kind (“a red circle”), so "
+            "each picture has several right captions and the best it can do is share its bet among them.")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -429,7 +433,7 @@ class TrainView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([700, 700])
+        split.setSizes([620, 780])
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addLayout(row)
@@ -470,12 +474,15 @@ class TrainView(QWidget):
             item.setLabel(name, title, **css)
         self.loss_curve.setPen(pg.mkPen("#4c9be8" if dark else "#2171b5", width=max(1.5, 1.5 * font_scale)))
         self.loss_smooth.setPen(pg.mkPen("#ff9f0a" if dark else "#e8590c", width=max(2.5, 3 * font_scale)))
-        self.legend.setLabelTextSize(f"{int(round(11 * font_scale))}pt")
+        size = f"{int(round(12 * font_scale))}pt"
+        self.legend.setLabelTextSize(size)
         self.legend.setLabelTextColor(fg)
+        for _sample, label in self.legend.items:
+            label.setText(label.text, size=size, color=fg)
         self.matrix.apply_view_settings(font_scale, dark)
 
 
 def grid_text(rank: int, name: str, score: float) -> str:
-    short = name if len(name) <= 22 else name[:21] + "…"
+    short = name if len(name) <= 26 else name[:25] + "…"
     return f"{rank}. {short}\ncosine {score:.3f}"
 
