@@ -352,7 +352,7 @@ class ImageTextPane(Pane):
         self.captions.diagram.apply_view_settings(font_scale, dark)
         self.captions.cross.apply_view_settings(font_scale, dark)
         self.captions.query_heatmap.apply_view_settings(font_scale, dark)
-        self.captions.captions.setIconSize(_size(int(96 * font_scale)))
+        self.captions.set_strip_size(font_scale)
         self.train.apply_view_settings(font_scale, dark)
 
     def current_tab(self) -> str:
@@ -435,12 +435,13 @@ class ImageTextPane(Pane):
                 note = "<b>Not trained yet.</b> A small CLIP trained on this computer from generated shapes."
                 action = "Train mini-CLIP (about 2-3 minutes)"
             else:
-                note = "A small model trained on this computer from generated shapes: it knows 4 shapes in 6 colours, "
-                note += "not photos. Not a real CLIP."
+                note = "Trained on this computer from generated shapes: knows 4 shapes × 6 colours, not photos."
                 info = self.mini_info or {}
                 if info.get("accuracy") is not None:
-                    note += (f" Zero-shot accuracy on held-out shapes: {info['accuracy']:.0%} "
-                             f"({info.get('steps', '?')} steps, {info.get('seconds', '?')} s).")
+                    note += f" Zero-shot accuracy on held-out shapes: {info['accuracy']:.0%}."
+                    self.model_note.setToolTip(f"Not a real CLIP: {info.get('steps', '?')} training steps in "
+                                               f"{info.get('seconds', '?')} s on {info.get('trained_at', '?')}; "
+                                               f"plainly drawn shapes: {info.get('plain_accuracy', 0):.0%}.")
         else:
             from explorer.models.catalogue import find
 
@@ -711,7 +712,7 @@ class ImageTextPane(Pane):
         best = matrix.argmax(axis=1)
         lines = [f"Model: {result['name']}. Highest cosine for each image is outlined."]
         if matrix.shape[0] == matrix.shape[1] and (best == np.arange(len(best))).all():
-            lines[0] += " Every image picks the caption in its own row: the diagonal."
+            lines[0] += " Every image picks its own caption: the diagonal lights up."
         lines += [n for n in (result["note"], self._photo_warning(), self._load_note) if n] + notes
         self.similarity.message.setText("<br>".join(lines))
 
@@ -979,14 +980,18 @@ class ImageTextPane(Pane):
         entry = find(cid, "captioner")
         if self.available.get(cid):
             text = f"{entry.title} is on this computer."
+        elif self.online:
+            text = f"<b>{entry.title}: needs a download</b> ({entry.size_mb:,.0f} MB), fetched when you click Caption."
         else:
-            text = f"<b>{entry.title} needs a download</b> ({entry.size_mb:,.0f} MB from the Hugging Face Hub)"
-            text += ": it downloads when you click Caption." if self.online else \
-                "; there is no network here. The diagram below still explains how BLIP-2 works."
+            text = (f"<b>{entry.title}: needs a download</b> ({entry.size_mb:,.0f} MB) and there is no network here; "
+                    "the diagram still explains BLIP-2.")
         if cid == "blip2":
-            text += " BLIP-2 runs only on a GPU with at least 10 GB of memory."
+            text += " Runs only on a GPU with at least 10 GB of memory."
         self.captions.status.setText(text)
-        self.captions.run_button.setEnabled(bool(self.available.get(cid) or self.online))
+        usable = bool(self.available.get(cid) or self.online)
+        self.captions.run_button.setEnabled(usable)
+        # with no captioner to be had the strip would only repeat the images: give the diagram the room
+        self.captions.captions.setVisible(usable or bool(self.captions_by_uid))
 
     def _run_captions(self) -> None:
         if not self.images:
@@ -1199,8 +1204,3 @@ def _array_qimage(pixels: np.ndarray):
 
     return array_to_qimage(pixels)
 
-
-def _size(side: int):
-    from PySide6.QtCore import QSize
-
-    return QSize(side, side)

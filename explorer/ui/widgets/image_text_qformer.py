@@ -72,7 +72,7 @@ class QFormerDiagram(QWidget):
         self.font_scale = 1.0
         self._panels: dict[str, QRectF] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(760, 470)
+        self.setMinimumSize(700, 330)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(int(1100 * self.font_scale), int(600 * self.font_scale))
@@ -96,7 +96,6 @@ class QFormerDiagram(QWidget):
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.font_scale = font_scale
         self.theme = Theme(dark)
-        self.setMinimumSize(int(760 * min(font_scale, 1.4)), int(470 * min(font_scale, 1.4)))
         self.update()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -110,7 +109,8 @@ class QFormerDiagram(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), self.theme.background)
-        s = min(self.font_scale, max(0.6, min(self.width() / 1100, self.height() / 600) * self.font_scale))
+        # text grows with the presenter's font scale only as far as the widget has room for it
+        s = max(0.6, min(self.font_scale, self.width() / 1000, self.height() / 560))
         W, H = float(self.width()), float(self.height())
         font = scaled_font(self.font(), s, 11.5)
         bold = scaled_font(self.font(), s, 12.0, bold=True)
@@ -122,7 +122,7 @@ class QFormerDiagram(QWidget):
         trainable = QColor("#fdd0a2") if not self.theme.dark else QColor("#8a5a2b")
         llm_c = QColor("#c7e9c0") if not self.theme.dark else QColor("#3f6f3a")
         margin = 10 * s
-        img_w = min(120 * s, top_h * 0.55)
+        img_w = min(110 * s, top_h * 0.5)
         img_rect = QRectF(margin, top_h * 0.28, img_w, img_w)
         if self.image is not None:
             scaled = self.image.scaled(int(img_w), int(img_w), Qt.AspectRatioMode.KeepAspectRatio,
@@ -137,12 +137,15 @@ class QFormerDiagram(QWidget):
             p.setPen(self.theme.muted)
             p.drawText(img_rect, int(Qt.AlignmentFlag.AlignCenter), "image")
         x = img_rect.right() + 22 * s
-        enc = QRectF(x, top_h * 0.18, 130 * s, top_h * 0.66)
+        enc = QRectF(x, top_h * 0.18, 120 * s, top_h * 0.66)
         self._box(p, enc, frozen, "Image encoder\n(ViT, frozen ❄)", bold)
         self._arrow(p, QPointF(img_rect.right() + 4 * s, img_rect.center().y()), QPointF(enc.left() - 4 * s,
                                                                                           img_rect.center().y()), s)
-        qf = QRectF(enc.right() + 70 * s, 6 * s, W * 0.42, top_h - 12 * s)
-        llm = QRectF(qf.right() + 70 * s, top_h * 0.18, W - qf.right() - 70 * s - margin, top_h * 0.66)
+        gap = 70 * s
+        llm_w = max(110 * s, W * 0.13)
+        qf_w = max(200.0, W - margin - enc.right() - 2 * gap - llm_w)
+        qf = QRectF(enc.right() + gap, 6 * s, qf_w, top_h - 12 * s)
+        llm = QRectF(qf.right() + gap, top_h * 0.18, max(60.0, W - qf.right() - gap - margin), top_h * 0.66)
         p.setFont(font)
         p.setPen(self.theme.muted)
         p.drawText(QRectF(enc.right() + 2 * s, enc.top(), 66 * s, fm.height() * 2.2),
@@ -243,17 +246,17 @@ class QFormerDiagram(QWidget):
         p.drawLine(QPointF(gx, gy + N_Q * cell), QPointF(gx + n * cell, gy + N_Q * cell))
         # the explanation beside the grid
         tx = gx + n * cell + 10 * s
-        text_rect = QRectF(tx, gy - small.height(), rect.right() - tx - 8 * s, rect.bottom() - gy)
+        text_rect = QRectF(tx, gy - small.height(), rect.right() - tx - 8 * s, n * cell + small.height() + 2 * s)
         p.setFont(scaled_font(self.font(), s, 10.5))
         p.setPen(self.theme.text)
         p.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
                    info["text"])
         p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(rect.x() + 8 * s, gy + n * cell + 4 * s, n * cell + label_w + 10 * s,
+        p.drawText(QRectF(rect.x() + 8 * s, gy + n * cell + 4 * s, rect.width() - 16 * s,
                           rect.bottom() - gy - n * cell - 6 * s),
                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                   info["mask"])
+                   info["mask"] + ". Filled: row may attend to column.")
 
     def _box(self, p: QPainter, rect: QRectF, colour: QColor, text: str, font) -> None:
         p.setPen(QPen(self.theme.text, 1.2 * self.font_scale))
