@@ -23,11 +23,13 @@ MAX_ATTENTION_BYTES = 1_500_000_000
 class HeadStats:
     """One number per head ([L, H] each), to sort and filter heads."""
 
-    entropy: np.ndarray  # mean over query rows of the row's entropy, in bits
     previous: np.ndarray  # mean weight a token gives to the token just before it
     first: np.ndarray  # mean weight given to the first token (rows after the first)
+    # mean over query rows of the row's entropy, in bits; None until computed (a log over every
+    # weight costs as much as a third of MiniLM's forward pass, so the pane asks for it on demand)
+    entropy: np.ndarray | None = None
 
-    def by_name(self, name: str) -> np.ndarray:
+    def by_name(self, name: str) -> np.ndarray | None:
         return {"entropy": self.entropy, "previous": self.previous, "first": self.first}[name]
 
 
@@ -172,7 +174,7 @@ def decoder_layers(model):
 
 @dataclass
 class RawForward:
-    attentions: object  # torch [L, H, T, T] float32 on the CPU
+    attentions: object  # torch [L, H, T, T] float32, still on the model's device
     logits_last: np.ndarray | None
     hidden_last: np.ndarray | None
 
@@ -231,29 +233,38 @@ def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None =
     if causal and getattr(out, "logits", None) is not None:
         logits_last = out.logits[0, -1].float().cpu().numpy()
     hidden_last = torch.stack(captured).float().cpu().numpy() if hidden and captured else None
-    return RawForward(attn.cpu(), logits_last, hidden_last)
+    return RawForward(attn, logits_last, hidden_last)
 
 
-def head_statistics(attn) -> HeadStats:
-    """Entropy, previous-token and first-token attention per head, from torch [L, H, T, T]."""
+def head_entropy(attn) -> np.ndarray:
+    """[L, H] mean row entropy in bits, from torch or numpy [L, H, T, T] (one layer at a time)."""
+    import torch
+
+    attn = torch.as_tensor(attn)
+    with torch.inference_mode():
+        rows = [torch.special.entr(layer).sum(-1).mean(-1) for layer in attn]
+    return (torch.stack(rows) / math.log(2)).cpu().numpy().astype(np.float32)
+
+
+def head_statistics(attn, entropy: bool = True) -> HeadStats:
+    """Previous-token and first-token attention per head (and entropy), from torch [L, H, T, T]."""
     import torch
 
     with torch.inference_mode():
         t = attn.shape[-1]
-        entropy = torch.special.entr(attn).sum(-1).mean(-1) / math.log(2)
         if t > 1:
-            idx = torch.arange(1, t)
+            idx = torch.arange(1, t, device=attn.device)
             previous = attn[:, :, idx, idx - 1].mean(-1)
             first = attn[:, :, 1:, 0].mean(-1)
         else:
             previous = torch.zeros(attn.shape[:2])
             first = torch.ones(attn.shape[:2])
-    return HeadStats(entropy.numpy().astype(np.float32), previous.numpy().astype(np.float32),
-                     first.numpy().astype(np.float32))
+    return HeadStats(previous.cpu().numpy().astype(np.float32), first.cpu().numpy().astype(np.float32),
+                     head_entropy(attn) if entropy else None)
 
 
 def extract_attention(model, tokenizer, text: str, *, model_id: str = "", causal: bool | None = None,
-                      allowed: np.ndarray | None = None, hidden: bool = False,
+                      allowed: np.ndarray | None = None, hidden: bool = False, entropy: bool = True,
                       progress: Progress | None = None) -> AttentionResult:
     """Tokens and attention probabilities [L, H, T, T] for `text`, exactly as the model computes them.
 
@@ -264,31 +275,35 @@ def extract_attention(model, tokenizer, text: str, *, model_id: str = "", causal
     causal = is_causal(model) if causal is None else causal
     ids, truncated = encode(tokenizer, text, model.config)
     return extract_attention_ids(model, tokenizer, ids, model_id=model_id, causal=causal, allowed=allowed,
-                                 hidden=hidden, progress=progress, truncated_from=truncated)
+                                 hidden=hidden, entropy=entropy, progress=progress, truncated_from=truncated)
 
 
 def extract_attention_ids(model, tokenizer, ids: list[int], *, model_id: str = "", causal: bool,
-                          allowed: np.ndarray | None = None, hidden: bool = False,
+                          allowed: np.ndarray | None = None, hidden: bool = False, entropy: bool = True,
                           progress: Progress | None = None, truncated_from: int | None = None) -> AttentionResult:
     if allowed is not None and np.shape(allowed) != (len(ids), len(ids)):
         raise ValueError(f"the mask is {np.shape(allowed)} but the text has {len(ids)} tokens")
     raw = forward(model, ids, causal=causal, allowed=allowed, hidden=hidden and causal, progress=progress)
-    stats = head_statistics(raw.attentions)
+    # statistics where the maps are (on a GPU they cost next to nothing), then one copy to the CPU
+    stats = head_statistics(raw.attentions, entropy=entropy)
     return AttentionResult(
         model_id=model_id, tokens=token_labels(tokenizer, ids), token_ids=list(ids),
-        attentions=raw.attentions.numpy(), causal=causal, num_kv_heads=num_kv_heads(model.config),
+        attentions=raw.attentions.cpu().numpy(), causal=causal, num_kv_heads=num_kv_heads(model.config),
         stats=stats, allowed=None if allowed is None else np.asarray(allowed, dtype=bool),
         next_logits=raw.logits_last, hidden_last=raw.hidden_last, truncated_from=truncated_from)
 
 
 def thumbnails(attentions: np.ndarray, size: int = 48) -> np.ndarray:
     """Small [L, H, s, s] versions of every head's map (block maximum, so thin diagonals survive)."""
-    t = attentions.shape[-1]
+    import torch
+
+    layers, heads, t, _ = attentions.shape
     if t <= size:
         return attentions
-    edges = np.linspace(0, t, size + 1).astype(int)[:-1]
-    rows = np.maximum.reduceat(attentions, edges, axis=2)
-    return np.maximum.reduceat(rows, edges, axis=3)
+    with torch.inference_mode():
+        maps = torch.from_numpy(np.ascontiguousarray(attentions)).view(layers * heads, 1, t, t)
+        small = torch.nn.functional.adaptive_max_pool2d(maps, size)
+    return small.view(layers, heads, size, size).numpy()
 
 
 def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, int, float]]:
@@ -319,7 +334,7 @@ def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int
     model, tokenizer = loaded.model, loaded.tokenizer
     causal = bool((loaded.extras or {}).get("causal", is_causal(model)))
     result = extract_attention(model, tokenizer, text, model_id=loaded.entry.id, causal=causal, hidden=causal,
-                               progress=progress)
+                               entropy=False, progress=progress)
     lens = None
     pieces: dict[int, str] = {}
     if causal and result.next_logits is not None:

@@ -71,7 +71,7 @@ class AttentionPane(Pane):
         self.compare_key: tuple | None = None
         self._pending: dict = {}
         self._started = False
-        self._busy_views: set[str] = set()
+        self._entropy_for = None  # the analysis whose head entropy is being computed
 
         # --- input row ---
         self.model_box = QComboBox()
@@ -120,6 +120,7 @@ class AttentionPane(Pane):
         for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
             view.head_chosen.connect(self.select_head)
         self.heads_view.tokens_chosen.connect(self.select_tokens)
+        self.heads_view.entropy_needed.connect(self.request_entropy)
         self.qkv_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
         self.rope_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
         self.rope_view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
@@ -333,6 +334,32 @@ class AttentionPane(Pane):
             self.request_capture()
         elif tab == "compare":
             self.request_compare()
+
+    # ------------------------------------------------------------------ head entropy (on demand)
+    def request_entropy(self) -> None:
+        a = self.analysis
+        if a is None or a.result.stats.entropy is not None or self._entropy_for is a:
+            return
+        self._entropy_for = a
+        result = a.result
+
+        def job(ctx):
+            from explorer.core.attention import head_entropy
+
+            ctx.report(None, "Entropy of every head")
+            return head_entropy(result.attentions)
+
+        def done(entropy) -> None:
+            self._entropy_for = None
+            result.stats.entropy = entropy
+            if self.analysis is a:
+                self.heads_view.refresh_ranking()
+
+        def failed(message: str) -> None:
+            self._entropy_for = None
+            self.show_error(message)
+
+        self.engine.submit(job, owner="attention.stats", title="Head entropy", on_result=done, on_error=failed)
 
     # ------------------------------------------------------------------ Q/K/V capture
     def _capture_key(self) -> tuple | None:

@@ -26,6 +26,7 @@ class HeadsView(QWidget):
 
     head_chosen = Signal(int, int)
     tokens_chosen = Signal(int, int)  # query, key
+    entropy_needed = Signal()  # ranking by entropy: the pane computes it on the worker
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,10 +173,15 @@ class HeadsView(QWidget):
             q = max(0, min(self.query, r.num_tokens - 1))
             k = max(0, min(self.key, r.num_tokens - 1))
             return rank_heads(r.between(q, k))
-        return rank_heads(r.stats.by_name(key), descending=key != "entropy")
+        values = r.stats.by_name(key)
+        if values is None:
+            return []
+        return rank_heads(values, descending=key != "entropy")
 
     def refresh_ranking(self) -> None:
         ranked = self.ranked()
+        if self.analysis is not None and not ranked and self.ranking_key() == "entropy":
+            self.entropy_needed.emit()
         top = ranked[:max(10, self.top_n.value())]
         self.table.setRowCount(len(top))
         for row, (layer, head, value) in enumerate(top):
@@ -252,8 +258,10 @@ class HeadsView(QWidget):
     def _describe_head(self, layer: int, head: int) -> str:
         r = self.analysis.result
         s = r.stats
-        text = (f"layer {layer}, head {head}: entropy {s.entropy[layer, head]:.2f} bits, "
-                f"previous token {s.previous[layer, head]:.2f}, first token {s.first[layer, head]:.2f}")
+        text = f"layer {layer}, head {head}: "
+        if s.entropy is not None:
+            text += f"entropy {s.entropy[layer, head]:.2f} bits, "
+        text += f"previous token {s.previous[layer, head]:.2f}, first token {s.first[layer, head]:.2f}"
         if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens:
             text += (f", “{display_label(r.tokens[self.query])}” → “{display_label(r.tokens[self.key])}” "
                      f"{r.attentions[layer, head, self.query, self.key]:.2f}")

