@@ -24,11 +24,11 @@ else
 fi
 
 run_app() {
-    env -i HOME="$WORK/home" LLM_EXPLORER_CACHE="$WORK/cache" PATH="$WORK/empty-path" \
+    "${NET[@]}" env -i HOME="$WORK/home" LLM_EXPLORER_CACHE="$WORK/cache" PATH="$WORK/empty-path" \
         QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 \
         http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
         HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
-        "${NET[@]}" "$@"
+        "$@"
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

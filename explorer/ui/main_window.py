@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QTableView, QToolBar,
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._show_row)
         self._painted = False
+        self._pending_row: int | None = None
 
         self.tips_banner = TipsBanner()
         self.tips_banner.dismissed.connect(lambda: self.settings.setValue("tips/seen", True))
@@ -166,16 +167,26 @@ class MainWindow(QMainWindow):
         pane_id = list(self.pane_specs)[row]
         self.settings.setValue("window/last_pane", pane_id)
         if pane_id not in self.panes.built and not self._painted:
-            # first paint first: build the pane right after it
+            # first paint first: the pane is built once the window has painted (see event()).
+            # A zero timer is not enough: it can fire before the first paint, and building a
+            # plot-heavy pane (pyqtgraph, torch) then delays the window by seconds.
             self.stack.setCurrentWidget(self._loading)
             self._loading.setText(f"Loading {self.pane_specs[pane_id].title}…")
-            QTimer.singleShot(0, lambda r=row: self.sidebar.currentRow() == r and self._show_row(r))
+            self._pending_row = row
             self._painted = True
             return
         pane = self.panes[pane_id]
         self.stack.setCurrentWidget(pane)
         pane.activated()
         self.pane_changed.emit(pane_id)
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt API
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and self._pending_row is not None:
+            row, self._pending_row = self._pending_row, None
+            QTimer.singleShot(0, lambda: self.isVisible() and self.sidebar.currentRow() == row
+                              and self._show_row(row))
+        return handled
 
     # --- actions, menus, toolbar ---
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
