@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QTableView, QToolBar,
@@ -52,6 +52,22 @@ class _LazyPanes(Mapping):
 
     def __contains__(self, pane_id: object) -> bool:
         return pane_id in self._window.pane_specs
+
+
+class _FirstPaintHook(QObject):
+    """Calls `then` (on the next event-loop turn) after the window's first paint, then removes itself."""
+
+    def __init__(self, window: QWidget, then) -> None:  # noqa: ANN001 - a callable
+        super().__init__(window)
+        self._window = window
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -174,19 +190,17 @@ class MainWindow(QMainWindow):
             self._loading.setText(f"Loading {self.pane_specs[pane_id].title}…")
             self._pending_row = row
             self._painted = True
+            self._first_paint_hook = _FirstPaintHook(self, self._after_first_paint)
             return
         pane = self.panes[pane_id]
         self.stack.setCurrentWidget(pane)
         pane.activated()
         self.pane_changed.emit(pane_id)
 
-    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt API
-        handled = super().event(event)
-        if event.type() == QEvent.Type.Paint and self._pending_row is not None:
-            row, self._pending_row = self._pending_row, None
-            QTimer.singleShot(0, lambda: self.isVisible() and self.sidebar.currentRow() == row
-                              and self._show_row(row))
-        return handled
+    def _after_first_paint(self) -> None:
+        row, self._pending_row = self._pending_row, None
+        if row is not None and self.isVisible() and self.sidebar.currentRow() == row:
+            self._show_row(row)
 
     # --- actions, menus, toolbar ---
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
