@@ -184,3 +184,13 @@ def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine
     assert not pane.model_action.isVisible()
     click_tab(qtbot, pane, "similarity")
     qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
+
+
+def test_sample_photos_bring_their_captions_and_an_honest_warning(pane, qtbot):
+    matrix = pane.similarity.matrix
+    qtbot.waitUntil(lambda: matrix.values.shape == (6, 6), timeout=SLOW_MS)
+    qtbot.mouseClick(pane.similarity.sources.buttons["photos"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: matrix.values.shape[0] == 8, timeout=SLOW_MS)
+    assert matrix.row_labels[:2] == ["cat", "astronaut"]
+    assert "a photo of a cat" in matrix.col_labels
+    assert "only ever saw coloured shapes" in pane.similarity.message.text()

@@ -582,12 +582,24 @@ class ImageTextPane(Pane):
         self._dirty.update(("similarity", "zero-shot", "joint-map", "qformer"))
         self._refresh_current()
 
+    def _swap_default_texts(self, kind: str) -> None:
+        """Switching sample sets: texts still at the other set's defaults follow; edited texts stay."""
+        other = DEFAULTS["photos" if kind == "shapes" else "shapes"]
+        mine = DEFAULTS[kind]
+        if self.similarity.caption_lines() == other["captions"]:
+            self.similarity.set_captions(mine["captions"])
+        if self.zero_shot.class_lines() == other["classes"]:
+            self.zero_shot.set_classes(mine["classes"])
+        if self.joint_map.keyword_lines() == other["keywords"]:
+            self.joint_map.set_keywords(mine["keywords"])
+
     def _caption_text(self, entry: ImageEntry) -> str:
         caption = self.captions_by_uid.get(entry.uid)
         return f"{entry.name}\n{caption}" if caption else entry.name
 
     def _source_requested(self, key: str) -> None:
         if key in ("shapes", "photos"):
+            self._swap_default_texts(key)
             self.load_samples(key)
         elif key == "clear":
             self.images, self.files = [], []
