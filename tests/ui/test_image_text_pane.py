@@ -194,3 +194,21 @@ def test_sample_photos_bring_their_captions_and_an_honest_warning(pane, qtbot):
     assert matrix.row_labels[:2] == ["cat", "astronaut"]
     assert "a photo of a cat" in matrix.col_labels
     assert "only ever saw coloured shapes" in pane.similarity.message.text()
+
+
+def test_the_matrix_exports_as_csv_and_npy_with_one_row_per_image(pane, qtbot, tmp_path):
+    import csv
+
+    from explorer.ui.export import export_data
+
+    matrix = pane.similarity.matrix
+    qtbot.waitUntil(lambda: matrix.values.shape == (6, 6), timeout=SLOW_MS)
+    target = pane.export_targets()[0]
+    assert target.name == "Similarity matrix" and target.widget is matrix
+    [csv_path] = export_data(target, tmp_path / "matrix.csv", "csv")
+    rows = list(csv.reader(csv_path.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["", *matrix.col_labels]
+    assert [r[0] for r in rows[1:]] == matrix.row_labels
+    assert float(rows[1][1]) == pytest.approx(float(matrix.values[0, 0]), abs=1e-5)
+    [npy_path] = export_data(target, tmp_path / "matrix.npy", "npy")
+    np.testing.assert_allclose(np.load(npy_path, allow_pickle=False), matrix.values)

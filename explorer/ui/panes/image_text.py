@@ -330,7 +330,8 @@ class ImageTextPane(Pane):
             "joint-map": ExportTarget("Joint map", self.joint_map.scatter, self.joint_map.scatter.export_data),
             "qformer": ExportTarget("Q-Former diagram", self.captions.diagram, None),
             "train": ExportTarget("Training loss", self.train.loss_plot,
-                                  lambda: {"loss": np.asarray(self.train.losses, dtype=np.float32)}),
+                                  lambda: {"loss": np.asarray(self.train.losses, dtype=np.float32)}
+                                  if self.train.losses else {}),
         }
         current = self.current_tab()
         ordered = [targets[current]] + [t for k, t in targets.items() if k != current]
@@ -340,8 +341,8 @@ class ImageTextPane(Pane):
     def _search_data(self) -> dict:
         if not self._search_rows:
             return {}
-        return {"results": [[name, f"{score:.6f}"] for name, score in self._search_rows],
-                "__columns__": ["image", "cosine"]}
+        return {"cosine": np.array([score for _, score in self._search_rows], dtype=np.float32),
+                "__rows__": [name for name, _ in self._search_rows]}
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self._font_scale, self._dark = font_scale, dark

@@ -42,6 +42,8 @@ class ZeroShotBars(QWidget):
         self.set_data([], [], [], np.zeros((0, 0)))
 
     def data(self) -> dict:
+        if self.probabilities.size == 0:
+            return {}
         return {"probability": self.probabilities.copy(), "__rows__": list(self.names),
                 "__columns__": list(self.classes)}
 

@@ -71,6 +71,8 @@ class ImageTextMatrix(QWidget):
         return (lo, hi)
 
     def data(self) -> dict:
+        if self.values.size == 0:
+            return {}
         return {"cosine": self.values.copy(), "__rows__": list(self.row_labels), "__columns__": list(self.col_labels)}
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
