@@ -152,3 +152,12 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(tmp_path):
     (cache / "image-embeddings" / "mean-colour-v1" / "vectors.npy").write_bytes(b"not numpy")
     index = build_index([tmp_path / "a.png"], ColourEncoder(), cache_root=cache)
     assert index.computed == 1 and len(index) == 1
+
+
+def test_a_folder_with_a_link_cycle_and_hidden_files_still_loads(tmp_path):
+    (tmp_path / "sub").mkdir()
+    write_image(tmp_path / "sub" / "a.png")
+    write_image(tmp_path / ".hidden.png")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    report = image_io.load_images([tmp_path])
+    assert [im.name for im in report.images] == ["a.png"]

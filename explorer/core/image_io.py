@@ -154,13 +154,11 @@ def scan(paths: Iterable[str | Path], recursive: bool = True,
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            walker = sorted(path.rglob("*")) if recursive else sorted(path.iterdir())
-            for child in walker:
-                if child.is_file() and not child.name.startswith("."):
-                    if is_image_name(child):
-                        found.append(child)
-                    else:
-                        ignored += 1
+            for child in _walk(path, recursive):
+                if is_image_name(child):
+                    found.append(child)
+                else:
+                    ignored += 1
                 if len(found) >= limit:
                     break
         elif path.is_file():
@@ -179,6 +177,20 @@ def scan(paths: Iterable[str | Path], recursive: bool = True,
     # the same file dropped twice counts once
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique, messages, ignored + missing
+
+
+def _walk(folder: Path, recursive: bool):
+    """Files under `folder`, sorted per folder, hidden ones skipped; symbolic links to folders are not
+    followed (a link cycle would never end); unreadable folders are passed over."""
+    import os
+
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=lambda exc: None):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+        for name in sorted(files):
+            if not name.startswith("."):
+                child = Path(root) / name
+                if child.is_file():
+                    yield child
 
 
 def load_images(paths: Sequence[str | Path], progress=None, max_side: int = WORKING_SIDE,
