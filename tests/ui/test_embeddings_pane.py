@@ -254,3 +254,14 @@ def test_the_state_round_trips_through_a_new_pane(engine, qtbot, tmp_path):
     assert second.projector.panel.method.currentData() == "tsne"
     second.restore_state({"analogy": {"base": 5}, "tab": "nope"})  # wrong types are ignored
     assert second.analogy.base.text() == "berlin"
+
+
+def test_the_pane_is_built_and_scaled_in_presenter_font_sizes(main_window, qtbot):
+    # a widget attribute named like a Qt virtual (QWidget.metric) once crashed Qt right here
+    main_window.set_font_scale(1.75)
+    pane = main_window.show_pane("embeddings")
+    qtbot.waitUntil(pane.isVisible, timeout=10_000)
+    assert pane.analogy.scatter._font_scale == 1.75
+    assert pane.projector.panel.scatter.plot.getAxis("bottom").style["tickFont"].pointSizeF() == 11 * 1.75
+    main_window.set_font_scale(1.0)
+    assert pane.contextual.scatter._font_scale == 1.0

@@ -73,13 +73,13 @@ class ContextualTab(EmbeddingTab):
         slider_row.addWidget(self.layer, 1)
         left_layout.addLayout(slider_row)
         left_layout.addWidget(heading("<b>Cosine between the occurrences</b> at this layer"))
-        left_layout.addWidget(self.matrix, 1)
+        left_layout.addWidget(self.matrix, 2)
         left_layout.addWidget(self.static_label)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.scatter)
         right.addWidget(self.curves)
-        right.setSizes([520, 380])
+        right.setSizes([450, 450])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -224,7 +224,9 @@ class ContextualTab(EmbeddingTab):
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
         plot.setLabel("bottom", "layer", **css)
-        plot.setLabel("left", "cosine between two occurrences", **css)
+        plot.setTitle("Cosine between two occurrences, layer by layer", color=fg,
+                      size=f"{int(round(12 * self._font_scale))}pt")
+        plot.setLabel("left", "cosine", **css)
         self.curve_legend.setLabelTextSize(f"{int(round(11 * self._font_scale))}pt")
         self.curve_legend.setLabelTextColor(QColor(fg))
 

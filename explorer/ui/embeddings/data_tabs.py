@@ -125,8 +125,8 @@ class TokenCloudTab(EmbeddingTab):
         self.message = MessageLabel()
         self.panel = ProjectionPanel(engine, self.owner)
         top = QHBoxLayout()
-        top.addWidget(heading("<b>A model's input vocabulary as points</b>: every token's embedding row"))
-        top.addStretch(1)
+        top.addWidget(QLabel("<b>A model's input vocabulary as points</b>: one row of its token-embedding "
+                             "matrix per token"), 1)
         top.addWidget(self.model)
         top.addWidget(self.load_button)
         layout = QVBoxLayout(self)
@@ -134,7 +134,7 @@ class TokenCloudTab(EmbeddingTab):
         layout.addWidget(self.message)
         layout.addWidget(self.panel, 1)
         layout.addWidget(heading("␣ marks a token that starts with a space; ## a word piece that continues a word. "
-                                "Try searching ^␣?[0-9]+$ (numbers) or ing$."))
+                                "Try searching ^[0-9]$ (SmolLM2 cuts numbers into digits) or ing$."))
         self.load_button.clicked.connect(self.load)
         self.model.currentIndexChanged.connect(self.load)
 

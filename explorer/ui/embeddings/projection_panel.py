@@ -107,9 +107,10 @@ class ProjectionPanel(QWidget):
         self.clusters.setRange(2, 50)
         self.clusters.setValue(5)
         self.label_by = QComboBox()
-        self.metric = QComboBox()
-        self.metric.addItem("cosine", "cosine")
-        self.metric.addItem("Euclidean", "euclidean")
+        # not "self.metric": that name would hide QWidget.metric(), which Qt calls (and crashes on)
+        self.metric_box = QComboBox()
+        self.metric_box.addItem("cosine", "cosine")
+        self.metric_box.addItem("Euclidean", "euclidean")
         self.k = QSpinBox()
         self.k.setRange(1, 100)
         self.k.setValue(10)
@@ -121,7 +122,7 @@ class ProjectionPanel(QWidget):
         self.progress.setVisible(False)
         self.message = MessageLabel()
         self.k.setToolTip("how many neighbours")
-        self.metric.setToolTip("measure neighbours by cosine similarity or Euclidean distance")
+        self.metric_box.setToolTip("measure neighbours by cosine similarity or Euclidean distance")
 
         self._tsne_widgets = [QLabel("perplexity"), self.perplexity, QLabel("learning rate"), self.learning_rate,
                               QLabel("iterations"), self.iterations]
@@ -151,7 +152,7 @@ class ProjectionPanel(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         by = QHBoxLayout()
-        by.addWidget(self.metric, 1)
+        by.addWidget(self.metric_box, 1)
         by.addWidget(self.k)
         side_layout.addWidget(self.neighbour_title)
         side_layout.addLayout(by)
@@ -177,7 +178,7 @@ class ProjectionPanel(QWidget):
         self.colour_by.currentIndexChanged.connect(self.recolour)
         self.clusters.editingFinished.connect(self._clusters_changed)
         self.label_by.currentIndexChanged.connect(self._relabel)
-        self.metric.currentIndexChanged.connect(self._requery)
+        self.metric_box.currentIndexChanged.connect(self._requery)
         self.k.valueChanged.connect(self._requery)
         self.scatter.point_clicked.connect(self.show_neighbours)
         self.neighbour_list.itemClicked.connect(self._neighbour_clicked)
@@ -248,10 +249,10 @@ class ProjectionPanel(QWidget):
         if method == "tsne":
             lr = self.learning_rate.value()
             return {"perplexity": self.perplexity.value(), "learning_rate": "auto" if lr == 0 else float(lr),
-                    "n_iter": self.iterations.value(), "metric": self.metric.currentData()}
+                    "n_iter": self.iterations.value(), "metric": self.metric_box.currentData()}
         if method == "umap":
             return {"n_neighbors": self.umap_neighbours.value(), "min_dist": self.min_dist.value(),
-                    "metric": self.metric.currentData()}
+                    "metric": self.metric_box.currentData()}
         return {}
 
     def run_projection(self) -> None:
@@ -368,7 +369,7 @@ class ProjectionPanel(QWidget):
             self._group_names = None
             self.scatter.set_groups(self._groups)
         else:
-            vectors, k, metric = self.data.vectors, self.clusters.value(), self.metric.currentData()
+            vectors, k, metric = self.data.vectors, self.clusters.value(), self.metric_box.currentData()
             if k > len(self.data):
                 self.message.error(f"{k} clusters need at least {k} points; there are {len(self.data)}.")
                 return
@@ -401,7 +402,7 @@ class ProjectionPanel(QWidget):
             self.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
             self.scatter.set_highlight([])
             return
-        metric = self.metric.currentData()
+        metric = self.metric_box.currentData()
         found = self.data.index.query(index, self.k.value(), metric)
         labels = self.labels()
         what = "cosine" if metric == "cosine" else "distance"
@@ -424,6 +425,10 @@ class ProjectionPanel(QWidget):
     def _neighbour_clicked(self, item: QListWidgetItem) -> None:
         self.show_neighbours(int(item.data(Qt.ItemDataRole.UserRole)))
 
+    def select_after_projection(self, label: str) -> None:
+        """Select `label` (listing its neighbours) once the next projection is on screen."""
+        self._pending_selection = label
+
     def select_label(self, label: str) -> bool:
         """Select the first point whose label is `label` and list its neighbours."""
         labels = self.labels()
@@ -441,7 +446,7 @@ class ProjectionPanel(QWidget):
                 "iterations": self.iterations.value(), "umap_neighbours": self.umap_neighbours.value(),
                 "min_dist": self.min_dist.value(), "colour_by": self.colour_by.currentData(),
                 "clusters": self.clusters.value(), "label_by": self.label_by.currentData() or "",
-                "metric": self.metric.currentData(), "k": self.k.value(), "search": self.scatter.search.text(),
+                "metric": self.metric_box.currentData(), "k": self.k.value(), "search": self.scatter.search.text(),
                 "only_matches": self.scatter.filter_box.isChecked(), "label_size": self.scatter.label_size_pt(),
                 "point_size": self.scatter.point_size_px(),
                 "selected": labels[selected] if 0 <= selected < len(labels) else ""}
@@ -455,7 +460,7 @@ class ProjectionPanel(QWidget):
         self.umap_neighbours.setValue(int_of(state, "umap_neighbours", self.umap_neighbours.value()))
         self.min_dist.setValue(float_of(state, "min_dist", self.min_dist.value()))
         self.clusters.setValue(int_of(state, "clusters", self.clusters.value()))
-        self.metric.setCurrentIndex(max(0, self.metric.findData(str_of(state, "metric", "cosine"))))
+        self.metric_box.setCurrentIndex(max(0, self.metric_box.findData(str_of(state, "metric", "cosine"))))
         self.k.setValue(int_of(state, "k", self.k.value()))
         self.colour_by.blockSignals(True)
         index = self.colour_by.findData(str_of(state, "colour_by", "none"))

@@ -178,7 +178,7 @@ class AnalogyTab(EmbeddingTab):
         self.table = ResultsTable()
         self.scatter = ScatterView(show_controls=False, empty_text="king − man + woman = ?")
         self.scatter.set_label_size(13)
-        self.scatter.set_legend_corner("bottom-right")
+        self.scatter.set_legend_corner("bottom-left")  # the plane's lower left stays empty
 
         equation = QHBoxLayout()
         for widget in (self.base, QLabel("−"), self.minus, QLabel("+"), self.plus):
@@ -236,7 +236,7 @@ class AnalogyTab(EmbeddingTab):
         best = result.results[0]
         base, plus = result.positive
         minus = result.negative[0]
-        self.answer.setText(f"<span style='font-size: 16pt'>{base} − {minus} + {plus} ≈ <b>{best.word}</b></span>"
+        self.answer.setText(f"<span style='font-size: x-large'>{base} − {minus} + {plus} ≈ <b>{best.word}</b></span>"
                             f" (cosine {best.score:.2f})")
         kinds = plane.kinds
         groups = np.array([{"query": 0, "result": 1, "target": 2}[k] for k in kinds])
@@ -246,7 +246,7 @@ class AnalogyTab(EmbeddingTab):
         self.scatter.set_points(plane.coords, plane.labels, groups,
                                 group_names=["your words", "nearest results", "the computed point"],
                                 symbols=symbols, sizes=sizes, axis_titles=[f"direction {minus} → {plus}",
-                                                              f"direction {minus} → {base} (made perpendicular)"])
+                                                                           f"direction {minus} → {base}"])
         c = plane.coords
         target = c[kinds.index("target")]
         self.scatter.add_arrow(c[0], c[1], "#d62728", f"{plus} − {minus}")
@@ -255,7 +255,8 @@ class AnalogyTab(EmbeddingTab):
         self.scatter.add_arrow(c[1], target, "#1f77b4", dashed=True)
         self.scatter.set_aspect_locked(True)
         self.scatter.reset_view()
-        self.message.info("The plane of the three words: the same step (red) that turns "
+        self.message.info("The plane of the three words (the second axis made perpendicular to the first): "
+                          "the same step (red) that turns "
                           f"'{minus}' into '{plus}' takes '{base}' to the star, and the nearest word to the star "
                           f"is '{best.word}'.")
 

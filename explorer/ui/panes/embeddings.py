@@ -18,7 +18,10 @@ from explorer.ui.embeddings.word_tabs import AnalogyTab, AxesTab, NeighboursTab
 from explorer.ui.pane import ExportTarget, Pane
 
 PRESETS = ("bag-of-words", "analogy", "neighbours", "bank", "sentences", "token-cloud", "projector")
-PROJECTOR_SEARCH = "^(king|queen|man|woman|paris|france|rome|italy|frog|toad)$"
+# capitals, weekdays and number words: three neighbourhoods far apart in the 400k-word cloud
+PROJECTOR_SEARCH = "^(paris|rome|berlin|madrid|monday|tuesday|friday|sunday|two|three|seven)$"
+# SmolLM2 splits numbers into single digits: its ten digit tokens sit together
+TOKEN_SEARCH = r"^[0-9]$"
 
 
 class EmbeddingsPane(Pane):
@@ -95,12 +98,14 @@ class EmbeddingsPane(Pane):
         elif name == "token-cloud":
             self.show_tab(self.tokens)
             self.tokens.panel.set_method("pca", 2)
-            self.tokens.panel.scatter.set_search(r"^␣?[0-9]+$")
+            self.tokens.panel.scatter.set_search(TOKEN_SEARCH)
+            self.tokens.panel.select_after_projection("␣king")
             self.tokens.set_model("smollm2")
         elif name == "projector":
             self.show_tab(self.projector)
             self.projector.panel.set_method("pca", 2)
             self.projector.panel.scatter.set_search(PROJECTOR_SEARCH)
+            self.projector.panel.select_after_projection("frog")
             self.projector.show_source("glove")
 
     # --- sessions ---

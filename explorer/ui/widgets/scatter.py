@@ -610,7 +610,7 @@ class ScatterView(QWidget):
         self.view_box.autoRange(padding=0.08)
         labelled = self.labelled_indices()
         width_px = float(self.view_box.width())
-        if labelled and width_px > 100 and not self.view_box.state["aspectLocked"]:
+        if labelled and width_px > 100:
             font = QFont()
             font.setPointSizeF(self._label_pt * self._font_scale)
             metrics = QFontMetricsF(font)
@@ -780,18 +780,29 @@ class ScatterView(QWidget):
                            pen=outline, symbol=symbols, data=index)
 
     def _redraw_marks(self) -> None:
-        marked = ([self._selected] if self._selected >= 0 else []) + \
+        """Rings for the selection and its highlights; in big clouds also a visible dot per search match."""
+        rings = ([self._selected] if self._selected >= 0 else []) + \
             [i for i in self._highlight if i != self._selected]
-        if not marked:
+        dots: list[int] = []
+        if self.n_points > SMALL_LIMIT and self._match is not None and int(self._match.sum()) <= LABEL_LIMIT:
+            # a one-pixel dot among 400k would vanish: draw matches as proper markers
+            dots = [int(i) for i in np.flatnonzero(self._match) if i not in set(rings)]
+        if not rings and not dots:
             self.marks.setData([], [])
             return
         ring = QColor("#ffffff") if self._dark else QColor("#111111")
-        pens = [pg.mkPen(MATCH_COLOUR if i == self._selected else ring, width=2.5 * self._font_scale)
-                for i in marked]
-        sizes = [(self._point_px + 10) * self._font_scale if i == self._selected else
-                 (self._point_px + 6) * self._font_scale for i in marked]
-        self.marks.setData(x=self._xy[marked, 0], y=self._xy[marked, 1], pen=pens, brush=None, size=sizes,
-                           symbol="o")
+        edge = pg.mkPen("#1e1e1e" if self._dark else "#ffffff", width=1.5)
+        match_brush = pg.mkBrush(MATCH_COLOUR)
+        scale = self._font_scale
+        base = max(self._point_px, 6)
+        spots = [{"pos": (float(self._xy[i, 0]), float(self._xy[i, 1])), "size": (base + 2) * scale,
+                  "pen": edge, "brush": match_brush} for i in dots]
+        for i in rings:
+            selected = i == self._selected
+            spots.append({"pos": (float(self._xy[i, 0]), float(self._xy[i, 1])),
+                          "size": (base + (10 if selected else 6)) * scale,
+                          "pen": pg.mkPen(MATCH_COLOUR if selected else ring, width=2.5 * scale), "brush": None})
+        self.marks.setData(spots=spots, symbol="o")
 
     def labelled_indices(self) -> list[int]:
         """Which points carry a text label now."""
@@ -804,13 +815,13 @@ class ScatterView(QWidget):
             chosen = list(np.flatnonzero(visible)) if visible is not None else list(range(n))
         elif self._match is not None and int(self._match.sum()) <= LABEL_LIMIT:
             chosen = list(np.flatnonzero(self._match))
-        extra = ([self._selected] if self._selected >= 0 else []) + self._highlight
-        seen = set(chosen)
-        for i in extra:
-            if i not in seen:
-                chosen.append(i)
-                seen.add(i)
-        return [int(i) for i in chosen[:LABEL_LIMIT + 20]]
+        # the selection last, so that its label is painted on top
+        extra = [i for i in self._highlight if i != self._selected]
+        if self._selected >= 0:
+            extra.append(self._selected)
+        skip = set(extra)
+        chosen = [i for i in chosen if i not in skip][:LABEL_LIMIT] + extra
+        return [int(i) for i in chosen]
 
     def _update_labels(self) -> None:
         wanted = self.labelled_indices()
