@@ -212,3 +212,51 @@ def test_the_matrix_exports_as_csv_and_npy_with_one_row_per_image(pane, qtbot, t
     assert float(rows[1][1]) == pytest.approx(float(matrix.values[0, 0]), abs=1e-5)
     [npy_path] = export_data(target, tmp_path / "matrix.npy", "npy")
     np.testing.assert_allclose(np.load(npy_path, allow_pickle=False), matrix.values)
+
+
+@pytest.fixture(scope="module")
+def clip_snapshot(tmp_path_factory):
+    """What the fake Hub "downloads": a tiny CLIP with RANDOM weights, saved as safetensors with its processor.
+
+    Module-scoped so it is built before any engine thread starts importing.
+    """
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor
+
+    from tests.test_clip_paths import tiny_image_processor, tiny_tokenizer
+
+    small = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
+    config = CLIPConfig(text_config=dict(vocab_size=14, max_position_embeddings=16, eos_token_id=2, pad_token_id=0,
+                                         **small), vision_config=dict(image_size=32, patch_size=8, **small),
+                        projection_dim=16)
+    folder = tmp_path_factory.mktemp("snapshot")
+    CLIPModel(config).save_pretrained(folder, safe_serialization=True)
+    CLIPProcessor(image_processor=tiny_image_processor(), tokenizer=tiny_tokenizer()).save_pretrained(folder)
+    return folder
+
+
+def test_online_a_hub_model_downloads_on_request_then_fills_the_matrix(clip_snapshot, pane, qtbot, monkeypatch):
+    """The Hub is faked: its "download" is a tiny CLIP with RANDOM weights (see clip_snapshot)."""
+    from explorer.models import hub
+
+    folder = clip_snapshot
+    fetched: list[str] = []
+
+    def fake_download(repo_id, kind, progress=None):
+        progress.report(0.5, f"Downloading {repo_id}")
+        fetched.append(repo_id)
+        return folder
+
+    monkeypatch.setattr(hub, "is_cached", lambda repo, kind: bool(fetched))
+    monkeypatch.setattr(hub, "network_available", lambda timeout=1.5: True)
+    monkeypatch.setattr(hub, "download", fake_download)
+    pane._check_models()
+    qtbot.waitUntil(lambda: pane.online is True, timeout=SLOW_MS)
+    pane.model_box.setCurrentIndex(pane.model_box.findData("clip"))
+    pane.model_box.activated.emit(pane.model_box.currentIndex())
+    qtbot.waitUntil(lambda: pane.model_action.isVisible() and pane.model_action.text() == "Download",
+                    timeout=SLOW_MS)
+    assert not fetched  # nothing is fetched before the user asks
+    qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
+    assert fetched == ["openai/clip-vit-base-patch32"]
+    assert "Needs download" not in pane.model_note.text() and not pane.model_action.isVisible()

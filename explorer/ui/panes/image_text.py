@@ -462,6 +462,14 @@ class ImageTextPane(Pane):
         self.model_action.setText(action)
         self.model_action.setVisible(bool(action))
 
+    def _model_worked(self) -> None:
+        """A job ran with the chosen model: a Hub model that was downloaded now counts as available."""
+        if self.available and not self.available.get(self.model_id):
+            self.available[self.model_id] = True
+            self._models_checked({"available": self.available, "mini_info": self.mini_info, "online": self.online})
+        else:
+            self._update_model_note()
+
     def _model_action_clicked(self) -> None:
         if self.model_id == "mini-clip":
             self.tabs.setCurrentWidget(self.train)
@@ -712,7 +720,7 @@ class ImageTextPane(Pane):
         if isinstance(result, Unavailable):
             self._unavailable("similarity", result)
             return
-        self._update_model_note()
+        self._model_worked()
         self._remember(result["key"], result["new"])
         by_uid = {e.uid: e for e in self.images}
         rows = [by_uid[u] for u in result["uids"] if u in by_uid]
@@ -767,7 +775,7 @@ class ImageTextPane(Pane):
         if isinstance(result, Unavailable):
             self._unavailable("zero-shot", result)
             return
-        self._update_model_note()
+        self._model_worked()
         self._remember(result["key"], result["new"])
         by_uid = {e.uid: e for e in self.images}
         rows = [by_uid[u] for u in result["uids"] if u in by_uid]
@@ -825,7 +833,7 @@ class ImageTextPane(Pane):
             if isinstance(result, Unavailable):
                 self._unavailable("search", result)
                 return
-            self._update_model_note()
+            self._model_worked()
             self.index = result["index"]
             where = {"shapes": f"{SEARCH_SHAPES} generated shapes", "photos": "the sample photos"}.get(
                 key, folder or "the folder")
@@ -964,6 +972,7 @@ class ImageTextPane(Pane):
         if isinstance(result, Unavailable):
             self._unavailable("joint-map", result)
             return
+        self._model_worked()
         self._remember(result["key"], result["new"])
         by_uid = {e.uid: e for e in self.images}
         rows = [by_uid[u] for u in result["uids"] if u in by_uid]
