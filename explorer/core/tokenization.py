@@ -339,6 +339,18 @@ def _component_types(spec: Any) -> list[str]:
     return found
 
 
+RELEASE_GIL_CHARS = 2_000  # below this, encode (GIL held) is cheaper than encode_batch
+_CHUNK = 32_768
+
+
+def _offsets_array(offsets: list, n: int) -> np.ndarray:
+    """[(start, end), ...] -> int64 (n, 2), converted in slices so other threads get the GIL between them."""
+    out = np.empty((n, 2), dtype=np.int64)
+    for k in range(0, n, _CHUNK):
+        out[k:k + _CHUNK] = offsets[k:k + _CHUNK]
+    return out
+
+
 class HFTokenizer(TextTokenizer):
     """A Hugging Face `tokenizers` tokenizer (tokenizer.json), with padding and truncation off."""
 
@@ -401,21 +413,29 @@ class HFTokenizer(TextTokenizer):
 
     def tokenize(self, text: str) -> Tokenization:
         text = clean_text(text)
-        enc = self.tok.encode(text)
+        enc = self._encode(text, offsets=not self.byte_level)
         ids = np.asarray(enc.ids, dtype=np.int64)
         n = ids.shape[0]
         mask = np.asarray(enc.special_tokens_mask, dtype=bool) if n else np.zeros(0, dtype=bool)
-        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(n, 2)
-        # special tokens the post-processor added cover nothing; those typed in the text do
-        added = mask & (offsets[:, 0] == offsets[:, 1])
         flags = np.zeros(n, dtype=np.uint8)
         flags[mask] |= FLAG_SPECIAL
         if self.unk_id >= 0:
             flags[ids == self.unk_id] |= FLAG_UNKNOWN
+        offsets = None
+        if mask.any() and self.byte_level:
+            enc = self._encode(text, offsets=True)  # rare: special tokens typed in the text
+        if mask.any() or not self.byte_level:
+            offsets = _offsets_array(enc.offsets, n)
+            # special tokens the post-processor added cover nothing; those typed in the text do
+            added = mask & (offsets[:, 0] == offsets[:, 1])
+        else:
+            added = mask
         spans = self._byte_exact_spans(text, ids, added) if self.byte_level else None
         if spans is not None:
             starts, ends, partial = spans
         else:
+            if offsets is None:
+                offsets = _offsets_array(self._encode(text, offsets=True).offsets, n)
             starts = offsets[:, 0].copy()
             ends = offsets[:, 1].copy()
             place_added_tokens(starts, ends, added)
@@ -428,6 +448,18 @@ class HFTokenizer(TextTokenizer):
         flags[partial] |= FLAG_PARTIAL
         return Tokenization(self, text, ids, starts, ends, flags)
 
+    def _encode(self, text: str, offsets: bool):
+        """The library's encoding of `text` with its default special tokens.
+
+        encode_batch releases the GIL while Rust works (encode does not), so a long text on the worker
+        never freezes the GUI thread; the _fast variant skips offsets, which byte-level spans do not need.
+        """
+        if len(text) <= RELEASE_GIL_CHARS:
+            return self.tok.encode(text)
+        if offsets:
+            return self.tok.encode_batch([text])[0]
+        return self.tok.encode_batch_fast([text])[0]
+
     def _byte_exact_spans(self, text: str, ids: np.ndarray, added: np.ndarray):
         assert self._byte_lengths is not None and self._byte_table is not None
         if ids.size and int(ids.max()) >= self._byte_lengths.shape[0]:
@@ -439,7 +471,7 @@ class HFTokenizer(TextTokenizer):
             return None
         table = self._byte_table
         keep = ids[~added].tolist()
-        if b"".join([table[i] for i in keep]) != text_bytes:
+        if b"".join(map(table.__getitem__, keep)) != text_bytes:
             return None  # a normalizer changed the text: fall back to the library's offsets
         return byte_spans(text_bytes, lengths)
 
@@ -544,7 +576,7 @@ class SentencePieceTokenizer(TextTokenizer):
         prefix = 1 if self.dummy_prefix and text else 0
         lengths = self._lengths[ids]
         exact = int(lengths.sum()) == len(text_bytes) + prefix and \
-            b"".join([self._table[i] for i in ids.tolist()]) == (b" " if prefix else b"") + text_bytes
+            b"".join(map(self._table.__getitem__, ids.tolist())) == (b" " if prefix else b"") + text_bytes
         if exact:
             starts, ends, partial = byte_spans(text_bytes, lengths, prefix)
         else:
@@ -609,12 +641,115 @@ class SentencePieceTokenizer(TextTokenizer):
         return self._n * 120
 
 
-def tokenize_all(tokenizers: list[TextTokenizer], text: str, progress=None) -> list[Tokenization]:
-    """Tokenize one text with several tokenizers, checking for cancellation between them."""
-    out = []
-    for k, tokenizer in enumerate(tokenizers):
+class _Helpers:
+    """A few daemon threads that run tokenizers beside the caller's thread.
+
+    tiktoken, SentencePiece and `tokenizers`' encode_batch release the GIL,
+    so two rows really tokenize at once on two cores. Daemon threads: they
+    never keep the app (or a test) alive, and they hold no state between jobs.
+    """
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self._queue: "queue.Queue" = queue.Queue()
+        self._lock = threading.Lock()
+        self._threads: list = []
+
+    def ensure(self, count: int) -> None:
+        import threading
+
+        with self._lock:
+            while len(self._threads) < count:
+                thread = threading.Thread(target=self._serve, name="tokenizer-helper", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _serve(self) -> None:
+        while True:
+            task = self._queue.get()
+            task()
+
+    def submit(self, task) -> None:
+        self._queue.put(task)
+
+
+_HELPERS = _Helpers()
+
+
+def default_threads() -> int:
+    import os
+
+    return max(1, min(4, (os.cpu_count() or 1)))
+
+
+def tokenize_all(tokenizers: list[TextTokenizer], text: str, progress=None, on_each=None,
+                 threads: int | None = None) -> list[Tokenization]:
+    """Tokenize one text with several tokenizers, in parallel threads, results in the given order.
+
+    `on_each(k, tokenization)` is called (in the calling thread) as each one
+    finishes; cancellation is checked between tokenizers.
+    """
+    import queue
+
+    threads = default_threads() if threads is None else threads
+    n = len(tokenizers)
+    results: list[Tokenization | None] = [None] * n
+    if threads <= 1 or n <= 1:
+        for k, tokenizer in enumerate(tokenizers):
+            if progress is not None:
+                progress.check()
+                progress.report(k / max(1, n), f"Tokenizing {len(text):,} characters with {tokenizer.title}")
+            results[k] = tokenizer.tokenize(text)
+            if on_each is not None:
+                on_each(k, results[k])
+        return results  # type: ignore[return-value]
+    import threading
+
+    done: "queue.Queue" = queue.Queue()
+    pending = list(range(n))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def drain() -> None:
+        """Each helper takes the next tokenizer until none is left (or the job stopped)."""
+        while not stop.is_set():
+            with lock:
+                if not pending:
+                    return
+                k = pending.pop(0)
+            try:
+                done.put((k, tokenizers[k].tokenize(text), None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                done.put((k, None, exc))
+
+    helpers = min(threads, n)
+    _HELPERS.ensure(helpers)
+    for _ in range(helpers):
+        _HELPERS.submit(drain)
+    error: BaseException | None = None
+    for finished in range(1, n + 1):
+        k, result, exc = done.get()
+        if exc is not None:
+            error = exc
+        else:
+            results[k] = result
+            if on_each is not None:
+                on_each(k, result)
         if progress is not None:
-            progress.check()
-            progress.report(k / max(1, len(tokenizers)), f"Tokenizing {len(text):,} characters with {tokenizer.title}")
-        out.append(tokenizer.tokenize(text))
-    return out
+            progress.report(finished / n, f"Tokenized {len(text):,} characters with {finished} of {n} tokenizers")
+            try:
+                progress.check()
+            except BaseException as exc:  # noqa: BLE001 - stop handing out work, then re-raise
+                error = exc
+        if error is not None:
+            stop.set()
+            with lock:
+                dropped = len(pending)
+                pending.clear()
+            # wait for the tokenizers already running (a library call cannot be interrupted)
+            for _ in range(n - finished - dropped):
+                done.get()
+            raise error
+    return results  # type: ignore[return-value]

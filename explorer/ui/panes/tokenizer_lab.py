@@ -1,9 +1,9 @@
 """Tokenizer lab: one text, many tokenizers side by side, re-cut as you type.
 
 Texts up to SYNC_CHARS are tokenized right here on the GUI thread (all offline
-rows take a few tens of milliseconds for 10,000 characters; see
-benchmarks/bench_tokenizer.py); longer ones go to the worker, row by row,
-so a pasted megabyte never freezes the window. Rows show one page of
+rows together take about a millisecond); longer ones go to the worker, where
+the rows tokenize on parallel threads, so typing and a pasted megabyte never
+freeze the window. Rows show one page of
 PAGE_CHARS characters at a time (the page under the text cursor); counts are
 always for the whole text.
 """
@@ -62,8 +62,11 @@ PRESETS: dict[str, str] = {
 PRESET_TITLES = {"lecture": "Lecture text", "code": "Code", "numbers": "Long numbers", "scripts": "Other scripts",
                  "bards": "The bards"}
 
-SYNC_CHARS = 20_000     # up to this many characters, tokenize on the GUI thread (measured, see the benchmark)
-PAGE_CHARS = 20_000     # characters per page of chips
+# Up to SYNC_CHARS characters all offline rows take about a millisecond: tokenize right here. Longer texts go
+# to the worker (tokenize_all runs rows on parallel threads there); see benchmarks/bench_tokenizer.py.
+SYNC_CHARS = 500
+PROGRESSIVE_CHARS = 100_000  # above this, each row is shown as soon as it is ready
+PAGE_CHARS = 12_000     # characters per page of chips (a 10,000-character text is one page)
 DEBOUNCE_MS = 40
 DEBOUNCE_LONG_MS = 300
 MAX_TRAINING_FILE_BYTES = 50_000_000
@@ -542,7 +545,7 @@ class TokenizerLabPane(Pane):
 
     # --- tokenizing ---
     def _text_changed(self) -> None:
-        long_text = self.editor.document().characterCount() > SYNC_CHARS
+        long_text = self.editor.document().characterCount() > PROGRESSIVE_CHARS
         self._debounce.setInterval(DEBOUNCE_LONG_MS if long_text else DEBOUNCE_MS)
         self._debounce.start()
 
@@ -563,24 +566,38 @@ class TokenizerLabPane(Pane):
             self._results.update({key: tok.tokenize(text) for key, tok in ready})
             self._paint_all()
             return
-        for key, _ in ready:
-            self._rows[key].set_updating(True)
+        long_text = len(text) > PROGRESSIVE_CHARS
+        if long_text:
+            for key, _ in ready:
+                self._rows[key].set_updating(True)
         self._update_page_bar()
-        self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
+        if long_text:
+            self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
+        keys = [key for key, _ in ready]
+        tokenizers = [tok for _, tok in ready]
 
         def job(ctx):
-            out = {}
-            for n, (key, tokenizer) in enumerate(ready):
-                ctx.check()
-                ctx.report(n / max(1, len(ready)), f"Tokenizing {len(text):,} characters with {tokenizer.title}")
-                out[key] = tokenizer.tokenize(text)
-                ctx.partial((key, out[key]))
-            return out
+            from explorer.core.tokenization import tokenize_all
 
-        self.engine.submit(job, owner=f"{self.pane_id}.text", title="Tokenizing a long text",
+            # a long text shows each row as soon as it is done; a short one paints all rows at once
+            on_each = (lambda k, tk: ctx.partial((keys[k], tk))) if long_text else None
+            results = tokenize_all(tokenizers, text, progress=ctx, on_each=on_each)
+            return dict(zip(keys, results))
+
+        self.engine.submit(job, owner=f"{self.pane_id}.text", title=f"Tokenizing {len(text):,} characters",
                            on_partial=lambda pair: self._row_result(*pair),
-                           on_result=lambda _: self.hover_label.setText(" "),
+                           on_result=self._text_result,
                            on_error=lambda msg: self._say(f"Could not tokenize: {msg}"))
+
+    def _text_result(self, results: dict) -> None:
+        if self.hover_label.text().startswith("Tokenizing"):
+            self.hover_label.setText(" ")
+        fresh = {k: tk for k, tk in results.items() if tk.text is self._text or tk.text == self._text}
+        self._results.update(fresh)
+        for key in fresh:
+            if key in self._rows:
+                self._rows[key].set_updating(False)
+        self._paint_all()
 
     def _row_result(self, key: str, tk: Tokenization) -> None:
         if tk.text is not self._text and tk.text != self._text:
@@ -610,10 +627,22 @@ class TokenizerLabPane(Pane):
             self._paint_all()
 
     def _cursor_moved(self) -> None:
-        if len(self._text) <= PAGE_CHARS:
-            return
-        position = self.editor.textCursor().position()
-        self.set_page(min(position, len(self._text)) // PAGE_CHARS)
+        position = self._py_index(self.editor.textCursor().position())
+        if len(self._text) > PAGE_CHARS:
+            self.set_page(min(position, len(self._text)) // PAGE_CHARS)
+        self._follow_cursor()
+
+    def _cursor_index(self) -> int:
+        return self._py_index(self.editor.textCursor().position())
+
+    def _follow_cursor(self) -> None:
+        """Scroll every row so the token under the text cursor is in view (typing shows its own tokens)."""
+        position = self._cursor_index()
+        for key, row in self._rows.items():
+            tk = row.tokenization
+            if tk is not None and len(tk):
+                index = min(int(np.searchsorted(tk.ends, position, side="left")), len(tk) - 1)
+                row.chips.scroll_to(index)
 
     def _paint_row(self, key: str) -> None:
         tk = self._results.get(key)
@@ -623,6 +652,7 @@ class TokenizerLabPane(Pane):
     def _paint_all(self) -> None:
         for key in self._rows:
             self._paint_row(key)
+        self._follow_cursor()
         self._update_chart()
         self._update_page_bar()
 
@@ -652,14 +682,26 @@ class TokenizerLabPane(Pane):
             row.chips.set_break_lines(self.break_lines.isChecked())
 
     # --- hover and click ---
+    def _astral_before(self) -> np.ndarray:
+        """For each Python index, how many characters before it need two UTF-16 units (emoji and such)."""
+        if self._u16 is None:
+            codes = np.frombuffer(self._text.encode("utf-32-le"), dtype=np.uint32)
+            self._u16 = np.concatenate(([0], np.cumsum(codes > 0xFFFF)))
+        return self._u16
+
     def _utf16(self, index: int) -> int:
         """Python string index -> the editor's position (UTF-16 code units: emoji count twice)."""
-        if self._u16 is None:
-            text = self._text
-            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-            self._u16 = np.concatenate(([0], np.cumsum(codes > 0xFFFF)))
-        index = max(0, min(index, self._u16.shape[0] - 1))
-        return index + int(self._u16[index])
+        before = self._astral_before()
+        index = max(0, min(index, before.shape[0] - 1))
+        return index + int(before[index])
+
+    def _py_index(self, position: int) -> int:
+        """The editor's position (UTF-16) -> Python string index."""
+        before = self._astral_before()
+        if before[-1] == 0:  # no emoji or other astral characters: the two counts agree
+            return max(0, min(position, len(self._text)))
+        units = np.arange(before.shape[0]) + before
+        return max(0, int(np.searchsorted(units, position, side="right")) - 1)
 
     def _on_hover(self, key: str, index: int) -> None:
         tk = self._results.get(key)

@@ -8,9 +8,11 @@ binary search per line.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEngine, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QToolTip
 
 from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, Tokenization,
@@ -19,10 +21,31 @@ from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL,
 CHIP_FONT_FACTOR = 1.2  # chips are larger than the UI text: they are what the class reads
 
 
+class _ChipPixmaps:
+    """A bounded cache of rendered chips, shared by every row; when full it starts over (cheap, and rare)."""
+
+    def __init__(self, limit: int = 4000) -> None:
+        self.limit = limit
+        self._items: dict[tuple, QPixmap] = {}
+        self.get = self._items.get
+
+    def put(self, key: tuple, pixmap: QPixmap) -> None:
+        if len(self._items) >= self.limit:
+            self._items.clear()
+        self._items[key] = pixmap
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_CHIPS = _ChipPixmaps()
+
+
 class ChipColours:
     """Alternating fills readable on a projector, plus the marks for special, unknown and highlighted tokens."""
 
     def __init__(self, dark: bool = False) -> None:
+        self.dark = dark
         if dark:
             fills = ["#1f4e79", "#6b3d12", "#1e5b3a", "#5a2a6e", "#6e2a3a"]
             self.text = QColor("#f4f4f4")
@@ -73,7 +96,10 @@ class TokenChipsView(QAbstractScrollArea):
         self._break_lines = False
         self._message = ""
         self._widths_cache: dict[tuple[int, str], np.ndarray] = {}
+        self._char_widths: dict[str, float] = {}
         self._display_cache: dict[int, str] = {}
+        # a token's text depends only on its id (unless it holds part of a character): kept across edits
+        self._display_by_id: dict[tuple[int, bool], dict[int, str]] = {}
         self._x = np.zeros(0)
         self._w = np.zeros(0)
         self._line_starts = np.zeros(1, dtype=np.int64)
@@ -93,9 +119,11 @@ class TokenChipsView(QAbstractScrollArea):
         self._bold.setBold(True)
         self._fm = QFontMetricsF(font)
         self._fm_bold = QFontMetricsF(self._bold)
-        self.chip_h = self._fm.height() + 2 * self.PAD_Y
+        self.chip_h = float(np.ceil(self._fm.height() + 2 * self.PAD_Y))
         self.line_h = self.chip_h + self.GAP
         self._widths_cache.clear()
+        self._char_widths.clear()
+        self._font_key = (font.family(), font.pointSizeF())
         self._relayout()
 
     def set_colours(self, colours: ChipColours) -> None:
@@ -145,12 +173,22 @@ class TokenChipsView(QAbstractScrollArea):
             return cached
         tk = self._tk
         assert tk is not None
+        flags = int(tk.flags[i])
+        by_id = not flags & FLAG_PARTIAL  # otherwise it shows the character its bytes belong to
+        if by_id:
+            table = self._display_by_id.setdefault((id(tk.tokenizer), self._show_ids), {})
+            shown = table.get(int(tk.ids[i]))
+            if shown is not None:
+                self._display_cache[i] = shown
+                return shown
         if self._show_ids:
             shown = str(int(tk.ids[i]))
-        elif tk.flags[i] & FLAG_SPECIAL:
+        elif flags & FLAG_SPECIAL:
             shown = tk.token_text(i)
         else:
             shown = visible_whitespace(tk.token_text(i)) or "∅"
+        if by_id:
+            table[int(tk.ids[i])] = shown
         self._display_cache[i] = shown
         return shown
 
@@ -171,15 +209,32 @@ class TokenChipsView(QAbstractScrollArea):
             self._widths_cache[key] = table
         widths = table[ids]
         flags = tk.flags[i0:i1]
-        by_char = (flags & FLAG_PARTIAL) != 0 if mode == "text" else np.zeros(ids.shape[0], dtype=bool)
-        for j in np.flatnonzero(np.isnan(widths) | by_char).tolist():
-            i = i0 + j
-            fm = self._fm_bold if flags[j] & FLAG_SPECIAL else self._fm
-            w = max(fm.horizontalAdvance(self.display_text(i)), self._fm.averageCharWidth()) + 2 * self.PAD_X
+        missing = np.isnan(widths)
+        if mode == "text":
+            # a token holding part of a character looks like that character: measure by characters
+            by_char = (flags & FLAG_PARTIAL) != 0
+            if by_char.any():
+                cache = self._char_widths
+                text = tk.text
+                starts, ends = tk.starts, tk.ends
+                for j in np.flatnonzero(by_char).tolist():
+                    chars = text[starts[i0 + j]:ends[i0 + j]]
+                    w = cache.get(chars)
+                    if w is None:
+                        w = self._measure(self.display_text(i0 + j), bold=False)
+                        cache[chars] = w
+                    widths[j] = w
+                missing &= ~by_char
+        for j in np.flatnonzero(missing).tolist():
+            w = self._measure(self.display_text(i0 + j), bold=bool(flags[j] & FLAG_SPECIAL))
             widths[j] = w
-            if not by_char[j]:
-                table[int(ids[j])] = w
+            table[int(ids[j])] = w
         return widths
+
+    def _measure(self, shown: str, bold: bool) -> float:
+        fm = self._fm_bold if bold else self._fm
+        # whole pixels, so a cached chip pixmap has exactly the chip's size
+        return float(np.ceil(max(fm.horizontalAdvance(shown), self._fm.averageCharWidth()) + 2 * self.PAD_X))
 
     # --- layout ---
     def _relayout(self) -> None:
@@ -189,6 +244,7 @@ class TokenChipsView(QAbstractScrollArea):
         if tk is None:
             self._i0 = self._i1 = 0
             self._x = self._w = np.zeros(0)
+            self._x_list, self._w_list, self._flags_list, self._colour_list = [], [], [], []
             self._line_starts = np.zeros(1, dtype=np.int64)
             self._finish_layout(1)
             return
@@ -200,16 +256,20 @@ class TokenChipsView(QAbstractScrollArea):
         cum = np.zeros(n + 1)
         np.cumsum(step, out=cum[1:])
         forced = self._forced_breaks(i0, i1) if self._break_lines else np.zeros(0, dtype=np.int64)
+        # greedy line breaking, one binary search per line (plain lists: numpy's per-call cost dominates here)
+        cum_list = cum.tolist()
+        forced_list = forced.tolist()
         starts: list[int] = []
         a = 0
+        f = 0
         limit_extra = width + self.GAP
         while a < n:
-            b = int(np.searchsorted(cum, cum[a] + limit_extra, side="right")) - 1
+            b = bisect_right(cum_list, cum_list[a] + limit_extra) - 1
             b = min(max(b, a + 1), n)
-            if forced.size:
-                k = int(np.searchsorted(forced, a, side="left"))
-                if k < forced.size and forced[k] < b:
-                    b = int(forced[k]) + 1
+            while f < len(forced_list) and forced_list[f] < a:
+                f += 1
+            if f < len(forced_list) and forced_list[f] < b:
+                b = forced_list[f] + 1
             starts.append(a)
             a = b
         line_starts = np.asarray(starts + [n], dtype=np.int64)
@@ -218,7 +278,22 @@ class TokenChipsView(QAbstractScrollArea):
         self._x = cum[:-1] - cum[line_starts[:-1]][line_of] if n else np.zeros(0)
         self._w = w
         self._line_starts = line_starts
+        # plain lists for the paint loop: indexing numpy scalars one by one costs more than the drawing
+        self._x_list = self._x.astype(np.int64).tolist()
+        self._w_list = w.astype(np.int64).tolist()
+        self._flags_list = tk.flags[i0:i1].tolist()
+        self._colour_list = self._colours_for(tk.ids[i0:i1]).tolist()
         self._finish_layout(max(1, counts.size))
+
+    def _colours_for(self, ids: np.ndarray) -> np.ndarray:
+        """A fill per chip from its token id: the same token always looks the same, an edit recolours
+        nothing else (no flicker while typing); a neighbour with the same fill gets the next one."""
+        n = len(self.colours.fills)
+        colour = ids % n
+        same = np.zeros(colour.shape[0], dtype=bool)
+        same[1:] = colour[1:] == colour[:-1]
+        colour[same] = (colour[same] + 1) % n
+        return colour
 
     def _forced_breaks(self, i0: int, i1: int) -> np.ndarray:
         """Page-relative indices of tokens after which the text has a newline before the next token."""
@@ -325,7 +400,6 @@ class TokenChipsView(QAbstractScrollArea):
     # --- painting ---
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.viewport().rect(), self.colours.background)
         colours = self.colours
         if self._tk is None or self._i1 == self._i0:
@@ -335,41 +409,84 @@ class TokenChipsView(QAbstractScrollArea):
             painter.drawText(self.viewport().rect().adjusted(self.MARGIN + 4, 0, 0, 0),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
             return
-        tk = self._tk
+        # on screen, chips are cached pixmaps (drawing one is ~10x cheaper than shaping its text again);
+        # into an SVG or a printer they are drawn as vectors
+        raster = painter.paintEngine() is not None and painter.paintEngine().type() == QPaintEngine.Type.Raster
+        if not raster:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        dpr = self.viewport().devicePixelRatioF()
+        base = (int(self.chip_h), dpr, self._font_key, colours.dark)
         top = self.verticalScrollBar().value()
         first = max(0, int((top - self.MARGIN) // self.line_h))
-        last = min(self._line_starts.size - 2, int((top + self.viewport().height()) // self.line_h) + 1)
-        radius = 5.0
+        last = min(self._line_starts.size - 2, int((top + self.viewport().height() - self.MARGIN) // self.line_h))
+        xs, ws, flags_page, fills = self._x_list, self._w_list, self._flags_list, self._colour_list
+        highlight, selected, i0 = self._highlight, self._selected, self._i0
+        margin, line_h, chip_h = self.MARGIN, self.line_h, self.chip_h
+        cache = _CHIPS
+        display = self.display_text
         for line in range(first, last + 1):
             a, b = int(self._line_starts[line]), int(self._line_starts[line + 1])
-            y = self.MARGIN + line * self.line_h - top
+            y = int(margin + line * line_h - top)
             for j in range(a, b):
-                i = self._i0 + j
-                rect = QRectF(self.MARGIN + float(self._x[j]), y, float(self._w[j]), self.chip_h)
-                flags = int(tk.flags[i])
+                i = i0 + j
+                flags = flags_page[j]
                 if flags & FLAG_UNKNOWN:
-                    fill, ink = colours.unknown_fill, colours.unknown_text
+                    style = 1
                 elif flags & FLAG_SPECIAL:
-                    fill, ink = colours.special_fill, colours.special_text
+                    style = 2
                 else:
-                    fill, ink = colours.fills[i % len(colours.fills)], colours.text
-                lit = i in self._highlight
-                if lit and not flags & (FLAG_SPECIAL | FLAG_UNKNOWN):
-                    fill = colours.highlight_fill
-                if i == self._selected:
-                    pen = QPen(colours.selected_border, 3)
-                elif lit:
-                    pen = QPen(colours.highlight_border, 3 if i == self._primary or self._primary < 0 else 2.5)
+                    style = 8 + fills[j]
+                ring = 2 if i == selected else 1 if i in highlight else 0
+                dashed = bool(flags & (FLAG_PARTIAL | FLAG_PREFIX))  # a piece of a character, or a space not in the text
+                text = display(i)
+                w = ws[j]
+                if raster:
+                    key = (text, w, style, ring, dashed, base)
+                    pixmap = cache.get(key)
+                    if pixmap is None:
+                        pixmap = self._render_chip(key, text, w, style, ring, dashed, dpr)
+                    painter.drawPixmap(margin + xs[j], y, pixmap)
                 else:
-                    pen = QPen(colours.border, 1)
-                if flags & (FLAG_PARTIAL | FLAG_PREFIX):
-                    pen.setStyle(Qt.PenStyle.DashLine)  # a piece of a character, or a space not in the text
-                painter.setPen(pen)
-                painter.setBrush(fill)
-                painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
-                painter.setPen(ink)
-                painter.setFont(self._bold if flags & FLAG_SPECIAL else self._font)
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.display_text(i))
+                    self._draw_chip(painter, QRectF(margin + xs[j], y, w, chip_h), text, style, ring, dashed)
+
+    def _render_chip(self, key: tuple, text: str, w: int, style: int, ring: int, dashed: bool,
+                     dpr: float) -> QPixmap:
+        pixmap = QPixmap(max(1, int(w * dpr)), max(1, int(self.chip_h * dpr)))
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._draw_chip(painter, QRectF(0, 0, int(w), int(self.chip_h)), text, style, ring, dashed)
+        painter.end()
+        _CHIPS.put(key, pixmap)
+        return pixmap
+
+    def _draw_chip(self, painter: QPainter, rect: QRectF, text: str, style: int, ring: int, dashed: bool) -> None:
+        colours = self.colours
+        if style == 1:
+            fill, ink = colours.unknown_fill, colours.unknown_text
+        elif style == 2:
+            fill, ink = colours.special_fill, colours.special_text
+        else:
+            fill, ink = colours.fills[style - 8], colours.text
+            if ring == 1:
+                fill = colours.highlight_fill
+        if ring == 2:
+            pen = QPen(colours.selected_border, 3)
+        elif ring == 1:
+            pen = QPen(colours.highlight_border, 3)
+        else:
+            pen = QPen(colours.border, 1)
+        if dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        inset = pen.widthF() / 2
+        painter.setPen(pen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect.adjusted(inset, inset, -inset, -inset), 5.0, 5.0)
+        painter.setPen(ink)
+        painter.setFont(self._bold if style == 2 else self._font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     # --- mouse ---
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
