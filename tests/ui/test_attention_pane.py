@@ -139,9 +139,14 @@ def test_generate_one_token_appends_it_and_updates_every_view(qtbot, pane):
     wait_idle(qtbot, pane)
     r = pane.analysis.result
     assert r.num_tokens == 6 and r.tokens[-1] == " Paris"
+    assert "“␣Paris”" in view.generated.text()
+    assert view.rows[0][1] != " Paris"  # the next prediction, after "Paris"
+    for tab in ("heads", "local", "gqa"):  # every view shows the longer text once it is shown
+        show_tab(pane, tab)
     assert pane.heads_view.heatmap.values.shape == (6, 6)
     assert pane.local_view.full_map.values.shape == (6, 6)
-    assert "“␣Paris”" in view.generated.text()
+    assert pane.gqa_view.num_tokens == 6
+    show_tab(pane, "forward")
     # temperature and top-k change the sampling distribution shown
     view.top_k.setValue(2)
     assert sum(1 for _, _, p, _ in view.rows if p > 0) == 2

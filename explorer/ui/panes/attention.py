@@ -72,6 +72,7 @@ class AttentionPane(Pane):
         self._pending: dict = {}
         self._started = False
         self._entropy_for = None  # the analysis whose head entropy is being computed
+        self._painted: dict[str, object] = {}  # tab -> the analysis it shows (tabs repaint when shown)
 
         # --- input row ---
         self.model_box = QComboBox()
@@ -263,34 +264,58 @@ class AttentionPane(Pane):
         self._ensure_tab_data()
 
     def _paint_all(self) -> None:
+        """New data: every tab is out of date; only the visible one is painted now (512 tokens stay fast)."""
+        self._painted.clear()
+        self._refresh_current()
+
+    def _refresh_current(self) -> None:
         from explorer.core import model_anatomy
         from explorer.core.generation import Candidate, softmax
         from explorer.core.rope import inverse_frequencies, rope_config
 
         a = self.analysis
+        if a is None:
+            return
+        tab = self.current_tab()
+        fresh = self._painted.get(tab) is not a
+        self._painted[tab] = a
         r = a.result
         q, k = self.query_index(), self.key_index()
-        self.heads_view.set_analysis(a, self.layer, self.head, q, k)
-        self.qkv_view.set_limits(r.tokens, r.num_layers, r.num_heads)
-        self.qkv_view.set_capture(self.captures.get(self._capture_key()))
-        self.qkv_view.set_selection(self.layer, self.head, q)
-        next_tokens = None
-        if r.next_logits is not None:
-            p = softmax(r.next_logits)
-            top = np.argsort(-p)[:5]
-            next_tokens = [Candidate(a.pieces.get(int(i), f"#{int(i)}"), int(i), float(p[i]), float(p[i]), True)
-                           for i in top]
-        self.local_view.set_full(r, next_tokens)
-        self.local_view.set_selection(self.layer, self.head)
-        dims = model_anatomy.dimensions(a.config, r.causal)
-        self.gqa_view.set_model(dims, a.title, r.num_tokens, a.thumbs, self.layer)
-        rc = rope_config(a.config)
-        self.rope_view.set_model(a.config, inverse_frequencies(rc) if rc else None, r.tokens, r.num_layers,
-                                 r.num_heads, a.title)
-        self.rope_view.set_capture(self.captures.get(self._capture_key()))
-        self.rope_view.set_selection(self.layer, self.head, q, k)
-        stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
-        self.forward_view.set_analysis(a, stages, [piece for _, piece in self.history])
+        capture = self.captures.get(self._capture_key())
+        if tab == "heads":
+            if fresh:
+                self.heads_view.set_analysis(a, self.layer, self.head, q, k)
+            else:
+                self.heads_view.set_selection(self.layer, self.head, q, k)
+        elif tab == "qkv":
+            if fresh:
+                self.qkv_view.set_limits(r.tokens, r.num_layers, r.num_heads)
+            self.qkv_view.show_step(self.layer, self.head, q, capture)
+        elif tab == "local":
+            if fresh:
+                next_tokens = None
+                if r.next_logits is not None:
+                    p = softmax(r.next_logits)
+                    top = np.argsort(-p)[:5]
+                    next_tokens = [Candidate(a.pieces.get(int(i), f"#{int(i)}"), int(i), float(p[i]), float(p[i]),
+                                             True) for i in top]
+                self.local_view.set_full(r, next_tokens)
+            self.local_view.set_selection(self.layer, self.head)
+        elif tab == "gqa":
+            if fresh:
+                dims = model_anatomy.dimensions(a.config, r.causal)
+                self.gqa_view.set_model(dims, a.title, r.num_tokens, a.thumbs, self.layer)
+            else:
+                self.gqa_view.set_layer(self.layer)
+        elif tab == "rope":
+            if fresh:
+                rc = rope_config(a.config)
+                self.rope_view.set_model(a.config, inverse_frequencies(rc) if rc else None, r.tokens, r.num_layers,
+                                         r.num_heads, a.title)
+            self.rope_view.show_rope(self.layer, self.head, q, k, capture)
+        elif tab == "forward" and fresh:
+            stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
+            self.forward_view.set_analysis(a, stages, [piece for _, piece in self.history])
 
     # ------------------------------------------------------------------ selection
     def select_head(self, layer: int, head: int) -> None:
@@ -311,19 +336,11 @@ class AttentionPane(Pane):
             self._sync_selection()
 
     def _sync_selection(self) -> None:
-        q, k = self.query_index(), self.key_index()
-        self.heads_view.set_selection(self.layer, self.head, q, k)
-        self.qkv_view.set_selection(self.layer, self.head, q)
-        self.local_view.set_selection(self.layer, self.head)
-        self.gqa_view.set_layer(self.layer)
-        self.rope_view.set_selection(self.layer, self.head, q, k)
-        capture = self.captures.get(self._capture_key())
-        if capture is not None:
-            self.qkv_view.set_capture(capture)
-            self.rope_view.set_capture(capture)
+        self._refresh_current()
         self._ensure_tab_data()
 
     def _tab_changed(self, _index: int) -> None:
+        self._refresh_current()
         self._ensure_tab_data()
 
     def _ensure_tab_data(self) -> None:
@@ -373,13 +390,9 @@ class AttentionPane(Pane):
         if key is None:
             return
         if key in self.captures:
-            capture = self.captures[key]
-            self.qkv_view.set_capture(capture)
-            self.rope_view.set_capture(capture)
             return
         model_id, ids, layer = key
         causal = self.analysis.result.causal
-        self.qkv_view.set_message(f"Running the model up to layer {layer} to capture its queries, keys and values…")
 
         def job(ctx):
             from explorer.core.qkv import capture_layer
@@ -392,8 +405,7 @@ class AttentionPane(Pane):
             while len(self.captures) > MAX_CAPTURES:
                 self.captures.pop(next(iter(self.captures)))
             if key == self._capture_key():
-                self.qkv_view.set_capture(capture)
-                self.rope_view.set_capture(capture)
+                self._refresh_current()
 
         self.engine.submit(job, owner="attention.capture", title=f"Q/K/V of layer {layer}", on_result=done,
                            on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
@@ -439,9 +451,10 @@ class AttentionPane(Pane):
             results, titles = {}, {}
             for side, model_id in (("encoder", "minilm"), ("decoder", "smollm2")):
                 loaded = ctx.models.get(model_id, "model", ctx)
-                results[side] = extract_attention(loaded.model, loaded.tokenizer, text, model_id=model_id,
-                                                  causal=bool(loaded.extras.get("causal")), progress=ctx)
-                titles[side] = loaded.entry.title
+                result = extract_attention(loaded.model, loaded.tokenizer, text, model_id=model_id,
+                                           causal=bool(loaded.extras.get("causal")), entropy=False, progress=ctx)
+                result.overall_mean  # noqa: B018 - averaged here, not on the GUI thread
+                results[side], titles[side] = result, loaded.entry.title
             return results, titles
 
         def failed(message: str) -> None:

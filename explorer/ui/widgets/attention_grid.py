@@ -17,7 +17,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from explorer.ui.widgets.heatmap import MatrixImage, TokenAxis, colormap
+from explorer.ui.widgets.heatmap import MatrixImage, TokenAxis, lookup_table
 
 # colours for key/value groups (GQA): distinct, readable on white and on dark backgrounds
 GROUP_COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324",
@@ -64,7 +64,7 @@ class HeadGrid(QWidget):
         self.num_kv_heads = 0
         self.describe: Callable[[int, int], str] | None = None
         self._dim: np.ndarray | None = None
-        self._lut = colormap("viridis").getLookupTable(nPts=256, alpha=False)
+        self._lut = lookup_table("viridis")
         self._dark = False
         self.left_axis = TokenAxis("left")
         self.top_axis = TokenAxis("top")

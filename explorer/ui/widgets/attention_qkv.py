@@ -57,8 +57,10 @@ class QKVView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized once after filling: ResizeToContents would re-measure every column on every new cell
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(64)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.result_label = caption()
 
@@ -100,20 +102,18 @@ class QKVView(QWidget):
         quiet_set(self.head_spin, min(self.head, num_heads - 1), num_heads - 1)
         self.query_pick.set_tokens(tokens, self.query)
 
-    def set_selection(self, layer: int, head: int, query: int) -> None:
+    def show_step(self, layer: int, head: int, query: int, capture: LayerCapture | None) -> None:
+        """Show one step-through (recomputed once); without the layer's capture, say it is coming."""
         self.layer, self.head, self.query = layer, head, query
         quiet_set(self.layer_spin, layer)
         quiet_set(self.head_spin, head)
         self.query_pick.set_current(query)
-        if self.capture is not None and self.capture.layer == layer:
+        self.capture = capture
+        if capture is not None and capture.layer == layer and capture.x.shape[0] == len(self.tokens):
             self.refresh()
         else:
-            self.status.setText(f"Running the model up to layer {layer}…")
-
-    def set_capture(self, capture: LayerCapture | None) -> None:
-        self.capture = capture
-        if capture is not None:
-            self.refresh()
+            self.status.setText(f"Running the model up to layer {layer} to capture its queries, keys and "
+                                "values…")
 
     def set_message(self, text: str) -> None:
         self.status.setText(text)
@@ -185,6 +185,8 @@ class QKVView(QWidget):
     def _fill_table(self, st: StepThrough) -> None:
         tokens = self.tokens
         order = np.arange(len(tokens))
+        self.table.setUpdatesEnabled(False)
+        self.table.setSortingEnabled(False)
         self.table.setRowCount(len(order))
         best = int(np.argmax(st.weights))
         contrib = np.linalg.norm(st.weights[:, None] * st.values, axis=1)
@@ -205,6 +207,8 @@ class QKVView(QWidget):
                     item.setFont(font)
                     item.setBackground(QBrush(QColor(255, 214, 102, 140)))
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        self.table.setUpdatesEnabled(True)
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         for view in (self.x_map, self.vec_map, self.k_map, self.v_map):

@@ -119,20 +119,15 @@ class RopeView(QWidget):
             f"{c.head_dim} numbers is {c.num_pairs} pairs; pair i turns by position × θ<sub>i</sub> with "
             f"θ<sub>i</sub> = {c.theta:,.0f}<sup>−2i/{c.rotary_dim}</sup> (rope_theta = {c.theta:,.0f}). "
             "Because q and k both turn, their score depends only on how far apart they are.")
-        self.refresh_plots()
 
-    def set_selection(self, layer: int, head: int, query: int, key: int) -> None:
+    def show_rope(self, layer: int, head: int, query: int, key: int, capture: LayerCapture | None) -> None:
+        """Draw everything once for this selection (the real vectors once the layer's capture is here)."""
         self.layer, self.head, self.query, self.key = layer, head, query, key
         quiet_set(self.layer_spin, layer)
         quiet_set(self.head_spin, head)
         self.query_pick.set_current(query)
         self.key_pick.set_current(key)
-        if self.capture is not None and self.capture.layer == layer:
-            self.refresh_plots()
-            self.refresh_maps()
-
-    def set_capture(self, capture: LayerCapture | None) -> None:
-        self.capture = capture
+        self.capture = capture if capture is not None and capture.layer == layer else None
         self.refresh_plots()
         self.refresh_maps()
 

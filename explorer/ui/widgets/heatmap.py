@@ -9,6 +9,7 @@ as you zoom in. Mouse wheel zooms, dragging pans, a double-click resets.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -51,7 +52,11 @@ class TokenAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
 
     def set_labels(self, labels: Sequence[str]) -> None:
-        self.labels = [display_label(str(t)) for t in labels]
+        labels = [str(t) for t in labels]
+        if labels == getattr(self, "_raw_labels", None):
+            return  # the same text again: keep the measured sizes
+        self._raw_labels = labels
+        self.labels = [display_label(t) for t in labels]
         self._fit_size()
         self.update()
 
@@ -77,7 +82,7 @@ class TokenAxis(pg.AxisItem):
 
     def _fit_size(self) -> None:
         fm = self._metrics()
-        widest = max((fm.horizontalAdvance(s) for s in self.labels), default=fm.horizontalAdvance("0"))
+        widest = max((self._text(s)[1] for s in self.labels), default=fm.horizontalAdvance("0"))
         widest = min(widest, fm.horizontalAdvance("M" * MAX_LABEL_CHARS))
         extra = self._label_space()
         if self.orientation in ("left", "right"):
@@ -186,8 +191,19 @@ class TokenAxis(pg.AxisItem):
                 p.drawStaticText(QPointF(pos - width / 2, bounds.top() + gap), static)
 
 
-def colormap(name: str) -> pg.ColorMap:
+@functools.lru_cache(maxsize=16)
+def named_colormap(name: str) -> pg.ColorMap:
+    """A pyqtgraph colour map by name ("viridis", "CET-D1" diverging...), loaded once."""
     return pg.colormap.get(name)
+
+
+colormap = named_colormap
+
+
+@functools.lru_cache(maxsize=16)
+def lookup_table(name: str) -> np.ndarray:
+    """[256, 3] uint8 colours of a named colour map."""
+    return named_colormap(name).getLookupTable(nPts=256, alpha=False)
 
 
 def to_rgb32(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray,
@@ -270,8 +286,8 @@ class HeatmapView(QWidget):
         self.highlight.setVisible(False)
         self.plot.addItem(self.highlight)
         self._cmap_name = "viridis"
-        self._lut = colormap("viridis").getLookupTable(nPts=256, alpha=False)
-        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap("viridis"), interactive=False,
+        self._lut = lookup_table("viridis")
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=named_colormap("viridis"), interactive=False,
                                         width=18, colorMapMenu=False)
         self.colorbar.axis.enableAutoSIPrefix(False)
         # the bar shows the scale; the image is coloured here (see to_rgb32), so no link to an ImageItem
@@ -320,9 +336,8 @@ class HeatmapView(QWidget):
         self.levels = (float(levels[0]), float(levels[1]))
         if colormap != self._cmap_name:
             self._cmap_name = colormap
-            cmap = pg.colormap.get(colormap)
-            self._lut = cmap.getLookupTable(nPts=256, alpha=False)
-            self.colorbar.setColorMap(cmap)
+            self._lut = lookup_table(colormap)
+            self.colorbar.setColorMap(named_colormap(colormap))
         self.colorbar.setLevels(self.levels)
         self.mask = None if mask is None else np.asarray(mask, dtype=bool)
         self._repaint_pixels()
