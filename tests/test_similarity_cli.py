@@ -4,6 +4,9 @@ The mini-CLIP here is trained at a SMALL size into a temporary cache, to keep th
 """
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import json
 
 import pytest
@@ -16,12 +19,40 @@ def small_default(steps=None):
     return mini_clip.TrainConfig.small(steps or 150)
 
 
+def cached_small_model(steps: int = 150) -> Path:
+    """A user-cache folder holding a small trained mini-CLIP, trained once and kept in the temp folder.
+
+    Keyed by the model's and the data's source code and the step count, so any change retrains it.
+    (The training itself is tested in test_mini_clip.py; here we only need a trained model.)
+    """
+    import hashlib
+    import inspect
+    import os
+    import shutil
+    import tempfile
+
+    from explorer.core import shapes_dataset
+
+    key = hashlib.sha256((inspect.getsource(mini_clip) + inspect.getsource(shapes_dataset) + str(steps))
+                         .encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "llm-explorer-tests" / f"mini-clip-{key}"
+    if not (root / "mini-clip" / "model.safetensors").is_file():
+        result = mini_clip.train(mini_clip.TrainConfig.small(steps=steps), evaluate=False)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root.parent))
+        mini_clip.save(result.encoder, staging / "mini-clip")
+        try:
+            os.replace(staging, root)
+        except OSError:  # another test process got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
     """A temporary user cache holding a small trained mini-CLIP."""
     root = tmp_path_factory.mktemp("cache")
-    result = mini_clip.train(small_default(), evaluate=False)
-    mini_clip.save(result.encoder, root / "mini-clip")
+    shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
     return root
 
 

@@ -1,6 +1,9 @@
 """The Images & text pane driven as a user would, with a mini-CLIP trained (small, for speed) into a temp cache."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -11,12 +14,40 @@ from explorer.core import mini_clip, shapes_dataset as shapes
 SLOW_MS = 120_000
 
 
+def cached_small_model(steps: int = 150) -> Path:
+    """A user-cache folder holding a small trained mini-CLIP, trained once and kept in the temp folder.
+
+    Keyed by the model's and the data's source code and the step count, so any change retrains it.
+    (The training itself is tested in test_mini_clip.py; here we only need a trained model.)
+    """
+    import hashlib
+    import inspect
+    import os
+    import shutil
+    import tempfile
+
+    from explorer.core import shapes_dataset
+
+    key = hashlib.sha256((inspect.getsource(mini_clip) + inspect.getsource(shapes_dataset) + str(steps))
+                         .encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "llm-explorer-tests" / f"mini-clip-{key}"
+    if not (root / "mini-clip" / "model.safetensors").is_file():
+        result = mini_clip.train(mini_clip.TrainConfig.small(steps=steps), evaluate=False)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root.parent))
+        mini_clip.save(result.encoder, staging / "mini-clip")
+        try:
+            os.replace(staging, root)
+        except OSError:  # another test process got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
 @pytest.fixture(scope="module")
 def trained_cache(tmp_path_factory):
-    """A user cache holding a small mini-CLIP trained here (200 steps at the test size)."""
+    """A user cache holding a small mini-CLIP trained here (150 steps at the test size)."""
     root = tmp_path_factory.mktemp("cache")
-    result = mini_clip.train(mini_clip.TrainConfig.small(steps=200), evaluate=False)
-    mini_clip.save(result.encoder, root / "mini-clip")
+    shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
     return root
 
 
@@ -222,15 +253,25 @@ def clip_snapshot(tmp_path_factory):
     """
     from transformers import CLIPConfig, CLIPModel, CLIPProcessor
 
-    from tests.test_clip_paths import tiny_image_processor, tiny_tokenizer
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
+    words = ["a", "photo", "of", "red", "blue", "circle", "square", "star", "green", "the", "yellow"]
+    vocab = {"<pad>": 0, "<unk>": 1, "<eos>": 2, **{w: i + 3 for i, w in enumerate(words)}}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = processors.TemplateProcessing(single="$A <eos>", special_tokens=[("<eos>", 2)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, pad_token="<pad>", unk_token="<unk>",
+                                        eos_token="<eos>")
+    image_processor = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
     small = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
     config = CLIPConfig(text_config=dict(vocab_size=14, max_position_embeddings=16, eos_token_id=2, pad_token_id=0,
                                          **small), vision_config=dict(image_size=32, patch_size=8, **small),
                         projection_dim=16)
     folder = tmp_path_factory.mktemp("snapshot")
     CLIPModel(config).save_pretrained(folder, safe_serialization=True)
-    CLIPProcessor(image_processor=tiny_image_processor(), tokenizer=tiny_tokenizer()).save_pretrained(folder)
+    CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(folder)
     return folder
 
 
