@@ -65,7 +65,7 @@ def load_tokenizer(entry: CatalogueEntry, progress: Progress | None = None) -> T
             folder = hub.download(source[4:], "tokenizer", progress)
         except hub.HubUnavailable as exc:
             raise hub.HubUnavailable(f"{entry.title} needs download: its tokenizer comes from the Hugging Face "
-                                     f"Hub ({source[4:]}) and {_why(exc)}") from exc
+                                     f"Hub ({source[4:]}) and {_why(exc)}. Connect, then press Retry.") from exc
         return tokenizer_from_folder(folder, entry)
     if source.startswith("local:"):
         return tokenizer_from_folder(Path(source[len("local:"):]), entry)

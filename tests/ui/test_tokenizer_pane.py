@@ -153,6 +153,17 @@ def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
     assert pane.state()["trained"][0]["algorithm"] == "wordpiece"
 
 
+def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
+    pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"],
+                        "trained": [{"algorithm": "unigram", "vocab_size": 60, "training_text": "hello there " * 50}]})
+    qtbot.waitUntil(lambda: any(k.startswith("trained:unigram") for k in pane.row_keys()), timeout=30_000)
+    key = [k for k in pane.row_keys() if k.startswith("trained:unigram")][0]
+    qtbot.waitUntil(lambda: pane.result(key) is not None and pane.result(key).text == "Hello there", timeout=10_000)
+    assert shown_tokens(pane, key)[-1] == "</s>"  # Unigram here ends like T5
+    assert pane.state()["trained"] == [{"algorithm": "unigram", "vocab_size": 60,
+                                        "training_text": "hello there " * 50}]
+
+
 def test_bpe_training_lists_its_merges(pane, qtbot):
     pane.apply_preset("code")
     pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))

@@ -286,13 +286,25 @@ class TokenizerLabPane(Pane):
         line = self.editor.fontMetrics().lineSpacing()
         self.editor.setMinimumHeight(int(line * 3 + 12))
         self.left_split.setSizes([int(line * 6.5 + 12), 10_000])
-        width = int(_font_height(base) * 22)
+        self._right_width = int(_font_height(base) * 22)
+        width = self._right_width_now()
         self.right_panel.setFixedWidth(width)
         self.split.setSizes([10_000, width])
         for row in self._rows.values():
             row.apply_font(base)
         self.chart.set_chart_font(base)
         self.strip.set_strip_font(base)
+
+    def _right_width_now(self) -> int:
+        """The side column: 22 lines of text wide, but never more than a third of the pane."""
+        limit = self.width() // 3 if self.width() > 600 else self._right_width
+        return max(260, min(self._right_width, limit))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        width = self._right_width_now()
+        if self.right_panel.width() != width:
+            self.right_panel.setFixedWidth(width)
 
     # --- Pane API ---
     def presets(self) -> list[str]:
@@ -753,7 +765,8 @@ class TokenizerLabPane(Pane):
         for row in self._rows.values():
             if row.chips.highlighted():
                 row.chips.set_highlight([], scroll=False)
-        self.editor.setExtraSelections([])
+        if self.editor.extraSelections():
+            self.editor.setExtraSelections([])
         if self.hover_label.text().strip() and not self.hover_label.text().startswith("Tokenizing"):
             self.hover_label.setText(" ")
 
@@ -803,7 +816,7 @@ class TokenizerLabPane(Pane):
         rows, dim = row.matrix_shape
         self.strip.set_row(row.values, f"Row {row.token_id:,} of {row.model_title}'s token-embedding matrix "
                                        f"({rows:,} × {dim}): the {dim} numbers the model starts from for "
-                                       f"“{visible_whitespace(text)}”, {TokenEmbeddingStrip.columns} per line.")
+                                       f"“{visible_whitespace(text)}”, {TokenEmbeddingStrip.columns} a line.")
 
     def show_vocabulary(self, key: str) -> None:
         from explorer.ui.widgets.token_vocabulary import VocabularyDialog

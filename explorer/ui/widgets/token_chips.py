@@ -246,7 +246,12 @@ class TokenChipsView(QAbstractScrollArea):
             self._x = self._w = np.zeros(0)
             self._x_list, self._w_list, self._flags_list, self._colour_list = [], [], [], []
             self._line_starts = np.zeros(1, dtype=np.int64)
-            self._finish_layout(1)
+            lines = 1
+            if self._message:
+                # a message (loading, needs download) wraps onto as many lines as it takes
+                box = self._fm.boundingRect(QRectF(0, 0, width - 8, 1e6), int(Qt.TextFlag.TextWordWrap), self._message)
+                lines = max(1, int(np.ceil(box.height() / self.line_h)))
+            self._finish_layout(lines)
             return
         i0, i1 = tk.index_range(*self._window)
         self._i0, self._i1 = i0, i1
@@ -406,8 +411,8 @@ class TokenChipsView(QAbstractScrollArea):
             painter.setPen(colours.message)
             painter.setFont(self._font)
             text = self._message or ("no tokens on this page" if self._tk is not None else "")
-            painter.drawText(self.viewport().rect().adjusted(self.MARGIN + 4, 0, 0, 0),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(QRectF(self.viewport().rect().adjusted(self.MARGIN + 4, self.MARGIN, -4, 0)),
+                             Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, text)
             return
         # on screen, chips are cached pixmaps (drawing one is ~10x cheaper than shaping its text again);
         # into an SVG or a printer they are drawn as vectors

@@ -29,6 +29,8 @@ class TokenCountChart(QWidget):
 
     def set_counts(self, bars: list[tuple[str, int]]) -> None:
         """(label, token count) per row, in row order."""
+        if list(bars) == self._bars:
+            return
         self._bars = list(bars)
         self._update_height()
         self.update()
@@ -42,7 +44,8 @@ class TokenCountChart(QWidget):
     def _update_height(self) -> None:
         rows = max(1, len(self._bars))
         height = int(self._fm.height() * 1.8 + rows * self._bar_height() + 8)
-        self.setFixedHeight(height)
+        if height != self.height() or self.minimumHeight() != height:
+            self.setFixedHeight(height)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(int(self._fm.averageCharWidth() * 40), self.height())

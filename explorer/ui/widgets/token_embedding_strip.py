@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QLinearGradient, QPainter
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
@@ -30,7 +30,9 @@ class TokenEmbeddingStrip(QWidget):
         self.caption = ""
         self.message = "Click a token of BERT (uncased) or SmolLM2 to see its row of the model's token-embedding matrix."
         self._dark = False
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # the caption wraps: a narrower strip is a taller one
+        self.setSizePolicy(policy)
         self.set_strip_font(QApplication.font())
 
     def set_strip_font(self, base: QFont) -> None:
@@ -70,9 +72,25 @@ class TokenEmbeddingStrip(QWidget):
         return max(6.0, self._fm.height() * 0.55)
 
     def _update_height(self) -> None:
-        text_lines = 3 if self.values is not None else 3
-        height = self._fm.height() * text_lines + self._lines() * self._cell_h() + self._fm.height() * 2.2 + 8
-        self.setFixedHeight(int(height))
+        self.updateGeometry()
+
+    def _text_height(self, width: float) -> float:
+        text = self.caption if self.values is not None else self.message
+        rect = self._fm.boundingRect(QRectF(0, 0, max(10.0, width), 1e6), int(Qt.TextFlag.TextWordWrap), text)
+        return rect.height() + 4
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        text_h = self._text_height(width - 8)
+        if self.values is None:
+            return int(text_h + 8)
+        return int(text_h + 4 + self._lines() * self._cell_h() + self._fm.height() * 2.2 + 8)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        width = max(200, self.width())
+        return QSize(width, self.heightForWidth(width))
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
@@ -85,7 +103,7 @@ class TokenEmbeddingStrip(QWidget):
             painter.drawText(QRectF(4, 4, width, self.height() - 8),
                              Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, self.message)
             return
-        text_h = self._fm.height() * 3
+        text_h = self._text_height(width)
         painter.drawText(QRectF(4, 2, width, text_h), Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop,
                          self.caption)
         limit = self.limit()

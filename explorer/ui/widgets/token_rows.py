@@ -41,7 +41,6 @@ class TokenizerRow(QFrame):
         self.encoding_label.setWordWrap(True)
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.RichText)
-        self.count_label.setWordWrap(True)
         self.vocab_button = QToolButton()
         self.vocab_button.setText("Vocab")
         self.vocab_button.setToolTip("Browse this tokenizer's vocabulary (and its merge rules, for BPE)")
@@ -134,14 +133,22 @@ class TokenizerRow(QFrame):
     def _update_labels(self, tk: Tokenization | None, failed: bool = False) -> None:
         title = html.escape(self.title)
         encoding = html.escape(self.encoding)
-        self.name_label.setText(f"<span style='font-size:115%'><b>{title}</b></span>")
-        self.encoding_label.setText(f"<span style='color:{self._grey}'>{encoding}</span>")
+        name = f"<span style='font-size:115%'><b>{title}</b></span>"
+        if self.name_label.text() != name:
+            self.name_label.setText(name)
+        encoding_text = f"<span style='color:{self._grey}'>{encoding}</span>"
+        if self.encoding_label.text() != encoding_text:
+            self.encoding_label.setText(encoding_text)
         if tk is None:
-            self.count_label.setText(f"<span style='color:{self._red}'>not available</span>" if failed else "")
+            self._set_counts(f"<span style='color:{self._red}'>not available</span>" if failed else "")
             return
         vocab = f"vocabulary {self.vocab_size:,}" if self.vocab_size else ""
-        self.count_label.setText(f"<span style='font-size:120%'><b>{len(tk):,}</b> tokens</span> · "
-                                 f"{tk.chars_per_token:.2f} chars/token<br>{vocab}")
+        self._set_counts(f"<span style='font-size:120%'><b>{len(tk):,}</b> tokens</span> · "
+                         f"{tk.chars_per_token:.2f} chars/token<br>{vocab}")
+
+    def _set_counts(self, text: str) -> None:
+        if self.count_label.text() != text:  # a label that changes re-runs the row's layout
+            self.count_label.setText(text)
 
 
 def _font_height(font: QFont) -> float:
