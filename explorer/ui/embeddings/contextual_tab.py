@@ -51,8 +51,15 @@ class ContextualTab(EmbeddingTab):
         self.curves.setBackground("w")
         self.curves.getPlotItem().setMenuEnabled(False)
         self.curves.getPlotItem().hideButtons()
-        # bottom-left: the curves run between 0.6 and 1, so the space below them is free
-        self.curve_legend = self.curves.getPlotItem().addLegend(offset=(10, -10), colCount=2)
+        # the legend is a wrapping line of text under the plot: inside it would cover the curves
+        self.curve_legend = QLabel()
+        self.curve_legend.setWordWrap(True)
+        self.curves_box = QWidget()
+        box = QVBoxLayout(self.curves_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(heading("<b>Cosine between two occurrences, layer by layer</b>"))
+        box.addWidget(self.curves, 1)
+        box.addWidget(self.curve_legend)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Word"))
@@ -78,7 +85,7 @@ class ContextualTab(EmbeddingTab):
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.scatter)
-        right.addWidget(self.curves)
+        right.addWidget(self.curves_box)
         right.setSizes([450, 450])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -191,25 +198,27 @@ class ContextualTab(EmbeddingTab):
         result = self.result
         plot = self.curves.getPlotItem()
         plot.clear()
-        self.curve_legend.clear()
         width = 2.5 * self._font_scale
-        glove = pg.PlotDataItem([0, result.n_layers], [1.0, 1.0],
-                                pen=pg.mkPen("#555555", width=width, style=Qt.PenStyle.DashLine))
-        plot.addItem(glove)
-        self.curve_legend.addItem(glove, "GloVe: always 1.00")
-        for k, ((i, j), values) in enumerate(result.pair_curves().items()):
-            if k >= 10:
+        glove_colour = "#bbbbbb" if self._dark else "#555555"
+        plot.addItem(pg.PlotDataItem([0, result.n_layers], [1.0, 1.0],
+                                     pen=pg.mkPen(glove_colour, width=width, style=Qt.PenStyle.DashLine)))
+        entries = [f"<span style='color:{glove_colour}'>╍╍</span>&nbsp;GloVe:&nbsp;always&nbsp;1.00"]
+        curves = result.pair_curves()
+        for k, ((i, j), values) in enumerate(curves.items()):
+            if k >= len(PALETTE):
                 break
-            item = pg.PlotDataItem(list(range(len(values))), values, symbol="o", symbolSize=6 * self._font_scale,
-                                   pen=pg.mkPen(PALETTE[k % len(PALETTE)], width=width),
-                                   symbolBrush=PALETTE[k % len(PALETTE)], symbolPen=None)
-            plot.addItem(item)
-            self.curve_legend.addItem(item, f"{i + 1} vs {j + 1}")
+            colour = PALETTE[k]
+            plot.addItem(pg.PlotDataItem(list(range(len(values))), values, symbol="o",
+                                         symbolSize=6 * self._font_scale, pen=pg.mkPen(colour, width=width),
+                                         symbolBrush=colour, symbolPen=None))
+            entries.append(f"<span style='color:{colour}'>━━</span>&nbsp;{i + 1}&nbsp;vs&nbsp;{j + 1}")
+        self.curve_legend.setText(" &nbsp; ".join(entries))
         self._layer_line = pg.InfiniteLine(pos=self.layer.value(), angle=90,
                                            pen=pg.mkPen(QColor(214, 39, 40, 120), width=3 * width))
         plot.addItem(self._layer_line)
-        plot.setYRange(min(0.0, float(min(v.min() for v in result.pair_curves().values()) - 0.05)
-                           if len(result.occurrences) > 1 else 0.0), 1.05)
+        lowest = min((float(v.min()) for v in curves.values()), default=1.0)
+        # from 0.5 (or lower when needed): the gaps between the curves are the point
+        plot.setYRange(min(0.5, lowest - 0.05), 1.03)
         self._style_curves()
 
     def _style_curves(self) -> None:
@@ -224,11 +233,7 @@ class ContextualTab(EmbeddingTab):
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
         plot.setLabel("bottom", "layer", **css)
-        plot.setTitle("Cosine between two occurrences, layer by layer", color=fg,
-                      size=f"{int(round(12 * self._font_scale))}pt")
         plot.setLabel("left", "cosine", **css)
-        self.curve_legend.setLabelTextSize(f"{int(round(11 * self._font_scale))}pt")
-        self.curve_legend.setLabelTextColor(QColor(fg))
 
     def state(self) -> dict:
         return {"word": self.word.text(), "model": self.model_id(), "sentences": self.sentences.toPlainText(),
@@ -252,7 +257,7 @@ class ContextualTab(EmbeddingTab):
             return {"cosine_by_layer": [[f"{i + 1} vs {j + 1}", *map(float, v)] for (i, j), v in pairs.items()],
                     "__columns__": ["pair"] + [f"layer {k}" for k in range(self.result.n_layers + 1)]}
 
-        return [ExportTarget("Cosine across layers", self.curves, curves),
+        return [ExportTarget("Cosine across layers", self.curves_box, curves),
                 ExportTarget("Occurrences map", self.scatter, self.scatter.export_data),
                 ExportTarget("Cosine matrix", self.matrix, self.matrix.export_data)]
 

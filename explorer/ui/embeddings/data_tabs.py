@@ -89,7 +89,9 @@ class SentencesTab(EmbeddingTab):
         n = min(len(emb.texts), MAX_TABLE)
         names = [str(i + 1) for i in range(n)]
         self.table.font_factor = 1.0 if n > 8 else 1.2
-        self.table.show_matrix(emb.cosine()[:n, :n], names, names, levels=(0.0, 1.0), compact=n > 6)
+        # many columns: each as wide as its numbers, scrolling sideways rather than cutting them
+        self.table.show_matrix(emb.cosine()[:n, :n], names, names, levels=(0.0, 1.0), compact=n > 6,
+                               stretch=n <= 8)
         more = f" (the table shows the first {MAX_TABLE})" if len(emb.texts) > MAX_TABLE else ""
         self.message.info(f"{len(emb.texts)} sentences → {emb.vectors.shape[1]}-d unit vectors{more}.")
         self.panel.set_data(points)

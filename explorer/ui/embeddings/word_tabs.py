@@ -345,11 +345,9 @@ class AxesTab(EmbeddingTab):
     def _show(self, proj) -> None:
         n_typed = proj.n_typed
         background = len(proj.words) > n_typed
-        groups = np.array([0 if i < n_typed else 1 for i in range(len(proj.words))]) if background else None
         (a, b), (c, d) = proj.x_axis, proj.y_axis
-        self.scatter.set_points(proj.coords, proj.words, groups,
-                                group_names=["your words", "frequent words"] if background else None,
-                                axis_titles=[f"{a}  ←→  {b}", f"{c}  ←→  {d}"])
+        # with background words, the search (below) marks and labels the typed ones
+        self.scatter.set_points(proj.coords, proj.words, axis_titles=[f"{a}  ←→  {b}", f"{c}  ←→  {d}"])
         if background and n_typed:
             # label only the typed words among the thousands of background ones
             self.scatter.set_search("^(" + "|".join(re.escape(w) for w in proj.words[:n_typed]) + ")$")

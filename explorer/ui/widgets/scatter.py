@@ -607,6 +607,11 @@ class ScatterView(QWidget):
         if not self.n_points:
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             return
+        if self.is_3d:
+            # the cloud is scaled into the unit ball: a fixed frame keeps it still while it turns
+            self.view_box.setRange(xRange=(-1.15, 1.15), yRange=(-1.15, 1.15), padding=0)
+            self._update_arrows()
+            return
         self.view_box.autoRange(padding=0.08)
         labelled = self.labelled_indices()
         width_px = float(self.view_box.width())
