@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -80,8 +79,8 @@ def _encoder(ctx, model_id: str, allow_download: bool, kind: str = "image-text")
     entry = catalogue.find(model_id, kind)
     if not catalogue.is_available(entry):
         if entry.id == "mini-clip":
-            return Unavailable(model_id, "train", "mini-CLIP is not trained yet. Train it once (about 2-3 minutes, "
-                                                  "offline) and it works in every view.")
+            return Unavailable(model_id, "train", "mini-CLIP is not trained yet: click “Train mini-CLIP” above "
+                                                  "(about 2-3 minutes, offline) and it works in every view.")
         if not allow_download:
             size = f" ({entry.size_mb:,.0f} MB)" if entry.size_mb else ""
             online = hub.network_available()
