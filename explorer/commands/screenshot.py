@@ -27,6 +27,11 @@ def run(args) -> int:
         raise CliError("--out must be a .png file")
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not os.environ.get("LLM_EXPLORER_SETTINGS"):
+        # default preferences, and nothing this run changes (font scale...) leaks into the user's
+        import tempfile
+
+        os.environ["LLM_EXPLORER_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="llm-explorer-shot-"), "s.ini")
     from explorer.ui.application import make_application
 
     app = make_application(["llm-explorer"])
