@@ -153,6 +153,20 @@ def test_file_names_inside_a_session_must_be_plain_readable_files(tmp_path):
         assert words in refused(tmp_path, data), value
 
 
+def test_lists_of_files_and_folders_are_checked_too(tmp_path):
+    image = tmp_path / "cat.png"
+    image.write_bytes(b"\x89PNG")
+    ok = good()
+    ok["panes"]["similarity"].update(files=[str(image)], search_folder=str(tmp_path))
+    assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["similarity"]["files"] == [str(image)]
+    for change, words in (({"files": [str(image), "/dev/zero"]}, "not a plain file"),
+                          ({"search_folder": str(image)}, "not a folder"),
+                          ({"search_folder": "relative/dir"}, "full path")):
+        data = good()
+        data["panes"]["similarity"].update(change)
+        assert words in refused(tmp_path, data), change
+
+
 def test_something_that_is_not_a_file_is_refused(tmp_path):
     with pytest.raises(SessionError, match="not a session file"):
         load_session_file(tmp_path, TEMPLATES)

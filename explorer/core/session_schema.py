@@ -31,8 +31,9 @@ MAX_NODES = 500_000
 MAX_STRING_CHARS = 4_000_000
 FONT_SCALE_RANGE = (0.5, 4.0)
 THEMES = ("normal", "light", "dark")
-# a pane's state value under a key ending like this names a file on disk
-PATH_KEY_SUFFIXES = ("path", "file", "filename")
+# a pane's state value (or list of values) under a key ending like this names a file / a folder on disk
+PATH_KEY_SUFFIXES = ("path", "paths", "file", "files", "filename", "filenames")
+FOLDER_KEY_SUFFIXES = ("folder", "dir", "directory")
 MAX_REFERENCED_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -204,7 +205,7 @@ def check_state_types(state: dict, template: Any, where: str) -> None:
 
 
 def check_paths(state: Any, where: str) -> None:
-    """File names in a state must be absolute paths to plain, readable files of sane size.
+    """File names in a state must be absolute paths to plain, readable files of sane size (folders: folders).
 
     A hostile session could otherwise make a pane read /dev/zero, a FIFO, a
     folder or a huge file the moment it is opened.
@@ -218,7 +219,9 @@ def check_paths(state: Any, where: str) -> None:
         if isinstance(value, list):
             stack.extend((key, v) for v in value)
             continue
-        if not (isinstance(value, str) and value and key.lower().endswith(PATH_KEY_SUFFIXES)):
+        is_file = key.lower().endswith(PATH_KEY_SUFFIXES)
+        is_folder = key.lower().endswith(FOLDER_KEY_SUFFIXES)
+        if not (isinstance(value, str) and value and (is_file or is_folder)):
             continue
         if "\x00" in value:
             raise SessionError(f"{where}: the file name in '{key}' is not valid.")
@@ -229,6 +232,10 @@ def check_paths(state: Any, where: str) -> None:
             info = path.stat()
         except OSError:
             raise SessionError(f"{where}: the file {value[:120]} no longer exists or cannot be read.") from None
+        if is_folder:
+            if not stat.S_ISDIR(info.st_mode):
+                raise SessionError(f"{where}: {value[:120]} is not a folder.")
+            continue
         if not stat.S_ISREG(info.st_mode):
             raise SessionError(f"{where}: {value[:120]} is not a plain file (a folder or a device).")
         if info.st_size > MAX_REFERENCED_FILE_BYTES:

@@ -82,6 +82,7 @@ def test_every_lecture_scene_resolves_to_a_pane_and_preset(main_window):
         pytest.skip(f"pane(s) not written yet: {', '.join(missing)} (scenes using them cannot be checked)")
 
 
+@pytest.mark.slow  # every scene runs its real model (MiniLM, GloVe, SmolLM2, mini-CLIP)
 def test_page_down_steps_through_every_scene_with_a_screenshot_each(presenter_window, qtbot, tmp_path):
     window = presenter_window
     shots = _shots_dir(tmp_path)
