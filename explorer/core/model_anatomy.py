@@ -98,13 +98,13 @@ def forward_stages(config, causal: bool, num_tokens: int, model=None) -> list[St
         Stage("Tokenizer", "text → token ids", f"[{t}]"),
         Stage("Embeddings", f"one row of the {d.vocab:,} × {d.hidden} table per token"
               + ("" if d.positions == "RoPE" else ", + learned positions"), f"[{t} × {d.hidden}]", params_embed),
-        Stage(f"{d.num_layers} transformer blocks",
-              f"{d.norm} → attention ({heads}) → MLP {d.hidden}→{d.intermediate}→{d.hidden}, with residuals",
+        Stage(f"{d.num_layers} blocks",
+              f"each: {d.norm} → attention ({heads}) → MLP {d.hidden}→{d.intermediate}→{d.hidden}",
               f"[{t} × {d.hidden}]", params_block),
     ]
     if causal:
         stages += [
-            Stage(f"Final {d.norm}", "rescale each vector", f"[{t} × {d.hidden}]"),
+            Stage("Final norm", f"{d.norm}: rescale each vector", f"[{t} × {d.hidden}]"),
             Stage("LM head", f"{d.hidden} → {d.vocab:,} scores" + (" (tied to the embeddings)" if tied else ""),
                   f"[{t} × {d.vocab:,}] logits", 0 if tied else params_embed),
             Stage("Softmax", "last position's scores → probabilities", f"[{d.vocab:,}]"),

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTabWidget,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+                               QTabWidget, QVBoxLayout)
 
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
 LONG_TEXT = ("Once upon a time, in a small village by the sea, there lived an old fisherman who went out "
              "every morning before sunrise. One day he caught a fish that could speak, and it said")
-MODELS = (("smollm2", "SmolLM2-135M: decoder (causal, GQA, RoPE)"),
-          ("minilm", "MiniLM-L6: encoder (bidirectional)"))
+MODELS = (("smollm2", "SmolLM2-135M (decoder)"), ("minilm", "MiniLM-L6 (encoder)"))
 TABS = (("heads", "Heads"), ("qkv", "Q·K·V step-through"), ("local", "Local / sparse"),
         ("gqa", "Grouped-query"), ("rope", "RoPE"), ("compare", "Encoder vs decoder"),
         ("forward", "Forward pass && next token"))
@@ -36,6 +35,33 @@ PRESETS = {
     "encoder-vs-decoder": {"model": "smollm2", "text": "Sarah fed the cat because it was hungry", "tab": "compare"},
 }
 MAX_CAPTURES = 4
+
+
+class FitScrollArea(QScrollArea):
+    """Shows its widget at the viewport's size, never below the widget's minimum height (then it scrolls).
+
+    QScrollArea's own resizing asks word-wrapped labels for their preferred height, which scrolls
+    even when everything would fit.
+    """
+
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(False)
+        self.setWidget(widget)
+
+    def fit(self) -> None:
+        widget = self.widget()
+        inner_w = self.width() - 2 * self.frameWidth()
+        inner_h = self.height() - 2 * self.frameWidth()
+        height = max(inner_h, widget.minimumHeight(), widget.minimumSizeHint().height())
+        width = inner_w - (self.verticalScrollBar().sizeHint().width() if height > inner_h else 0)
+        widget.resize(width, height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit()
 
 
 def find_token(tokens: list[str], word: str) -> int:
@@ -81,13 +107,14 @@ class AttentionPane(Pane):
         for model_id, text in MODELS:
             self.model_box.addItem(text, model_id)
         self.model_box.setToolTip("Choose a model, or type a Hugging Face id (online) such as openai-community/gpt2")
-        self.model_box.setMinimumContentsLength(30)
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_box.setMinimumContentsLength(22)
         self.model_box.activated.connect(lambda _i: self.recompute())
         self.model_box.lineEdit().returnPressed.connect(self.recompute)
         self.editor = QPlainTextEdit()
         self.editor.setPlainText(SARAH)
         self.editor.setPlaceholderText("Type a text: every view shows how the model reads it")
-        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 3.4))
+        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))
         self.run_button = QPushButton("Run")
         self.run_button.clicked.connect(self.recompute)
         self.info = QLabel()
@@ -114,8 +141,11 @@ class AttentionPane(Pane):
                       "gqa": self.gqa_view, "rope": self.rope_view, "compare": self.compare_view,
                       "forward": self.forward_view}
         self.tabs = QTabWidget()
+        self.tabs.setUsesScrollButtons(True)
         for key, text in TABS:
-            self.tabs.addTab(self.views[key], text)
+            # large presenter fonts make a view taller than the window: it scrolls instead of squashing
+            self.tabs.addTab(FitScrollArea(self.views[key]), text)
+        self._set_view_heights(1.0)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
@@ -583,4 +613,14 @@ class AttentionPane(Pane):
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         for view in self.views.values():
             view.apply_view_settings(font_scale, dark)
-        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 3.4))
+        self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))
+        self._set_view_heights(font_scale)
+
+    def _set_view_heights(self, font_scale: float) -> None:
+        """The height under which a view's plots get too flat to read; grows with the font."""
+        for key, view in self.views.items():
+            base = {"heads": 600, "qkv": 640, "forward": 620, "rope": 640}.get(key, 560)
+            view.setMinimumHeight(int(base * max(1.0, font_scale)))
+            scroller = view.parentWidget().parentWidget() if view.parentWidget() else None
+            if isinstance(scroller, FitScrollArea):
+                scroller.fit()

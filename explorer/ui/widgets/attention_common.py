@@ -46,6 +46,13 @@ class TokenPicker(QComboBox):
             self.picked.emit(index)
 
 
+def compact(combo: QComboBox, chars: int = 14) -> QComboBox:
+    """Let a combo box with long entries shrink (it elides) instead of widening the whole window."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
+
+
 def quiet_set(spin: QSpinBox, value: int, maximum: int | None = None) -> None:
     """Change a spin box without emitting valueChanged."""
     spin.blockSignals(True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.attention import AttentionResult
-from explorer.ui.widgets.attention_common import caption
+from explorer.ui.widgets.attention_common import caption, compact
 from explorer.ui.widgets.heatmap import HeatmapView
 
 SHOW = {"all": "mean of all heads and layers", "layer": "mean of one layer's heads", "head": "one head"}
@@ -15,7 +15,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.results: dict[str, AttentionResult] = {}
         self.titles: dict[str, str] = {}
-        self.show_box = QComboBox()
+        self.show_box = compact(QComboBox(), 14)
         for key, text in SHOW.items():
             self.show_box.addItem(text, key)
         self.layer_spin = QSpinBox(minimum=0, maximum=99, value=0)
@@ -30,7 +30,6 @@ class CompareView(QWidget):
         controls.addWidget(self.layer_spin)
         controls.addWidget(QLabel("Head"))
         controls.addWidget(self.head_spin)
-        controls.addWidget(QLabel("(layer and head are cut to each model's size)"))
         controls.addStretch(1)
         self.intro = caption(
             "<b>Encoder vs decoder.</b> An encoder (MiniLM, BERT-style) lets every token look at every other "

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.attention import STAT_TITLES, Analysis, rank_heads
-from explorer.ui.widgets.attention_common import TokenPicker, caption, quiet_set, token_item
+from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, quiet_set, token_item
 from explorer.ui.widgets.attention_grid import HeadGrid
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
@@ -38,7 +38,7 @@ class HeadsView(QWidget):
         self.grid = HeadGrid()
         self.grid.describe = self._describe_head
         self.grid.head_clicked.connect(self.head_chosen)
-        self.rank_by = QComboBox()
+        self.rank_by = compact(QComboBox(), 18)
         for key, text in RANKINGS.items():
             self.rank_by.addItem(text, key)
         self.query_pick = TokenPicker()
@@ -90,10 +90,10 @@ class HeadsView(QWidget):
         self.head_spin = QSpinBox(minimum=0)
         self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
         self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
-        self.show_box = QComboBox()
+        self.show_box = compact(QComboBox(), 12)
         for key, text in SHOW.items():
             self.show_box.addItem(text, key)
-        self.scale_box = QComboBox()
+        self.scale_box = compact(QComboBox(), 12)
         for key, text in SCALES.items():
             self.scale_box.addItem(text, key)
         self.show_box.currentIndexChanged.connect(self.refresh_map)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPush
 
 from explorer.core.attention import AttentionResult
 from explorer.core.local_attention import PATTERN_TITLES, MaskSettings, build_mask, density
-from explorer.ui.widgets.attention_common import caption, quiet_set
+from explorer.ui.widgets.attention_common import caption, compact, quiet_set
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
 
@@ -23,12 +23,13 @@ class LocalView(QWidget):
         self.full_next: list | None = None
         self.masked_settings = MaskSettings()
         self.layer = self.head = 0
-        self.pattern = QComboBox()
+        self.pattern = compact(QComboBox(), 12)
         for key, text in PATTERN_TITLES.items():
             self.pattern.addItem(text, key)
         self.window = QSpinBox(minimum=1, maximum=4096, value=4)
         self.stride = QSpinBox(minimum=1, maximum=4096, value=4)
-        self.apply_button = QPushButton("Rerun the model with this mask in every layer")
+        self.apply_button = QPushButton("Rerun with this mask")
+        self.apply_button.setToolTip("Run the model again with this mask applied in every layer")
         self.apply_button.clicked.connect(lambda: self.rerun_requested.emit(self.settings()))
         for widget in (self.pattern,):
             widget.currentIndexChanged.connect(self.refresh_mask)

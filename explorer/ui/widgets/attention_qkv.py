@@ -49,8 +49,7 @@ class QKVView(QWidget):
         self.vec_map = HeatmapView("value", "", "dimension within the head", show_hover=True, rotate_columns=False)
         self.k_map = HeatmapView("value", "key of token", "dimension", rotate_columns=False)
         self.v_map = HeatmapView("value", "value of token", "dimension", rotate_columns=False)
-        self.x_map.setMinimumHeight(140)
-        self.vec_map.setMinimumHeight(170)
+        self._set_heights(1.0)
         self.x_caption = caption()
         self.vec_caption = caption()
         self.kv_caption = caption()
@@ -210,9 +209,18 @@ class QKVView(QWidget):
         self.table.resizeColumnsToContents()
         self.table.setUpdatesEnabled(True)
 
+    def _set_heights(self, font_scale: float) -> None:
+        """Strips and maps keep room for their labels and colour bars at any font size."""
+        scale = max(1.0, font_scale)
+        self.x_map.setMinimumHeight(int(125 * scale))
+        self.vec_map.setMinimumHeight(int(190 * scale))
+        self.k_map.setMinimumHeight(int(210 * scale))
+        self.v_map.setMinimumHeight(int(210 * scale))
+
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         for view in (self.x_map, self.vec_map, self.k_map, self.v_map):
             view.apply_view_settings(font_scale, dark)
+        self._set_heights(font_scale)
 
     def data(self) -> dict:
         st = self.step
