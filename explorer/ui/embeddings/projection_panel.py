@@ -65,6 +65,7 @@ class ProjectionPanel(QWidget):
         self._group_names: list[str] | None = None
         self._pending_selection: str | None = None
         self._wanted_label_by = ""  # a label column restored from a session, chosen when the data arrives
+        self._run_token: object | None = None
 
         from explorer.core.projection import umap_available
 
@@ -281,11 +282,19 @@ class ProjectionPanel(QWidget):
 
             return project(vectors, method, dims, progress=ctx, **params)
 
+        # t-SNE positions already on their way when Cancel is pressed must not be painted: each run has
+        # a token, and callbacks of a run whose token is gone do nothing
+        token = self._run_token = object()
+
+        def current(callback):
+            return lambda *args: callback(*args) if self._run_token is token else None
+
         self.engine.submit(job, owner=f"{self.owner}.project", title=f"{name} projection",
-                           on_result=self._projected, on_error=self._failed, on_progress=self._progress,
-                           on_partial=self._partial)
+                           on_result=current(self._projected), on_error=current(self._failed),
+                           on_progress=current(self._progress), on_partial=current(self._partial))
 
     def cancel(self) -> None:
+        self._run_token = None
         self.engine.cancel(f"{self.owner}.project")
         self._idle()
         self.message.info("Cancelled. The map shows the last positions.")
