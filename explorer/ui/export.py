@@ -5,7 +5,6 @@ import csv
 import io
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from explorer import APP_NAME
+from explorer.core.atomic_write import write_atomically
 from explorer.ui.pane import ExportTarget
 
 PNG_SCALE = 2.0
@@ -223,25 +223,14 @@ def _save_npy(tmp: Path, array: np.ndarray) -> bool:
 
 
 def _write_atomically(path: Path, write) -> None:  # noqa: ANN001 - write(tmp_path) -> bool
-    """Write through a temporary file in the same folder, then rename: never a half-written export."""
+    """Never a half-written export: through a temporary file in the same folder, then a rename."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"The folder {folder} does not exist.")
     try:
-        fd, name = tempfile.mkstemp(prefix=".export-", suffix=path.suffix, dir=folder)
-    except OSError as exc:
-        raise ExportError(f"Cannot write into {folder}: {exc.strerror or exc}.") from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        if not write(tmp):
-            raise ExportError(f"Could not write {path.name}.")
-        os.replace(tmp, path)
+        write_atomically(path, write)
     except OSError as exc:
         raise ExportError(f"Could not write {path}: {exc.strerror or exc}.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def default_file_name(pane_id: str, target_name: str, fmt: str) -> str:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from explorer.core.atomic_write import write_text_atomically
 from explorer.core.session_schema import (FONT_SCALE_RANGE, THEMES, SessionError, check_paths, read_json_file)
 from explorer.models.paths import resources_dir
 
@@ -161,14 +161,7 @@ def save_scenes(deck: SceneDeck, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(deck.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".scenes-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text_atomically(path, text)
     deck.path = path
     return path
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer import __version__
+from explorer.core.atomic_write import write_text_atomically
 from explorer.core.session_schema import Session, SessionError, load_session_file, session_text
 
 if TYPE_CHECKING:
@@ -54,15 +54,7 @@ def save_session(window: "MainWindow", path: str | os.PathLike) -> Path:
         path = path.with_name(path.name + ".json")
     text = session_text(capture_session(window))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_text_atomically(path, text)
 
 
 def open_session(window: "MainWindow", path: str | os.PathLike) -> Session:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -30,6 +31,9 @@ def plot(qtbot):
 
 def test_png_is_rendered_at_twice_the_widgets_size(plot, tmp_path):
     path = export.export_png(plot, tmp_path / "plot.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask, "an ordinary file others may open, not a private temp"
     image = QImage(str(path))
     assert (image.width(), image.height()) == (800, 400)
     # re-rendered, not blank: dark text pixels on the light background
