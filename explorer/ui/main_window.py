@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         pane_id = list(self.pane_specs)[row]
         self.settings.setValue("window/last_pane", pane_id)
         if pane_id not in self.panes.built and not self._painted:
-            # first paint first: the pane is built once the window has painted (see event()).
+            # first paint first: the pane is built once the window has painted (_FirstPaintHook).
             # A zero timer is not enough: it can fire before the first paint, and building a
             # plot-heavy pane (pyqtgraph, torch) then delays the window by seconds.
             self.stack.setCurrentWidget(self._loading)
