@@ -14,7 +14,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QPlainTextEdit, QPushButton,
@@ -66,7 +66,7 @@ PRESET_TITLES = {"lecture": "Lecture text", "code": "Code", "numbers": "Long num
 # to the worker (tokenize_all runs rows on parallel threads there); see benchmarks/bench_tokenizer.py.
 SYNC_CHARS = 500
 PROGRESSIVE_CHARS = 100_000  # above this, each row is shown as soon as it is ready
-PAGE_CHARS = 12_000     # characters per page of chips (a 10,000-character text is one page)
+PAGE_CHARS = 4_000      # characters per page of chips: layout work per keystroke stays small
 DEBOUNCE_MS = 40
 DEBOUNCE_LONG_MS = 300
 MAX_TRAINING_FILE_BYTES = 50_000_000
@@ -87,6 +87,9 @@ class TokenizerLabPane(Pane):
     title = "Tokenizers"
     order = 20
     summary = "One text, many tokenizers side by side: what is a token, and why counts differ"
+
+    # every row now shows the tokens of the current text (tests and benchmarks wait on it)
+    tokens_shown = Signal()
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
@@ -619,6 +622,9 @@ class TokenizerLabPane(Pane):
             self._rows[key].set_updating(False)
             self._paint_row(key)
         self._update_chart()
+        if all(self._results.get(k) is not None and self._results[k].text is tk.text
+               for k, row in self._rows.items() if row.state == "ready"):
+            self.tokens_shown.emit()
 
     # --- painting ---
     def _page_count(self) -> int:
@@ -667,6 +673,7 @@ class TokenizerLabPane(Pane):
         self._follow_cursor()
         self._update_chart()
         self._update_page_bar()
+        self.tokens_shown.emit()
 
     def _update_page_bar(self) -> None:
         n = len(self._text)

@@ -83,6 +83,9 @@ class TokenChipsView(QAbstractScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.viewport().setMouseTracking(True)
+        # paintEvent fills every pixel: Qt need not paint what lies beneath first
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.viewport().setAutoFillBackground(False)
         self.setMouseTracking(True)
         self.max_lines = 4
         self._wanted_h = 40

@@ -12,6 +12,7 @@ class TokenCountChart(QWidget):
         self._bars: list[tuple[str, int]] = []
         self._caption = "Token count for this text"
         self._dark = False
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills every pixel
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.set_chart_font(QApplication.font())
 

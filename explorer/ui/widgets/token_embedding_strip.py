@@ -30,6 +30,7 @@ class TokenEmbeddingStrip(QWidget):
         self.caption = ""
         self.message = "Click a token of BERT (uncased) or SmolLM2 to see its row of the model's token-embedding matrix."
         self._dark = False
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills every pixel
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)  # the caption wraps: a narrower strip is a taller one
         self.setSizePolicy(policy)
