@@ -103,6 +103,7 @@ class TokenizerLabPane(Pane):
         self._train_counter = itertools.count(1)
         self._text = ""
         self._u16: np.ndarray | None = None
+        self._units: np.ndarray | None = None
         self._page = 0
         self._started = False
         self._selected: tuple[str, int] | None = None
@@ -569,7 +570,7 @@ class TokenizerLabPane(Pane):
         self._debounce.stop()
         text = self.editor.toPlainText()
         self._text = text
-        self._u16 = None
+        self._u16 = self._units = None
         self._clear_hover()
         self._page = min(self._page, self._page_count() - 1)
         for owner in self._row_jobs:
@@ -719,8 +720,9 @@ class TokenizerLabPane(Pane):
         before = self._astral_before()
         if before[-1] == 0:  # no emoji or other astral characters: the two counts agree
             return max(0, min(position, len(self._text)))
-        units = np.arange(before.shape[0]) + before
-        return max(0, int(np.searchsorted(units, position, side="right")) - 1)
+        if self._units is None or self._units.shape[0] != before.shape[0]:
+            self._units = np.arange(before.shape[0]) + before
+        return max(0, int(np.searchsorted(self._units, position, side="right")) - 1)
 
     def _on_hover(self, key: str, index: int) -> None:
         tk = self._results.get(key)
