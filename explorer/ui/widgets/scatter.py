@@ -403,6 +403,11 @@ class ScatterView(QWidget):
         self.view_box.sigRangeChanged.connect(self._update_arrows)
         # the view moves only when asked (reset_view): new colours or labels must not re-fit it
         self.view_box.disableAutoRange()
+        # a fitted view stays fitted while the layout settles (axes widen, panels resize), until the
+        # user pans or zooms
+        self._fitted = False
+        self.view_box.sigResized.connect(self._refit)
+        self.view_box.sigRangeChangedManually.connect(self._user_moved)
         self.apply_view_settings(1.0, False)
 
     # --- data ---
@@ -602,8 +607,16 @@ class ScatterView(QWidget):
     def point_size_px(self) -> int:
         return self._point_px
 
+    def _refit(self, *args) -> None:
+        if self._fitted:
+            self.reset_view()
+
+    def _user_moved(self, *args) -> None:
+        self._fitted = False
+
     def reset_view(self) -> None:
         """Fit all points, with room on the right for the labels of the right-most ones."""
+        self._fitted = True
         if not self.n_points:
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             return
