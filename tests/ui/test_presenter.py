@@ -104,6 +104,7 @@ def test_page_down_steps_through_every_scene_with_a_screenshot_each(presenter_wi
         assert pane.pane_id == scene.pane
         wait_for_jobs(qtbot, window.engine, timeout=600_000)
         qtbot.waitUntil(lambda p=pane: not p.is_busy(), timeout=600_000)
+        qtbot.wait(100)  # let the layout take the room of the status bar, hidden once idle
         image = window.grab().toImage()
         assert (image.width(), image.height()) == PROJECTOR
         _assert_not_blank(image, scene.title)
