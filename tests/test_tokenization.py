@@ -296,3 +296,29 @@ def test_token_embedding_rows_come_from_the_real_models(tokenizers):
     assert smol.matrix_shape == (49152, 576)
     with pytest.raises(ValueError, match="outside"):
         token_embedding_row("smollm2", 49152)
+
+
+@pytest.mark.parametrize("name", ["lecture", "zwj emoji", "cjk", "combining marks", "tabs and crlf"])
+def test_sentencepiece_offset_fallback_agrees_with_the_byte_path(name, tokenizers):
+    # normalizing SentencePiece models (T5's) take the library-offsets path; on Mistral's identity
+    # normalizer both paths must give the same spans
+    mistral = tokenizers["mistral"]
+    text = HARD_INPUTS[name]
+    exact = mistral.tokenize(text)
+    ids = exact.ids[1:]  # without <s>
+    starts, ends, partial = mistral._library_spans(text, ids)
+    prefix = (exact.flags[1:] & FLAG_PREFIX) != 0
+    assert starts[~prefix].tolist() == exact.starts[1:][~prefix].tolist()
+    assert ends[~prefix].tolist() == exact.ends[1:][~prefix].tolist()
+    assert partial.tolist() == ((exact.flags[1:] & FLAG_PARTIAL) != 0).tolist()
+
+
+def test_a_folder_with_gpt2_style_vocab_and_merges_loads(tmp_path):
+    corpus = Path(__file__).read_text(encoding="utf-8")
+    trained = train_tokenizer(corpus, TrainingSettings("bpe", 400), "trained")
+    trained.tok.model.save(str(tmp_path))  # writes vocab.json and merges.txt
+    assert {p.name for p in tmp_path.iterdir()} == {"vocab.json", "merges.txt"}
+    loaded = load_tokenizer_entry(resolve_tokenizer(str(tmp_path))).model
+    text = "def tokenizer(text): return text  # 🦜"
+    assert loaded.tokenize(text).ids.tolist() == trained.tokenize(text).ids.tolist()
+    assert loaded.encoding.startswith("byte-level BPE")
