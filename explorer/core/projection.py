@@ -205,13 +205,19 @@ def umap(x: np.ndarray, dims: int = 2, n_neighbors: int = 15, min_dist: float = 
     x = check_points(x, 4, "UMAP")
     if not umap_available():
         raise ValueError("UMAP is not installed: pip install umap-learn (PCA and t-SNE work without it)")
-    import umap as umap_module
+    import warnings
+
+    with warnings.catch_warnings():
+        # umap-learn announces at import that its TensorFlow variant is unavailable: noise for us
+        warnings.simplefilter("ignore")
+        import umap as umap_module
 
     n_neighbors = int(max(2, min(n_neighbors, x.shape[0] - 1)))
     progress.report(None, f"UMAP of {x.shape[0]:,} points (cannot show intermediate steps)")
     progress.check()
+    # a fixed seed makes UMAP single-threaded anyway; saying n_jobs=1 avoids its warning about it
     reducer = umap_module.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist),
-                               metric=metric, random_state=seed)
+                               metric=metric, random_state=seed, n_jobs=1)
     coords = reducer.fit_transform(x)
     progress.check()
     return Projection(np.asarray(coords, dtype=np.float32), "umap", dims,
