@@ -164,3 +164,22 @@ def test_cancelled_is_not_reported_as_an_error(qtbot, fake_engine):
     fake_engine.submit(job, owner="c", on_error=errors.append)
     qtbot.waitUntil(fake_engine.is_idle, timeout=30_000)
     assert errors == []
+
+
+def test_nothing_of_a_cancelled_job_reaches_the_pane(qtbot, fake_engine):
+    partials, results = [], []
+    release = threading.Event()
+
+    def job(ctx):
+        ctx.partial("before cancel")
+        release.wait(5)
+        ctx.partial("after cancel")
+        return "result"
+
+    fake_engine.submit(job, owner="tsne", on_partial=partials.append, on_result=results.append)
+    qtbot.waitUntil(lambda: partials == ["before cancel"], timeout=30_000)
+    fake_engine.cancel("tsne")
+    release.set()
+    qtbot.waitUntil(fake_engine.is_idle, timeout=30_000)
+    qtbot.wait(50)
+    assert partials == ["before cancel"] and results == []

@@ -260,7 +260,15 @@ class Engine(QObject):
         return job.id
 
     def cancel(self, owner: str | None = None) -> None:
-        """Cancel an owner's jobs (or all jobs): pending ones vanish, the running one stops at its next step."""
+        """Cancel an owner's jobs (or all jobs): pending ones vanish, the running one stops at its next step.
+
+        Nothing more of a cancelled job reaches its pane: not even partial
+        results that were already on their way.
+        """
+        if owner is None:
+            self._latest.clear()
+        else:
+            self._latest.pop(owner, None)
         for dropped in self._worker.cancel(owner):
             self._finish(dropped.id)
 
