@@ -45,6 +45,13 @@ for wanted in "causal-lm +smollm2 +offline +available" "encoder +minilm +offline
     grep -Eq "$wanted" "$WORK/list.txt" || { cat "$WORK/list.txt"; fail "bundled model missing: $wanted"; }
 done
 
+echo "== llm-explorer analogy (GloVe through pyarrow) and tokenize (tiktoken, SentencePiece, WordPiece)"
+run_app "$APP" analogy --positive king woman --negative man > "$WORK/analogy.txt" 2>&1 \
+    || { cat "$WORK/analogy.txt"; fail "analogy exited with an error"; }
+head -1 "$WORK/analogy.txt" | grep -q "queen" || { cat "$WORK/analogy.txt"; fail "king - man + woman is not queen"; }
+run_app "$APP" tokenize -t gpt-4o -t mistral -t bert-base-uncased -t smollm2 --text "Sarah fed the cat" \
+    > "$WORK/tokenize.txt" 2>&1 || { cat "$WORK/tokenize.txt"; fail "tokenize exited with an error"; }
+
 PANE=${SMOKE_PANE:-attention}
 PRESET=${SMOKE_PRESET:-sarah}
 SHOT="$WORK/$PANE.png"
