@@ -179,11 +179,24 @@ class RawForward:
     hidden_last: np.ndarray | None
 
 
+def _accepts(model, name: str) -> bool:
+    import inspect
+
+    try:
+        return name in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None = None,
             hidden: bool = False, progress: Progress | None = None) -> RawForward:
     """One eager forward pass returning every layer's attention probabilities.
 
-    Progress is reported and cancellation checked before every block.
+    Each layer's probabilities are copied into one preallocated [L, H, T, T] tensor as the layer
+    produces them (a hook on its attention module), so the model never holds all layers' maps at
+    once: half the memory of `output_attentions=True` and no stacking afterwards. Models whose
+    layout we do not know fall back to `output_attentions=True`. Progress is reported and
+    cancellation checked before every block.
     """
     import torch
 
@@ -192,14 +205,17 @@ def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None =
     dtype = next(model.parameters()).dtype
     layers = decoder_layers(model)
     n_layers = len(layers)
+    t = len(ids)
     input_ids = torch.tensor([ids], device=device)
-    kwargs = {"input_ids": input_ids, "output_attentions": True}
+    kwargs = {"input_ids": input_ids}
     if allowed is not None:
         kwargs["attention_mask"] = additive_mask(allowed, causal, dtype, device)
     else:
         kwargs["attention_mask"] = torch.ones_like(input_ids)
     if causal:
         kwargs["use_cache"] = False
+        if _accepts(model, "logits_to_keep"):
+            kwargs["logits_to_keep"] = 1  # only the next token's logits: skips a [T x vocab] product
 
     captured: list = []
     handles = []
@@ -219,21 +235,54 @@ def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None =
         if hidden:
             handles.append(block.register_forward_hook(
                 lambda m, a, out: captured.append((out[0] if isinstance(out, tuple) else out)[0, -1].detach())))
+
+    maps = None
+    missing: list[int] = []
+    try:
+        from explorer.core.qkv import attention_modules
+
+        producers = attention_modules(model)
+    except ValueError:
+        producers = []
+    if len(producers) == n_layers:
+        maps = torch.empty((n_layers, model.config.num_attention_heads, t, t), dtype=torch.float32, device=device)
+
+        def grab(index):
+            def hook(module, args, out):
+                weights = out[1] if isinstance(out, tuple) and len(out) > 1 else None
+                if weights is None or tuple(weights.shape[-3:]) != tuple(maps.shape[1:]):
+                    missing.append(index)
+                else:
+                    maps[index].copy_(weights[0])
+            return hook
+
+        handles += [module.register_forward_hook(grab(i)) for i, module in enumerate(producers)]
+    else:
+        kwargs["output_attentions"] = True
     try:
         with torch.inference_mode():
             out = model(**kwargs)
+            if maps is not None and missing:
+                # this model only returns weights when asked: take them the standard way
+                maps = None
+                captured.clear()
+                kwargs["output_attentions"] = True
+                for handle in handles[-len(producers):]:
+                    handle.remove()
+                out = model(**kwargs)
     finally:
         for handle in handles:
             handle.remove()
     progress.check()
-    if not out.attentions:
-        raise ValueError("the model returned no attention weights (it needs eager attention)")
-    attn = torch.stack([a[0] for a in out.attentions]).float()
+    if maps is None:
+        if not out.attentions:
+            raise ValueError("the model returned no attention weights (it needs eager attention)")
+        maps = torch.stack([a[0] for a in out.attentions]).float()
     logits_last = None
     if causal and getattr(out, "logits", None) is not None:
         logits_last = out.logits[0, -1].float().cpu().numpy()
     hidden_last = torch.stack(captured).float().cpu().numpy() if hidden and captured else None
-    return RawForward(attn, logits_last, hidden_last)
+    return RawForward(maps, logits_last, hidden_last)
 
 
 def head_entropy(attn) -> np.ndarray:
