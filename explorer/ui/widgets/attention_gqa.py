@@ -103,6 +103,7 @@ class GQAView(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -159,7 +160,7 @@ class GQAView(QWidget):
         if dims.context and dims.context > 4096:
             lengths.append(dims.context)
         headers = ["attention", "key/value heads", "cache per token (fp16)"] + \
-                  [f"for {n:,} tokens" + (" (this text)" if i == 0 else " (full context)" if i == 2 else "")
+                  [f"{n:,} tokens" + (" (this text)" if i == 0 else " (context)" if i == 2 else "")
                    for i, n in enumerate(lengths)]
         self.table.setColumnCount(len(headers))
         self.table.setHorizontalHeaderLabels(headers)

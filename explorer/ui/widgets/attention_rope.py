@@ -32,7 +32,8 @@ class RopeView(QWidget):
 
         self.layer_spin = QSpinBox(minimum=0)
         self.head_spin = QSpinBox(minimum=0)
-        self.pair_spin = QSpinBox(minimum=0, value=0)
+        # pair 4 turns about a quarter radian per token: a readable arc over 16 positions
+        self.pair_spin = QSpinBox(minimum=0, maximum=4096, value=4)
         self.query_pick = TokenPicker()
         self.key_pick = TokenPicker()
         self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))

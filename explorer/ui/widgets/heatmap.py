@@ -437,7 +437,7 @@ class HeatmapView(QWidget):
         self.colorbar.axis.setTickFont(bar_font)
         # room for tick labels like "-0.25" plus the rotated title, at any font size
         metrics = QFontMetricsF(bar_font)
-        self.colorbar.axis.setWidth(int(metrics.horizontalAdvance("−0.000") + metrics.height() * 1.6 + 10))
+        self.colorbar.axis.setWidth(int(metrics.horizontalAdvance("−0.00") + metrics.height() + 12))
         label_css = {"font-size": f"{int(round(px + 1))}px", "color": fg.name()}
         self.colorbar.axis.setLabel(self.value_label, **label_css)
         row_title, col_title = self._titles
