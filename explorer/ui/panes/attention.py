@@ -556,8 +556,6 @@ class AttentionPane(Pane):
         self.recompute()
 
     def state(self) -> dict:
-        from explorer.core.local_attention import MaskSettings  # noqa: F401 - settings come from the view
-
         return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
                 "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
                 "show": self.heads_view.mode(), "mask": self.local_view.settings().to_json(),
