@@ -5,7 +5,6 @@ Each module defines `run() -> list[dict]` with rows
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import pkgutil
@@ -44,6 +43,24 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+MARKER = "@@BENCHMARK-ROWS@@"
+
+
+def run_isolated(name: str) -> list[dict]:
+    """Run one benchmark module in its own process: no Qt or model state leaks between them."""
+    import subprocess
+
+    code = (f"import json, sys; from benchmarks import {name} as m; rows = m.run(); "
+            f"print({MARKER!r} + json.dumps(rows, default=str)); sys.stdout.flush()")
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                          cwd=str(Path(__file__).resolve().parent.parent))
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(MARKER):
+            return json.loads(line[len(MARKER):])
+    sys.stdout.write(proc.stdout[-3000:])
+    raise RuntimeError(f"{name} exited with code {proc.returncode} before reporting")
+
+
 def main(argv: list[str]) -> int:
     package_dir = Path(__file__).resolve().parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(package_dir)]) if m.name.startswith("bench_"))
@@ -56,7 +73,7 @@ def main(argv: list[str]) -> int:
         print(f"== {name}", flush=True)
         t0 = time.perf_counter()
         try:
-            rows = importlib.import_module(f"benchmarks.{name}").run()
+            rows = run_isolated(name)
         except Exception as exc:  # noqa: BLE001 - report and go on with the others
             traceback.print_exc()
             rows = [{"benchmark": name, "metric": "error", "value": float("nan"), "unit": "",
