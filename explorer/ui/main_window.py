@@ -83,8 +83,8 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(icon)))
         self.settings = open_settings()
         # the worker waits until the window has painted (see Engine.warm_up)
+        # (started by _after_first_paint; after 3 s by itself if the window never paints)
         self.engine = engine or Engine(parent=self, hold_until_warm_up_s=3.0)
-        QTimer.singleShot(150, self.engine.warm_up)
         self._base_point_size = QApplication.font().pointSizeF()
         self.font_scale = 1.0
         self.theme = "normal"
@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         row, self._pending_row = self._pending_row, None
         if row is not None and self.isVisible() and self.sidebar.currentRow() == row:
             self._show_row(row)
+        self.engine.warm_up()
 
     # --- actions, menus, toolbar ---
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
