@@ -111,6 +111,7 @@ def test_a_pane_with_nothing_to_export_says_so(main_window, monkeypatch, tmp_pat
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.slow  # each pane computes its first example with its real model
 def test_every_panes_plots_export_from_the_file_menu(main_window, qtbot, tmp_path):
     """Each pane, after its first example: every export target as PNG (2x), SVG and, with data, CSV and NPY."""
     exported = []
