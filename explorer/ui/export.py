@@ -7,9 +7,11 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
@@ -126,6 +128,8 @@ def export_data(target: ExportTarget, path: str | os.PathLike, fmt: str) -> list
 
 def to_array(value: Any, name: str = "data") -> np.ndarray:
     """A plain (non-object) array: NPY files are read back without pickle."""
+    import numpy as np
+
     try:
         array = np.asarray(value)
     except ValueError:  # ragged rows
@@ -137,6 +141,8 @@ def to_array(value: Any, name: str = "data") -> np.ndarray:
 
 def to_csv(value: Any, rows: Sequence[str] | None = None, columns: Sequence[str] | None = None) -> str:
     """1-D -> one column, 2-D -> a grid (with labels when their lengths match), N-D -> one row per cell."""
+    import numpy as np
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     table = _as_rows(value)
@@ -195,6 +201,8 @@ def _as_rows(value: Any) -> tuple[list | None, list[list]] | None:
 
 
 def _cell(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else ""
     if isinstance(value, (np.floating,)):
@@ -217,6 +225,8 @@ def _safe_name(name: str) -> str:
 
 
 def _save_npy(tmp: Path, array: np.ndarray) -> bool:
+    import numpy as np
+
     with open(tmp, "wb") as fh:
         np.save(fh, array, allow_pickle=False)
     return True
