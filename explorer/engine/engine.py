@@ -291,10 +291,13 @@ class Engine(QObject):
     def pending_owners(self) -> set[str]:
         return {cb.owner for cb in self._callbacks.values()}
 
-    def shutdown(self, timeout_ms: int = 700) -> bool:
+    def shutdown(self, timeout_ms: int = 500) -> bool:
         """Stop the worker; True if it ended within the timeout."""
         if not self._worker.isRunning():
             return True
+        if self._worker.stopping.is_set() and timeout_ms <= 700:
+            # already asked once (window close, then aboutToQuit): do not wait twice
+            return False
         self._worker.stop()
         finished = self._worker.wait(timeout_ms)
         self._callbacks.clear()
