@@ -298,6 +298,8 @@ def test_online_a_hub_model_downloads_on_request_then_fills_the_matrix(clip_snap
                     timeout=SLOW_MS)
     assert not fetched  # nothing is fetched before the user asks
     qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
+    # the matrix may already be 6x6 from the previous model: wait for the download and the jobs after it
+    qtbot.waitUntil(lambda: bool(fetched) and pane.engine.is_idle(), timeout=SLOW_MS)
     qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
     assert fetched == ["openai/clip-vit-base-patch32"]
     assert "Needs download" not in pane.model_note.text() and not pane.model_action.isVisible()
