@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from explorer.core.module_wrapper import WrapsTorchModule
 from explorer.core import shapes_dataset as shapes
 from explorer.core.multimodal import normalise, similarity_matrix, zero_shot_probabilities
 from explorer.core.progress import Progress, ensure
@@ -432,7 +433,7 @@ def zero_shot_accuracy(encoder: "MiniClipEncoder", data: shapes.ShapeSet, templa
 
 
 # --- the app-facing wrapper ---
-class MiniClipEncoder:
+class MiniClipEncoder(WrapsTorchModule):
     """The trained mini-CLIP behind the `ImageTextEncoder` interface."""
 
     is_trained_here = True
@@ -457,19 +458,6 @@ class MiniClipEncoder:
     @property
     def vocab(self) -> list[str]:
         return list(self.config.vocab)
-
-    def to(self, device) -> "MiniClipEncoder":
-        import torch
-
-        self.device = torch.device(device)
-        self.model.to(self.device)
-        return self
-
-    def parameters(self):
-        return self.model.parameters()
-
-    def buffers(self):
-        return self.model.buffers()
 
     def preprocess(self, images: Sequence) -> np.ndarray:
         """PIL images (any size or mode) -> (n, s, s, 3) uint8: centre square crop, area-averaged down."""

@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from explorer.core.module_wrapper import WrapsTorchModule
 from explorer.core.multimodal import normalise
 from explorer.core.progress import Progress, ensure
 from explorer.models import hub, paths
@@ -83,7 +84,7 @@ def _features(output):
     return output
 
 
-class HFImageTextEncoder:
+class HFImageTextEncoder(WrapsTorchModule):
     """A transformers CLIP / SigLIP model behind the app's `ImageTextEncoder` interface."""
 
     is_trained_here = False
@@ -115,19 +116,6 @@ class HFImageTextEncoder:
     def logit_bias(self) -> float:
         bias = getattr(self.model, "logit_bias", None)
         return float(bias.detach().float().cpu().reshape(-1)[0]) if bias is not None else 0.0
-
-    def to(self, device) -> "HFImageTextEncoder":
-        import torch
-
-        self.device = torch.device(device)
-        self.model.to(self.device)
-        return self
-
-    def parameters(self):
-        return self.model.parameters()
-
-    def buffers(self):
-        return self.model.buffers()
 
     def embed_images(self, images: Sequence, progress: Progress | None = None) -> np.ndarray:
         import torch
@@ -223,7 +211,7 @@ def load_hf_captioner(folder: Path, device, name: str, is_blip2: bool) -> "Capti
     return Captioner(model, processor, name, device, is_blip2)
 
 
-class Captioner:
+class Captioner(WrapsTorchModule):
     """BLIP or BLIP-2: image (+ optional prompt) -> text; BLIP-2 also shows its Q-Former's query outputs."""
 
     def __init__(self, model, processor, name: str, device=None, is_blip2: bool = False) -> None:
@@ -235,19 +223,6 @@ class Captioner:
         self.is_blip2 = is_blip2
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.model.to(self.device)
-
-    def to(self, device) -> "Captioner":
-        import torch
-
-        self.device = torch.device(device)
-        self.model.to(self.device)
-        return self
-
-    def parameters(self):
-        return self.model.parameters()
-
-    def buffers(self):
-        return self.model.buffers()
 
     def caption(self, images: Sequence, prompt: str = "", max_new_tokens: int = 30,
                 progress: Progress | None = None) -> list[str]:
