@@ -20,7 +20,16 @@ def run(args) -> int:
         return 0
     for row in rows:
         where = "offline" if row["offline"] else "Hub"
-        state = "available" if row["available"] else (
-            "needs download" if not row["offline"] else "not trained yet" if row["source"].startswith("local:") else "missing")
-        print(f"{row['kind']:13} {row['id']:18} {where:8} {state:15} {row['licence']}")
+        state = "available" if row["available"] else ("needs download" if not row["offline"] else "missing")
+        if row["available"] and row["id"] == "mini-clip":
+            state = _mini_clip_state()
+        print(f"{row['kind']:13} {row['id']:18} {where:8} {state:24} {row['licence']}")
     return 0
+
+
+def _mini_clip_state() -> str:
+    """The user's retrained copy wins over the one shipped with the app."""
+    from explorer.models.image_text import mini_clip_copies
+
+    copies = mini_clip_copies()
+    return "available (trained here)" if copies and copies[0].origin == "user" else "available (shipped)"

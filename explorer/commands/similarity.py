@@ -1,7 +1,9 @@
 """`llm-explorer similarity --model ID --image PATH ... --text TEXT ... [--json]`: the image x text cosine matrix.
 
-One row per image, one column per text. For `mini-clip`, the model is
-trained first (a few minutes, progress on stderr) if it was never saved.
+One row per image, one column per text. `mini-clip` uses the user's own
+training if there is one (`llm-explorer train-mini-clip`), else the copy
+shipped with the app; only when neither can be used is it trained first
+(a few minutes, progress on stderr).
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def run(args) -> int:
     from explorer.core import image_io
     from explorer.core.multimodal import similarity_matrix
     from explorer.models import catalogue, device as devices, loader
-    from explorer.models.image_text import mini_clip_dir, train_and_save_mini_clip
+    from explorer.models.image_text import mini_clip_dir, mini_clip_status, train_and_save_mini_clip
 
     entry = catalogue.find(args.model, "image-text")
     if entry.kind != "image-text":
@@ -51,10 +53,15 @@ def run(args) -> int:
         raise CliError("none of the images could be read")
     progress = StderrProgress()
     device = devices.resolve("cpu" if args.cpu else "auto")
-    if entry.id == "mini-clip" and not catalogue.is_available(entry):
-        print("mini-CLIP is not trained yet: training it now (once, about 2-3 minutes)", file=sys.stderr)
-        train_and_save_mini_clip(progress=progress)
-        print(f"saved in {mini_clip_dir()}", file=sys.stderr)
+    if entry.id == "mini-clip":
+        status = mini_clip_status()
+        for problem in status.problems:  # a damaged copy was skipped: say so, then use the next one
+            print(f"llm-explorer: {problem}", file=sys.stderr)
+        if status.copy is None:
+            print("No usable mini-CLIP (the copy shipped with the app is missing or damaged): training one now "
+                  "(once, about 2-3 minutes)", file=sys.stderr)
+            train_and_save_mini_clip(progress=progress)
+            print(f"saved in {mini_clip_dir()}", file=sys.stderr)
     encoder = loader.load(entry, device, progress).model
     matrix = similarity_matrix(encoder.embed_images(images), encoder.embed_texts(texts))
     if args.json:

@@ -7,7 +7,10 @@ They learn from the synthetic shapes (see `shapes_dataset`) with CLIP's
 symmetric contrastive (InfoNCE) loss and a learnable temperature.
 
 The trained model is saved as safetensors plus a JSON config holding its
-vocabulary, and wrapped in `MiniClipEncoder`, the app's `ImageTextEncoder`.
+vocabulary and the weights' sha256, and wrapped in `MiniClipEncoder`, the
+app's `ImageTextEncoder`. A copy trained with the default recipe ships with
+the app (resources/models/mini-clip, made by tools/train_shipped_mini_clip.py);
+a copy the user trains goes to the user cache and takes over.
 It knows coloured shapes and nothing else: it is not a real CLIP.
 """
 from __future__ import annotations
@@ -34,6 +37,10 @@ PAD, UNK, BOS = "<pad>", "<unk>", "<bos>"
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 MODEL_NAME = "mini-CLIP (a small model trained on this computer)"
+SHIPPED_NAME = "mini-CLIP (a small model trained on generated shapes, shipped with the app)"
+SHA256_KEY = "weights_sha256"
+# the safetensors header of a few dozen tensors is a few kB; anything near this is not ours
+MAX_HEADER_BYTES = 1_000_000
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -436,11 +443,12 @@ def zero_shot_accuracy(encoder: "MiniClipEncoder", data: shapes.ShapeSet, templa
 class MiniClipEncoder(WrapsTorchModule):
     """The trained mini-CLIP behind the `ImageTextEncoder` interface."""
 
-    is_trained_here = True
     loss_kind = "softmax"
     logit_bias = 0.0
 
-    def __init__(self, model, config: ModelConfig, info: dict | None = None, device=None) -> None:
+    def __init__(self, model, config: ModelConfig, info: dict | None = None, device=None,
+                 origin: str = "user") -> None:
+        """origin: "user" (trained on this computer) or "shipped" (the copy that comes with the app)."""
         import torch
 
         self.model = model.eval()
@@ -448,7 +456,9 @@ class MiniClipEncoder(WrapsTorchModule):
         self.info = dict(info or {})
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.model.to(self.device)
-        self.name = MODEL_NAME
+        self.origin = origin
+        self.is_trained_here = origin == "user"
+        self.name = MODEL_NAME if self.is_trained_here else SHIPPED_NAME
         self.cache_key = "mini-clip-" + _weights_digest(model)
 
     @property
@@ -518,35 +528,95 @@ def _weights_digest(model) -> str:
 
 
 # --- save / load ---
-def save(encoder: MiniClipEncoder, folder: Path) -> Path:
-    """Write config.json, then model.safetensors (last, atomically: its presence means "trained")."""
-    from safetensors.torch import save_file
+class DamagedModel(ValueError):
+    """Saved mini-CLIP files that are unreadable, truncated, altered or do not fit their config."""
+
+
+def save(encoder: MiniClipEncoder, folder: Path, extra: dict | None = None) -> Path:
+    """Write config.json (with the weights' sha256), then model.safetensors (last, atomically: its presence
+    means "trained"). `extra` adds top-level keys to config.json (the shipped copy records how it was made)."""
+    from safetensors.torch import save as to_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"format": FORMAT, "version": 1, "model": encoder.config.to_json(), "training": encoder.info}
+    state = {k: v.detach().cpu().contiguous() for k, v in encoder.model.state_dict().items()}
+    blob = to_bytes(state, metadata={"format": FORMAT})
+    config = {"format": FORMAT, "version": 1, "model": encoder.config.to_json(), "training": encoder.info,
+              SHA256_KEY: hashlib.sha256(blob).hexdigest(), **(extra or {})}
     tmp_config = folder / (CONFIG_FILE + ".tmp")
     tmp_config.write_text(json.dumps(config, indent=1), encoding="utf-8")
     os.replace(tmp_config, folder / CONFIG_FILE)
-    state = {k: v.detach().cpu().contiguous() for k, v in encoder.model.state_dict().items()}
     tmp_weights = folder / (WEIGHTS_FILE + ".tmp")
-    save_file(state, str(tmp_weights), metadata={"format": FORMAT})
+    tmp_weights.write_bytes(blob)
     os.replace(tmp_weights, folder / WEIGHTS_FILE)
     return folder / WEIGHTS_FILE
 
 
-def load(folder: Path, device=None) -> MiniClipEncoder:
-    """Load a saved mini-CLIP (safetensors; nothing is unpickled)."""
-    from safetensors.torch import load_file
+def read_checked(folder: Path) -> tuple[dict, bytes]:
+    """The parsed config.json and the weights' bytes, checked without torch.
 
+    Raises FileNotFoundError when a file is missing and DamagedModel when the
+    config is not ours, the weights do not match the sha256 recorded with them
+    (copies saved before checksums were recorded skip that check), or the
+    safetensors header is not a well-formed header whose tensors fit the file.
+    """
     folder = Path(folder)
     weights, config_path = folder / WEIGHTS_FILE, folder / CONFIG_FILE
     if not weights.is_file() or not config_path.is_file():
         raise FileNotFoundError(f"no trained mini-CLIP in {folder}: train it first (llm-explorer train-mini-clip)")
-    data = json.loads(config_path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
-        raise ValueError(f"{config_path} is not a mini-CLIP config")
-    config = ModelConfig.from_json(data.get("model", {}))
-    model = build_model(config)
-    model.load_state_dict(load_file(str(weights)))
-    return MiniClipEncoder(model, config, info=data.get("training", {}), device=device)
+    try:
+        data = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DamagedModel(f"{config_path} is not readable JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("model"), dict):
+        raise DamagedModel(f"{config_path} is not a mini-CLIP config")
+    blob = weights.read_bytes()
+    expected = data.get(SHA256_KEY)
+    if expected is not None and hashlib.sha256(blob).hexdigest() != expected:
+        raise DamagedModel(f"{weights} does not match the checksum saved with it (changed or damaged file)")
+    _check_safetensors_header(blob, weights)
+    return data, blob
+
+
+def _check_safetensors_header(blob: bytes, where: Path) -> None:
+    """8-byte little-endian header length, a JSON header, every tensor's bytes inside the file."""
+    if len(blob) < 8:
+        raise DamagedModel(f"{where} is truncated ({len(blob)} bytes)")
+    size = int.from_bytes(blob[:8], "little")
+    if size <= 0 or size > MAX_HEADER_BYTES or 8 + size > len(blob):
+        raise DamagedModel(f"{where} is not a safetensors file (bad header length)")
+    try:
+        header = json.loads(blob[8:8 + size].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DamagedModel(f"{where} has an unreadable safetensors header") from exc
+    if not isinstance(header, dict):
+        raise DamagedModel(f"{where} has an unreadable safetensors header")
+    body = len(blob) - 8 - size
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = spec.get("data_offsets") if isinstance(spec, dict) else None
+        if (not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(o, int) for o in offsets)
+                or not 0 <= offsets[0] <= offsets[1] <= body):
+            raise DamagedModel(f"{where} is truncated or damaged (tensor '{name}' lies outside the file)")
+
+
+def load(folder: Path, device=None, origin: str = "user") -> MiniClipEncoder:
+    """Load a saved mini-CLIP (safetensors; nothing is unpickled). Damaged files raise DamagedModel."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as from_bytes
+
+    data, blob = read_checked(Path(folder))
+    where = Path(folder) / WEIGHTS_FILE
+    try:
+        state = from_bytes(blob)
+    except (SafetensorError, ValueError) as exc:
+        raise DamagedModel(f"{where} could not be read ({exc})") from exc
+    try:
+        config = ModelConfig.from_json(data["model"])
+        model = build_model(config)
+        model.load_state_dict(state)  # strict: every tensor present, every shape as the config says
+    except (TypeError, ValueError, KeyError, RuntimeError) as exc:
+        raise DamagedModel(f"{where} does not fit its config.json ({str(exc).splitlines()[0][:200]})") from exc
+    info = data.get("training")
+    return MiniClipEncoder(model, config, info=info if isinstance(info, dict) else {}, device=device, origin=origin)

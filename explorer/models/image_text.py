@@ -1,4 +1,4 @@
-"""Loads image-text models (CLIP, SigLIP, the mini-CLIP trained here) and captioners (BLIP, BLIP-2).
+"""Loads image-text models (CLIP, SigLIP, the mini-CLIP) and captioners (BLIP, BLIP-2).
 
 Every image-text model comes back wrapped in an object with the
 `explorer.core.multimodal.ImageTextEncoder` interface (embed_images,
@@ -8,7 +8,8 @@ remote code runs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -21,6 +22,8 @@ from explorer.models import hub, paths
 from explorer.models.catalogue import CatalogueEntry
 from explorer.models.loaded import LoadedModel, torch_nbytes
 
+log = logging.getLogger(__name__)
+
 # BLIP-2 with OPT-2.7B holds ~3.9 billion parameters: ~7.7 GB in fp16, plus room to run
 BLIP2_MIN_GPU_BYTES = 10 * 1024**3
 IMAGE_TEXT_TYPES = ("clip", "siglip", "siglip2", "chinese_clip")
@@ -31,28 +34,110 @@ class NeedsGpu(RuntimeError):
 
 
 class NotTrainedYet(FileNotFoundError):
-    """The mini-CLIP has not been trained on this computer yet."""
+    """No usable mini-CLIP: neither a copy trained on this computer nor the one shipped with the app."""
+
+
+class MiniClipDamaged(NotTrainedYet):
+    """Every mini-CLIP copy found is damaged; the message says which and what to do."""
 
 
 def mini_clip_dir() -> Path:
+    """Where the user's own training is saved (it takes over from the shipped copy)."""
     return paths.cache_dir() / "mini-clip"
+
+
+def shipped_mini_clip_dir() -> Path:
+    return paths.shipped_mini_clip_dir()
+
+
+@dataclass
+class MiniClipCopy:
+    folder: Path
+    origin: str  # "user": trained on this computer; "shipped": comes with the app
+
+
+@dataclass
+class MiniClipStatus:
+    """Which mini-CLIP copy the app uses, and what went wrong with the ones it skipped."""
+
+    copy: MiniClipCopy | None
+    info: dict | None = None  # the "training" record saved with it (steps, accuracy, loss curve...)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def origin(self) -> str | None:
+        return self.copy.origin if self.copy else None
+
+
+def mini_clip_copies() -> list[MiniClipCopy]:
+    """The copies on disk, in the order they are tried: the user's own training first, then the shipped one."""
+    from explorer.core.mini_clip import WEIGHTS_FILE
+
+    found = []
+    for folder, origin in ((mini_clip_dir(), "user"), (shipped_mini_clip_dir(), "shipped")):
+        if (folder / WEIGHTS_FILE).is_file():
+            found.append(MiniClipCopy(folder, origin))
+    return found
+
+
+def _damaged_message(copy: MiniClipCopy, exc: Exception) -> str:
+    if copy.origin == "user":
+        return (f"Your trained mini-CLIP could not be used ({exc}). Train it again to replace it.")
+    return (f"The mini-CLIP shipped with the app could not be used ({exc}). Reinstall the app, or train "
+            "mini-CLIP here (about 2-3 minutes).")
+
+
+def mini_clip_status() -> MiniClipStatus:
+    """The copy `load_mini_clip` would use, checked (checksum, header) without torch: cheap enough for a UI refresh."""
+    from explorer.core import mini_clip
+
+    problems: list[str] = []
+    for copy in mini_clip_copies():
+        try:
+            data, _ = mini_clip.read_checked(copy.folder)
+        except (mini_clip.DamagedModel, OSError) as exc:
+            problems.append(_damaged_message(copy, exc))
+            continue
+        info = data.get("training")
+        return MiniClipStatus(copy, info if isinstance(info, dict) else None, problems)
+    return MiniClipStatus(None, None, problems)
+
+
+def load_mini_clip(device=None):
+    """(encoder, copy, problems): the user's copy if it is sound, else the shipped one.
+
+    A damaged copy is skipped with a logged warning (in `problems`, for the UI);
+    raises MiniClipDamaged when every copy is damaged, NotTrainedYet when there is none.
+    """
+    from explorer.core import mini_clip
+
+    problems: list[str] = []
+    for copy in mini_clip_copies():
+        try:
+            encoder = mini_clip.load(copy.folder, device=device, origin=copy.origin)
+        except (mini_clip.DamagedModel, OSError) as exc:
+            message = _damaged_message(copy, exc)
+            log.warning(message)
+            problems.append(message)
+            continue
+        return encoder, copy, problems
+    if problems:
+        raise MiniClipDamaged(" ".join(problems))
+    raise NotTrainedYet("mini-CLIP is missing: the copy shipped with the app is not in "
+                        f"{shipped_mini_clip_dir()}. Train it (about 2-3 minutes) in Images & text, "
+                        "or run `llm-explorer train-mini-clip`")
 
 
 # --- image-text models -------------------------------------------------------------------------
 def load_image_text(entry: CatalogueEntry, device, progress: Progress | None = None) -> LoadedModel:
-    """The mini-CLIP from the user cache, or a CLIP-like model from the Hub (downloaded with progress)."""
+    """The mini-CLIP (the user's own training, else the shipped copy), or a CLIP-like model from the Hub."""
     progress = ensure(progress)
     if entry.id == "mini-clip" and not entry.hub_id:
-        from explorer.core import mini_clip
-
-        folder = mini_clip_dir()
-        if not (folder / mini_clip.WEIGHTS_FILE).is_file():
-            raise NotTrainedYet("mini-CLIP is not trained yet: train it (about 2-3 minutes) in Images & text, "
-                                "or run `llm-explorer train-mini-clip`")
         progress.report(None, "Loading mini-CLIP")
-        encoder = mini_clip.load(folder, device=device)
+        encoder, copy, problems = load_mini_clip(device)
         return LoadedModel(entry=entry, model=encoder, device=encoder.device, nbytes=torch_nbytes(encoder.model),
-                           extras={"folder": str(folder), "trained_here": True})
+                           extras={"folder": str(copy.folder), "origin": copy.origin,
+                                   "trained_here": copy.origin == "user", "problems": problems})
     if not entry.hub_id:
         raise FileNotFoundError(f"no weights known for '{entry.id}'")
     folder = hub.download(entry.hub_id, "image-text", progress)
@@ -318,4 +403,5 @@ def train_and_save_mini_clip(config=None, progress: Progress | None = None, devi
 def mini_clip_loaded(encoder, entry: CatalogueEntry) -> LoadedModel:
     """Wrap a freshly trained encoder for the model store (so every view uses it at once)."""
     return LoadedModel(entry=entry, model=encoder, device=encoder.device, nbytes=torch_nbytes(encoder.model),
-                       extras={"folder": str(mini_clip_dir()), "trained_here": True})
+                       extras={"folder": str(mini_clip_dir()), "origin": "user", "trained_here": True,
+                               "problems": []})

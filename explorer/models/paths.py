@@ -82,3 +82,8 @@ def mistral_file(name: str) -> Path | None:
 
 def tiktoken_dir() -> Path:
     return resources_dir() / "vocab" / "tiktoken"
+
+
+def shipped_mini_clip_dir() -> Path:
+    """The pre-trained mini-CLIP that comes with the app (made by tools/train_shipped_mini_clip.py)."""
+    return resources_dir() / "models" / "mini-clip"

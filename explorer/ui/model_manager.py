@@ -12,6 +12,14 @@ COLUMNS = ("Id", "Kind", "Name", "Licence", "Size", "Source", "State")
 OWNER = "model-manager.download"
 
 
+def _mini_clip_state() -> str:
+    """Which mini-CLIP copy the app uses: the user's retrained one wins over the one shipped with the app."""
+    from explorer.models.image_text import mini_clip_copies
+
+    copies = mini_clip_copies()
+    return "installed (trained here)" if copies and copies[0].origin == "user" else "installed (shipped)"
+
+
 class ModelManagerDialog(QDialog):
     def __init__(self, engine: Engine, parent=None) -> None:
         super().__init__(parent)
@@ -57,7 +65,9 @@ class ModelManagerDialog(QDialog):
         for row, entry in enumerate(entries):
             available = catalogue.is_available(entry)
             if entry.offline:
-                state = "installed" if available else ("not trained yet" if entry.source.startswith("local:") else "missing")
+                state = "installed" if available else "missing"
+                if available and entry.id == "mini-clip":
+                    state = _mini_clip_state()
             else:
                 state = "cached" if available else "needs download"
             size = f"{entry.size_mb:,.0f} MB" if entry.size_mb >= 1 else f"{entry.size_mb * 1000:.0f} kB"

@@ -1,11 +1,12 @@
 """Images & text: CLIP's shared space — similarity, zero-shot, search, a joint map, BLIP-2's Q-Former, and a
-mini-CLIP trained live on this computer.
+mini-CLIP that can be trained live on this computer.
 
 The pane owns the chosen model, the current images and every engine job;
 the views (explorer/ui/widgets/image_text_views.py) only show and ask.
-Offline, the default model is the mini-CLIP trained here (labelled as
-such); CLIP and SigLIP come from the Hub and show "needs download" when they
-cannot be had, never an error dialog.
+Offline, the default model is the mini-CLIP: the copy shipped with the app,
+or the user's own training once they retrain it (labelled as such); CLIP and
+SigLIP come from the Hub and show "needs download" when they cannot be had,
+never an error dialog.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from explorer.ui.widgets.image_text_views import (CaptionView, JointMapView, Sea
 
 TABS = (("similarity", "Similarity"), ("zero-shot", "Zero-shot"), ("search", "Search"), ("joint-map", "Joint map"),
         ("qformer", "Captions && Q-Former"), ("train", "Train mini-CLIP"))
-MODELS = (("mini-clip", "mini-CLIP — a small model trained on this computer"),
+MODELS = (("mini-clip", "mini-CLIP — a small model trained on generated shapes (offline)"),
           ("clip", "CLIP ViT-B/32 (OpenAI, Hub)"),
           ("siglip", "SigLIP base (Google, Hub)"))
 SHAPE_SAMPLES = [("red", "circle", True), ("blue", "square", True), ("yellow", "star", False),
@@ -77,10 +78,18 @@ def _encoder(ctx, model_id: str, allow_download: bool, kind: str = "image-text")
     from explorer.models import catalogue, hub
 
     entry = catalogue.find(model_id, kind)
+    if entry.id == "mini-clip":
+        from explorer.models.image_text import NotTrainedYet
+
+        if not catalogue.is_available(entry):
+            return Unavailable(model_id, "train", "mini-CLIP is missing from this installation: click “Train "
+                                                  "mini-CLIP” above (about 2-3 minutes, offline) and it works in "
+                                                  "every view.")
+        try:
+            return ctx.models.get_entry(entry, ctx).model
+        except NotTrainedYet as exc:  # every copy on disk is damaged: say which, offer training
+            return Unavailable(model_id, "train", f"{exc} Click “Train mini-CLIP” above to make a new one.")
     if not catalogue.is_available(entry):
-        if entry.id == "mini-clip":
-            return Unavailable(model_id, "train", "mini-CLIP is not trained yet: click “Train mini-CLIP” above "
-                                                  "(about 2-3 minutes, offline) and it works in every view.")
         if not allow_download:
             size = f" ({entry.size_mb:,.0f} MB)" if entry.size_mb else ""
             online = hub.network_available()
@@ -134,6 +143,8 @@ class ImageTextPane(Pane):
         self.search_folder = ""
         self.available: dict[str, bool] = {}
         self.mini_info: dict | None = None
+        self.mini_origin: str | None = None  # "user" (trained here) or "shipped" (comes with the app)
+        self.mini_problems: list[str] = []  # damaged copies that were skipped
         self.online: bool | None = None
         self.captions_by_uid: dict[int, str] = {}
         self.qformer = None
@@ -367,12 +378,15 @@ class ImageTextPane(Pane):
         def job(ctx):
             from explorer.models import catalogue, hub
 
+            from explorer.models.image_text import mini_clip_status
+
             available = {e.id: catalogue.is_available(e) for e in catalogue.entries("image-text")
                          + catalogue.entries("captioner")}
-            info = None
-            if available.get("mini-clip"):
-                info = _read_mini_info()
-            return {"available": available, "mini_info": info, "online": hub.network_available()}
+            # which copy of the mini-CLIP is used (the user's training, else the shipped one), checked
+            status = mini_clip_status()
+            available["mini-clip"] = status.copy is not None
+            return {"available": available, "mini_info": status.info, "mini_origin": status.origin,
+                    "mini_problems": status.problems, "online": hub.network_available()}
 
         self.engine.submit(job, owner=f"{self.pane_id}.models", title="Checking image-text models",
                            on_result=self._models_checked)
@@ -380,12 +394,14 @@ class ImageTextPane(Pane):
     def _models_checked(self, result: dict) -> None:
         self.available = result["available"]
         self.mini_info = result["mini_info"]
+        self.mini_origin = result.get("mini_origin", self.mini_origin)
+        self.mini_problems = list(result.get("mini_problems", self.mini_problems))
         self.online = result["online"]
         for i in range(self.model_box.count()):
             model_id = self.model_box.itemData(i)
             base = dict(MODELS).get(model_id, model_id)
             if model_id == "mini-clip" and not self.available.get("mini-clip"):
-                base += " (not trained yet)"
+                base += " — train it first"
             elif model_id != "mini-clip" and not self.available.get(model_id, False):
                 base += " — needs download"
             self.model_box.setItemText(i, base)
@@ -432,16 +448,22 @@ class ImageTextPane(Pane):
         action = ""
         if self.model_id == "mini-clip":
             if self.available and not self.available.get("mini-clip"):
-                note = "<b>Not trained yet.</b> A small CLIP trained on this computer from generated shapes."
+                note = "<b>No usable mini-CLIP.</b> A small CLIP trained from generated shapes: train it here."
                 action = "Train mini-CLIP (about 2-3 minutes)"
             else:
-                note = "Trained on this computer from generated shapes: knows 4 shapes × 6 colours, not photos."
+                if self.mini_origin == "shipped":
+                    note = ("Shipped with the app, trained on generated shapes: knows 4 shapes × 6 colours, not "
+                            "photos. Retrain it in the “Train mini-CLIP” tab to watch it learn.")
+                else:
+                    note = "Trained on this computer from generated shapes: knows 4 shapes × 6 colours, not photos."
                 info = self.mini_info or {}
                 if info.get("accuracy") is not None:
                     note += f" Zero-shot accuracy on held-out shapes: {info['accuracy']:.0%}."
                     self.model_note.setToolTip(f"Not a real CLIP: {info.get('steps', '?')} training steps in "
                                                f"{info.get('seconds', '?')} s on {info.get('trained_at', '?')}; "
                                                f"plainly drawn shapes: {info.get('plain_accuracy', 0):.0%}.")
+            if self.mini_problems:
+                note += "<br><b>Note:</b> " + html.escape(" ".join(self.mini_problems))
         else:
             from explorer.models.catalogue import find
 
@@ -1140,12 +1162,14 @@ class ImageTextPane(Pane):
             return
         self.available["mini-clip"] = True
         self.mini_info = result["info"]
+        self.mini_origin, self.mini_problems = "user", []
         self.index = None  # embedded with the old weights
         self.train.result.setText(
             f"<b>Saved.</b> {result['steps']} steps in {result['seconds']:.0f} s. Zero-shot accuracy on held-out "
             f"shapes: <b>{result['accuracy']:.1%}</b> (plainly drawn: {result['plain']:.1%}; 24 classes, chance "
             "4.2%). mini-CLIP now works in every view.")
-        self._models_checked({"available": self.available, "mini_info": self.mini_info, "online": self.online})
+        self._models_checked({"available": self.available, "mini_info": self.mini_info, "mini_origin": "user",
+                              "mini_problems": [], "online": self.online})
         self._dirty.update(key for key, _ in TABS if key != "train")
 
     def _training_failed(self, message: str) -> None:
@@ -1167,26 +1191,15 @@ class ImageTextPane(Pane):
             self.train.matrix.set_data(np.asarray(matrix, dtype=np.float32), show.captions, show.captions, pixmaps,
                                        levels=(-1.0, 1.0), mark="diagonal")
         if info.get("accuracy") is not None:
+            what = ("The mini-CLIP shipped with the app was trained with this recipe" if self.mini_origin == "shipped"
+                    else "Last training on this computer")
             self.train.result.setText(
-                f"Last training: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}; "
+                f"{what}: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}; "
                 f"zero-shot accuracy on held-out shapes {info['accuracy']:.1%} (plainly drawn "
                 f"{info.get('plain_accuracy', 0):.1%}). Train again to watch it learn.")
 
 
 # --- helpers that run on the worker ---------------------------------------------------------------
-def _read_mini_info() -> dict | None:
-    import json
-
-    from explorer.models.image_text import mini_clip_dir
-
-    try:
-        data = json.loads((mini_clip_dir() / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    info = data.get("training")
-    return info if isinstance(info, dict) else None
-
-
 def _sample_shapes_folder(progress) -> Path:
     """240 generated shapes as PNG files in the user cache (written once): a collection to search."""
     from explorer.core import shapes_dataset as shapes
