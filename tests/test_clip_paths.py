@@ -170,7 +170,11 @@ def test_blip2_on_a_cpu_gives_a_clear_message():
 
 
 def test_untrained_mini_clip_says_how_to_train_it(tmp_path, monkeypatch):
+    """Only when the shipped copy is missing too (a broken install): see test_mini_clip_shipped.py for the rest."""
+    from explorer.models import paths
+
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path))
+    monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
     with pytest.raises(image_text.NotTrainedYet, match="train"):
         image_text.load_image_text(find("mini-clip", "image-text"), torch.device("cpu"))
 

@@ -117,12 +117,16 @@ def test_an_offline_hub_model_says_it_needs_a_download(images, monkeypatch, caps
     assert "needs a download" in capsys.readouterr().err
 
 
-def test_an_untrained_mini_clip_is_trained_first_then_used(images, tmp_path, monkeypatch, capsys):
+def test_without_a_usable_mini_clip_it_is_trained_first_then_used(images, tmp_path, monkeypatch, capsys):
+    """A broken install (the shipped copy is missing): train, save, use. A fresh install uses the shipped copy."""
+    from explorer.models import paths
+
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path / "fresh-cache"))
+    monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
     monkeypatch.setattr(mini_clip.TrainConfig, "default", classmethod(lambda cls, steps=None: small_default(40)))
     assert main(["similarity", "--json", "--cpu", "--image", images[0], "--text", "a red circle"]) == 0
     captured = capsys.readouterr()
-    assert "not trained yet" in captured.err and "Training mini-CLIP" in captured.err
+    assert "No usable mini-CLIP" in captured.err and "Training mini-CLIP" in captured.err
     assert (tmp_path / "fresh-cache" / "mini-clip" / "model.safetensors").is_file()
     assert len(json.loads(captured.out)["matrix"]) == 1
 

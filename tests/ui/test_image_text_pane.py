@@ -193,7 +193,11 @@ def test_presets_and_state_round_trip(pane, qtbot, engine):
 
 
 def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine, qtbot, tmp_path, monkeypatch):
+    """A broken install (the shipped copy is missing) offers training (test_image_text_shipped.py: a fresh one)."""
+    from explorer.models import paths
+
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path))
+    monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
     monkeypatch.setattr(mini_clip.TrainConfig, "default",
                         classmethod(lambda cls, steps=None: mini_clip.TrainConfig.small(steps=40)))
     from explorer.ui.panes.image_text import ImageTextPane
@@ -205,7 +209,7 @@ def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine
     pane.activated()
     qtbot.waitUntil(lambda: pane.model_action.isVisible(), timeout=SLOW_MS)
     assert "Train mini-CLIP" in pane.model_action.text()
-    qtbot.waitUntil(lambda: "not trained yet" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
+    qtbot.waitUntil(lambda: "Train mini-CLIP" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
     qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
     assert pane.current_tab() == "train" and not pane.train.train_button.isEnabled()
     qtbot.waitUntil(lambda: "Saved" in pane.train.result.text(), timeout=SLOW_MS)

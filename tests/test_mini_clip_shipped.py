@@ -1,0 +1,170 @@
+"""The pre-trained mini-CLIP shipped in resources/models/mini-clip: a fresh install has a working zero-shot model.
+
+These tests use the REAL shipped weights (made by tools/train_shipped_mini_clip.py). Every test gets its own
+empty user cache (LLM_EXPLORER_CACHE -> tmp_path), as on a computer that never trained anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.core import mini_clip, shapes_dataset as shapes
+from explorer.core.multimodal import zero_shot
+from explorer.models import catalogue, image_text, paths
+
+CPU = torch.device("cpu")
+ENTRY = catalogue.find("mini-clip", "image-text")
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(cache))
+    return cache
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped model, loaded the way the app loads it on a fresh install."""
+    return mini_clip.load(paths.shipped_mini_clip_dir(), origin="shipped")
+
+
+def user_copy(cache, shipped):
+    """A user's 'retrained' copy: the shipped weights with the image projection negated (so it is told apart)."""
+    model = mini_clip.build_model(shipped.config)
+    model.load_state_dict(shipped.model.state_dict())
+    with torch.no_grad():
+        model.image_encoder.project.weight.neg_()
+    encoder = mini_clip.MiniClipEncoder(model, shipped.config, info={"steps": 7, "accuracy": 0.5})
+    mini_clip.save(encoder, cache / "mini-clip")
+    return encoder
+
+
+def test_the_shipped_files_are_small_safetensors_with_a_matching_checksum():
+    folder = paths.shipped_mini_clip_dir()
+    weights = folder / mini_clip.WEIGHTS_FILE
+    config = json.loads((folder / mini_clip.CONFIG_FILE).read_text(encoding="utf-8"))
+    blob = weights.read_bytes()
+    assert hashlib.sha256(blob).hexdigest() == config[mini_clip.SHA256_KEY]
+    assert sum(f.stat().st_size for f in folder.iterdir()) <= 3 * 1024 * 1024
+    header = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])
+    assert header["__metadata__"]["format"] == mini_clip.FORMAT
+    assert {spec["dtype"] for name, spec in header.items() if name != "__metadata__"} <= {"F32", "I64"}
+    # the vocabulary and the recipe travel with the weights
+    assert {"red", "circle", "photo"} <= set(config["model"]["vocab"])
+    assert config["shipped"]["recipe"] == "mini_clip.TrainConfig.default()"
+    assert config["training"]["accuracy"] >= 0.9
+
+
+def test_a_fresh_install_loads_the_shipped_copy_and_it_classifies_held_out_shapes(fresh_cache):
+    assert catalogue.is_available(ENTRY)
+    loaded = image_text.load_image_text(ENTRY, CPU)
+    assert loaded.extras["origin"] == "shipped" and loaded.extras["problems"] == []
+    assert loaded.extras["folder"] == str(paths.shipped_mini_clip_dir())
+    encoder = loaded.model
+    assert not encoder.is_trained_here and "shipped" in encoder.name
+    assert not (fresh_cache / "mini-clip").exists()  # nothing was trained or written
+
+    # shapes it never saw (seeds unused by training and by the tool's own check), through the app's PIL path
+    varied = shapes.generate(480, seed=777_001, size=96)
+    plain = shapes.generate(240, seed=777_002, style="plain", size=96)
+    for data in (varied, plain):
+        vectors = encoder.embed_images([shapes.to_pil(im) for im in data.images])
+        result = zero_shot(vectors, encoder, shapes.class_names(), "a photo of a {}")
+        accuracy = float((result.probabilities.argmax(axis=1) == data.labels).mean())
+        assert accuracy >= 0.9, accuracy
+
+
+def test_the_users_own_training_takes_precedence(fresh_cache, shipped):
+    mine = user_copy(fresh_cache, shipped)
+    loaded = image_text.load_image_text(ENTRY, CPU)
+    assert loaded.extras["origin"] == "user" and loaded.model.is_trained_here
+    assert loaded.model.cache_key == mine.cache_key != shipped.cache_key
+    status = image_text.mini_clip_status()
+    assert status.origin == "user" and status.info["steps"] == 7 and not status.problems
+    images = shapes.generate(4, seed=5).images
+    np.testing.assert_allclose(loaded.model.embed_pixels(images), mine.embed_pixels(images), atol=1e-6)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "one byte changed", "header only, no checksum"])
+def test_a_damaged_user_copy_falls_back_to_the_shipped_one_with_a_message(fresh_cache, shipped, damage, caplog):
+    user_copy(fresh_cache, shipped)
+    weights = fresh_cache / "mini-clip" / mini_clip.WEIGHTS_FILE
+    blob = bytearray(weights.read_bytes())
+    if damage == "garbage":
+        weights.write_bytes(b"\x80\x04 this is a pickle, not safetensors" * 10)
+    elif damage == "truncated":
+        weights.write_bytes(bytes(blob[: len(blob) // 2]))
+    elif damage == "one byte changed":
+        blob[-100] ^= 0xFF
+        weights.write_bytes(bytes(blob))
+    else:  # a copy saved before checksums were recorded: the safetensors header check still catches it
+        config_path = fresh_cache / "mini-clip" / mini_clip.CONFIG_FILE
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        del config[mini_clip.SHA256_KEY]
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        weights.write_bytes(bytes(blob[:-1000]))
+
+    with caplog.at_level(logging.WARNING, logger="explorer.models.image_text"):
+        loaded = image_text.load_image_text(ENTRY, CPU)
+    assert loaded.extras["origin"] == "shipped" and loaded.model.cache_key == shipped.cache_key
+    [problem] = loaded.extras["problems"]
+    assert "Your trained mini-CLIP could not be used" in problem and "Train it again" in problem
+    assert problem in caplog.text
+    status = image_text.mini_clip_status()  # what the pane shows, checked without torch
+    assert status.origin == "shipped" and status.problems == [problem]
+
+
+def test_a_damaged_shipped_copy_gives_a_clear_error_and_an_offer_to_train(fresh_cache, tmp_path, monkeypatch):
+    broken = tmp_path / "shipped"
+    shutil.copytree(paths.shipped_mini_clip_dir(), broken)
+    (broken / mini_clip.WEIGHTS_FILE).write_bytes(b"\x00" * 64)
+    monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: broken)
+    with pytest.raises(image_text.MiniClipDamaged, match="shipped with the app could not be used.*Reinstall"):
+        image_text.load_image_text(ENTRY, CPU)
+    status = image_text.mini_clip_status()
+    assert status.copy is None and "shipped with the app" in status.problems[0]
+
+
+def test_without_any_copy_it_says_how_to_train_it(fresh_cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
+    assert not catalogue.is_available(ENTRY)
+    with pytest.raises(image_text.NotTrainedYet, match="train-mini-clip"):
+        image_text.load_image_text(ENTRY, CPU)
+
+
+def test_list_json_shows_mini_clip_available_on_a_fresh_cache(tmp_path):
+    env = {**__import__("os").environ, "LLM_EXPLORER_CACHE": str(tmp_path / "fresh")}
+    result = subprocess.run([sys.executable, "-m", "explorer", "list", "--kind", "image-text", "--json"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    [row] = [r for r in json.loads(result.stdout) if r["id"] == "mini-clip"]
+    assert row["available"] and row["offline"]
+    text = subprocess.run([sys.executable, "-m", "explorer", "list", "--kind", "image-text"],
+                          capture_output=True, text=True, timeout=300, env=env).stdout
+    assert "available (shipped)" in text and "not trained" not in text
+
+
+def test_the_similarity_cli_uses_the_shipped_weights_without_training(fresh_cache, tmp_path, capsys):
+    from explorer.cli import main
+
+    files = []
+    for colour, shape in (("red", "circle"), ("blue", "square")):
+        pixels, _ = shapes.render(shape, colour, np.random.default_rng(1), plain=True, size=96)
+        files.append(str(tmp_path / f"{colour}-{shape}.png"))
+        shapes.to_pil(pixels).save(files[-1])
+    argv = ["similarity", "--json", "--cpu", "--text", "a red circle", "--text", "a blue square"]
+    assert main(argv + [a for f in files for a in ("--image", f)]) == 0
+    captured = capsys.readouterr()
+    assert "Training" not in captured.err and "No usable" not in captured.err
+    matrix = np.array(json.loads(captured.out)["matrix"])
+    assert matrix.shape == (2, 2) and (matrix.argmax(axis=1) == [0, 1]).all()
+    assert not (fresh_cache / "mini-clip").exists()
