@@ -236,8 +236,9 @@ class AnalogyTab(EmbeddingTab):
         best = result.results[0]
         base, plus = result.positive
         minus = result.negative[0]
+        # the equation on a line of its own: beside it the cosine squeezed the answer at presenter sizes
         self.answer.setText(f"<span style='font-size: x-large'>{base} − {minus} + {plus} ≈ <b>{best.word}</b></span>"
-                            f" (cosine {best.score:.2f})")
+                            f"<br>cosine {best.score:.2f} to the computed point")
         kinds = plane.kinds
         groups = np.array([{"query": 0, "result": 1, "target": 2}[k] for k in kinds])
         symbols = ["star" if k == "target" else "o" for k in kinds]

@@ -615,10 +615,16 @@ class AttentionPane(Pane):
         self._set_view_heights(font_scale)
 
     def _set_view_heights(self, font_scale: float) -> None:
-        """The height under which a view's plots get too flat to read; grows with the font."""
+        """The height under which a view's plots get too flat to read.
+
+        It does not grow with the presenter's font scale: on a 1920x1080 projector a scaled
+        minimum (900-960 px) pushed the bottom of the heads, RoPE and next-token views out of
+        sight, and nobody scrolls in front of a class. The plots get a little flatter instead;
+        the layout's own minimum (every label at the scaled font) still applies in FitScrollArea.
+        """
         for key, view in self.views.items():
             base = {"heads": 600, "qkv": 640, "forward": 620, "rope": 640}.get(key, 560)
-            view.setMinimumHeight(int(base * max(1.0, font_scale)))
+            view.setMinimumHeight(base)
             scroller = view.parentWidget().parentWidget() if view.parentWidget() else None
             if isinstance(scroller, FitScrollArea):
                 scroller.fit()

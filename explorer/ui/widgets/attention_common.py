@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHeaderView, QLabel, QSizePolicy, QSpinBox, QTableWidget, QWidget
 
 from explorer.ui.widgets.heatmap import display_label
 
@@ -87,3 +87,29 @@ def style_plot(plot: pg.PlotItem, font_scale: float, dark: bool, left: str = "",
     title_item = plot.titleLabel
     if title_item.text:
         plot.setTitle(title_item.text, size=f"{px + 1}px", color=fg.name())
+
+
+class FullTable(QTableWidget):
+    """A short table that is always shown whole: its minimum height is every row at the current font.
+
+    In a layout beside stretching plots a plain table gets squeezed until its rows are cut in
+    half, and at presenter sizes (taller rows) that happens long before the plots would mind.
+    """
+
+    def __init__(self, rows: int = 0, columns: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(rows, columns, parent)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def full_height(self) -> int:
+        header = self.horizontalHeader()
+        head = header.sizeHint().height() if header.isVisible() else 0
+        rows = sum(max(self.rowHeight(r), self.sizeHintForRow(r)) for r in range(self.rowCount()))
+        return head + rows + 2 * self.frameWidth() + 2
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(super().sizeHint().width(), self.full_height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(super().minimumSizeHint().width(), self.full_height())

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.model_anatomy import Dimensions, gqa_groups, human_bytes, kv_cache_sizes
-from explorer.ui.widgets.attention_common import caption, quiet_set
+from explorer.ui.widgets.attention_common import FullTable, caption, quiet_set
 from explorer.ui.widgets.attention_grid import HeadGrid, group_colour
 
 
@@ -100,7 +100,7 @@ class GQAView(QWidget):
         self.layer = 0
         self.intro = caption()
         self.diagram = SharingDiagram()
-        self.table = QTableWidget(0, 5)
+        self.table = FullTable(0, 5)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

@@ -137,15 +137,18 @@ class HeadGrid(QWidget):
         size = heads // self.num_kv_heads
         self.top_axis.label_colours = [group_colour(h // size) for h in range(heads)]
         self.top_axis.update()
+        # in row units: a thin strip over a 30-layer grid, still a strip (not a block) over one layer
+        bar_h = min(0.6, 0.2 * max(1, layers))
+        top = -1.25 * bar_h
         for h in range(heads):
-            bar = QGraphicsRectItem(QRectF(h, -0.75, 0.94, 0.6))
+            bar = QGraphicsRectItem(QRectF(h, top, 0.94, bar_h))
             colour = group_colour(h // size)
             bar.setBrush(colour)
             bar.setPen(QPen(Qt.PenStyle.NoPen))
             self.plot.addItem(bar)
             self.group_bars.append(bar)
-        self.vb.setLimits(yMin=-0.8)
-        self.vb.setRange(xRange=(0, heads), yRange=(-0.8, layers), padding=0)
+        self.vb.setLimits(yMin=top - 0.05)
+        self.vb.setRange(xRange=(0, heads), yRange=(top - 0.05, layers), padding=0)
 
     def set_selected(self, layer: int | None, head: int | None) -> None:
         if layer is None or head is None or self.thumbs is None:
@@ -200,7 +203,8 @@ class HeadGrid(QWidget):
         layer, head = self.cell_at(event.scenePos())
         if event.double():
             layers, heads = self.shape
-            self.vb.setRange(xRange=(0, heads), yRange=(-0.8 if self.group_bars else 0, layers), padding=0)
+            top = self.group_bars[0].rect().top() - 0.05 if self.group_bars else 0
+            self.vb.setRange(xRange=(0, heads), yRange=(top, layers), padding=0)
             return
         if layer >= 0:
             self.head_clicked.emit(layer, head)

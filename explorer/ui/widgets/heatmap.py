@@ -48,6 +48,7 @@ class TokenAxis(pg.AxisItem):
         self.rotate = rotate and orientation in ("bottom", "top")
         self._static: dict[str, tuple[QStaticText, float]] = {}
         self._shown: list[int] = []
+        self._drawn: list[tuple[int, float, float]] = []  # (index, start, end) painted last time
         self.setStyle(tickLength=4, autoExpandTextSpace=False, tickTextOffset=4)
         self.enableAutoSIPrefix(False)
 
@@ -172,23 +173,48 @@ class TokenAxis(pg.AxisItem):
                 p.drawLine(QPointF(pos, bounds.top()), QPointF(pos, bounds.top() + tick))
         p.setPen(self.textPen())
         colours = self.label_colours if self.label_colours and len(self.label_colours) == len(self.labels) else None
-        for i in shown:
-            pos = origin + (i + 0.5) * per
+        self._drawn = []
+        for i, lo, hi in self.label_extents(shown, origin, per, (lo_px, hi_px)):
             static, width = self._text(self.labels[i])
             if colours is not None:
                 p.setPen(colours[i])
+            self._drawn.append((i, lo, hi))
             if vertical:
-                p.drawStaticText(QPointF(bounds.right() - gap - width, pos - h / 2), static)
+                p.drawStaticText(QPointF(bounds.right() - gap - width, lo), static)
             elif self.rotate:
                 p.save()
-                p.translate(pos, bounds.top() + gap)
+                p.translate(lo + h / 2, bounds.top() + gap)
                 p.rotate(-90)
                 p.drawStaticText(QPointF(-width, -h / 2), static)
                 p.restore()
             elif self.orientation == "top":
-                p.drawStaticText(QPointF(pos - width / 2, bounds.bottom() - gap - h), static)
+                p.drawStaticText(QPointF(lo, bounds.bottom() - gap - h), static)
             else:
-                p.drawStaticText(QPointF(pos - width / 2, bounds.top() + gap), static)
+                p.drawStaticText(QPointF(lo, bounds.top() + gap), static)
+
+    def label_extents(self, shown: Sequence[int], origin: float, per: float,
+                      span: tuple[float, float]) -> list[tuple[int, float, float]]:
+        """(index, start, end) along the axis of each label to draw, every one inside `span`.
+
+        A label centred on the first or last row of a matrix with rows thinner than the
+        text would stick out of the axis and be cut in half (at presenter sizes the top
+        token lost its upper half): such a label is pushed inside, and one that would then
+        touch its neighbour is left out.
+        """
+        fm = self._metrics()
+        vertical = self.orientation in ("left", "right") or self.rotate
+        lo_px, hi_px = min(span), max(span)
+        out: list[tuple[int, float, float]] = []
+        last_end = -math.inf
+        for i in sorted(shown, key=lambda k: origin + (k + 0.5) * per):
+            centre = origin + (i + 0.5) * per
+            size = fm.height() if vertical else self._text(self.labels[i])[1]
+            start = min(max(centre - size / 2, lo_px), hi_px - size)
+            if start < last_end + 1:
+                continue
+            out.append((i, start, start + size))
+            last_end = start + size
+        return out
 
 
 @functools.lru_cache(maxsize=16)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from explorer.ui.widgets.image_text_common import Theme, ramp_colour, scaled_font
@@ -71,6 +71,7 @@ class QFormerDiagram(QWidget):
         self.theme = Theme()
         self.font_scale = 1.0
         self._panels: dict[str, QRectF] = {}
+        self.painted_points: list[float] = []  # point sizes of the text painted last time
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(700, 330)
 
@@ -109,11 +110,15 @@ class QFormerDiagram(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), self.theme.background)
-        # text grows with the presenter's font scale only as far as the widget has room for it
+        # boxes and lines grow with the font scale as far as the widget has room for them; the text
+        # always asks for the full scale (like every other label in presenter mode) and shrinks only
+        # where a box is too small for it (see _text)
         s = max(0.6, min(self.font_scale, self.width() / 1000, self.height() / 560))
+        f = max(0.6, self.font_scale)
+        self.painted_points = []
         W, H = float(self.width()), float(self.height())
-        font = scaled_font(self.font(), s, 11.5)
-        bold = scaled_font(self.font(), s, 12.0, bold=True)
+        font = scaled_font(self.font(), f, 11.5)
+        bold = scaled_font(self.font(), f, 12.0, bold=True)
         fm = QFontMetricsF(font)
         top_h = H * 0.50
 
@@ -133,35 +138,34 @@ class QFormerDiagram(QWidget):
             p.setPen(QPen(self.theme.grid, 1.5 * s, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(img_rect)
-            p.setFont(font)
             p.setPen(self.theme.muted)
-            p.drawText(img_rect, int(Qt.AlignmentFlag.AlignCenter), "image")
+            self._text(p, img_rect, int(Qt.AlignmentFlag.AlignCenter), "image", font)
         x = img_rect.right() + 22 * s
         enc = QRectF(x, top_h * 0.18, 120 * s, top_h * 0.66)
         self._box(p, enc, frozen, "Image encoder\n(ViT, frozen ❄)", bold)
         self._arrow(p, QPointF(img_rect.right() + 4 * s, img_rect.center().y()), QPointF(enc.left() - 4 * s,
                                                                                           img_rect.center().y()), s)
-        gap = 70 * s
+        # the gaps carry the words between the boxes ("patch features", "query outputs")
+        gap = max(70 * s, fm.horizontalAdvance("outputs") + 12 * s)
         llm_w = max(110 * s, W * 0.13)
         qf_w = max(200.0, W - margin - enc.right() - 2 * gap - llm_w)
         qf = QRectF(enc.right() + gap, 6 * s, qf_w, top_h - 12 * s)
         llm = QRectF(qf.right() + gap, top_h * 0.18, max(60.0, W - qf.right() - gap - margin), top_h * 0.66)
-        p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(enc.right() + 2 * s, enc.top(), 66 * s, fm.height() * 2.2),
+        self._text(p, QRectF(enc.right() + 2 * s, enc.top(), gap - 4 * s, fm.height() * 2.2),
                    int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                   "patch features")
+                   "patch features", font)
 
         # the Q-Former: two transformers sharing their self-attention layers
         p.setPen(QPen(self.theme.text, 1.5 * s))
         p.setBrush(QColor(trainable.red(), trainable.green(), trainable.blue(), 70))
         p.drawRoundedRect(qf, 10 * s, 10 * s)
-        p.setFont(bold)
         p.setPen(self.theme.text)
-        p.drawText(QRectF(qf.x(), qf.y() + 4 * s, qf.width(), fm.height() * 1.3), int(Qt.AlignmentFlag.AlignCenter),
-                   "Q-Former (trained)")
+        bold_h = QFontMetricsF(bold).height()
+        self._text(p, QRectF(qf.x(), qf.y() + 4 * s, qf.width(), bold_h * 1.2), int(Qt.AlignmentFlag.AlignCenter),
+                   "Q-Former (trained)", bold)
         col_w = (qf.width() - 30 * s) / 2
-        top = qf.y() + fm.height() * 1.5 + 6 * s
+        top = qf.y() + bold_h * 1.3 + 6 * s
         row_h = (qf.bottom() - top - 8 * s) / 4
         left_x, right_x = qf.x() + 10 * s, qf.x() + 20 * s + col_w
 
@@ -176,10 +180,9 @@ class QFormerDiagram(QWidget):
         self._box(p, cell(0, 2, span=2), trainable, "Self-attention (the same weights for queries and text)", font)
         self._box(p, cell(0, 3), trainable, f"{self.n_queries} learned queries", font)
         self._box(p, cell(1, 3), trainable, "Text tokens", font)
-        p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(cell(1, 1), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
-                   "(text never sees the image directly)")
+        self._text(p, cell(1, 1), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                   "(text never sees the image directly)", font)
         # image features feed the cross-attention; the encoder's arrow ends there
         cross_y = cell(0, 1).center().y()
         self._arrow(p, QPointF(enc.right() + 4 * s, cross_y), QPointF(left_x - 2 * s, cross_y), s)
@@ -188,11 +191,10 @@ class QFormerDiagram(QWidget):
         self._box(p, llm, llm_c, "LLM\n(frozen ❄)\nwrites the text", bold)
         out_y = cell(0, 0).center().y()
         self._arrow(p, QPointF(qf.right() + 4 * s, out_y), QPointF(llm.left() - 4 * s, out_y), s)
-        p.setFont(font)
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(qf.right() + 2 * s, out_y + 4 * s, 66 * s, fm.height() * 5.5),
+        self._text(p, QRectF(qf.right() + 2 * s, out_y + 4 * s, gap - 4 * s, qf.bottom() - out_y - 4 * s),
                    int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap),
-                   f"{self.n_queries} query outputs = soft tokens")
+                   f"{self.n_queries} query outputs = soft tokens", font)
 
         # --- the three tasks ---
         self._panels = {}
@@ -201,39 +203,60 @@ class QFormerDiagram(QWidget):
         for k, task in enumerate(TASKS):
             rect = QRectF(margin + k * (panel_w + margin), panel_top, panel_w, H - panel_top - margin)
             self._panels[task] = rect
-            self._task_panel(p, rect, task, s, font, bold)
+            self._task_panel(p, rect, task, s, f, font, bold)
         p.end()
 
-    def _task_panel(self, p: QPainter, rect: QRectF, task: str, s: float, font, bold) -> None:
+    def _text(self, p: QPainter, rect: QRectF, flags: int, text: str, font: QFont, least: float = 0.7) -> None:
+        """Draw `text` in `rect` at `font`, a little smaller (down to `least` of it) where it would not fit.
+
+        Records the point size used in `painted_points` (tests check the text follows the font scale).
+        """
+        fitted = QFont(font)
+        wanted = font.pointSizeF()
+        size = wanted
+        while True:
+            fitted.setPointSizeF(size)
+            p.setFont(fitted)
+            needed = p.boundingRect(rect, flags, text)
+            if (needed.height() <= rect.height() + 0.5 and needed.width() <= rect.width() + 0.5) \
+                    or size <= wanted * least:
+                break
+            size = max(wanted * least, size * 0.93)
+        p.drawText(rect, flags, text)
+        self.painted_points.append(size)
+
+    def _task_panel(self, p: QPainter, rect: QRectF, task: str, s: float, f: float, font, bold) -> None:
         info = TASKS[task]
         selected = task == self.task
         p.setPen(QPen(self.theme.accent if selected else self.theme.grid, (3.0 if selected else 1.2) * s))
         p.setBrush(self.theme.panel)
         p.drawRoundedRect(rect, 8 * s, 8 * s)
         fm = QFontMetricsF(font)
-        p.setFont(bold)
         p.setPen(self.theme.text)
         bold_fm = QFontMetricsF(bold)
         lines = 1 if bold_fm.horizontalAdvance(info["title"]) <= rect.width() - 16 * s else 2
         title_rect = QRectF(rect.x() + 8 * s, rect.y() + 6 * s, rect.width() - 16 * s, bold_fm.height() * lines + 2)
-        p.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-                                   | Qt.TextFlag.TextWordWrap), info["title"])
-        # the mask grid
+        self._text(p, title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                      | Qt.TextFlag.TextWordWrap), info["title"], bold)
+        # the mask grid; its Q1..T4 labels one step smaller than the text, never below the scaled base
         n = N_Q + N_T
-        label_w = fm.horizontalAdvance("T4") + 6 * s
+        small_font = scaled_font(self.font(), f, 10.5)
+        small = QFontMetricsF(small_font)
+        label_w = small.horizontalAdvance("T4") + 6 * s
         avail_h = rect.height() - fm.height() * 3.4 - 16 * s
-        cell = max(6.0, min((rect.width() * 0.42 - label_w) / n, avail_h / (n + 1)))
-        gx, gy = rect.x() + 10 * s + label_w, title_rect.bottom() + fm.height() + 8 * s
+        cell = max(6.0, min((rect.width() * 0.36 - label_w) / n, avail_h / (n + 1)))
+        gx, gy = rect.x() + 10 * s + label_w, title_rect.bottom() + small.height() + 8 * s
         mask = task_mask(task)
         names = [f"Q{i + 1}" for i in range(N_Q)] + [f"T{i + 1}" for i in range(N_T)]
-        p.setFont(scaled_font(self.font(), s, 9.5))
-        small = QFontMetricsF(p.font())
+        p.setFont(small_font)
+        self.painted_points.append(small_font.pointSizeF())
+        show_top = cell >= small.horizontalAdvance("Q4") + 2
         for i in range(n):
             p.setPen(self.theme.text)
             p.drawText(QRectF(gx - label_w, gy + i * cell, label_w - 3 * s, cell),
                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), names[i])
             p.drawText(QRectF(gx + i * cell, gy - small.height() - 2 * s, cell, small.height()),
-                       int(Qt.AlignmentFlag.AlignCenter), names[i] if cell > small.horizontalAdvance("Q4") else "")
+                       int(Qt.AlignmentFlag.AlignCenter), names[i] if show_top else "")
             for j in range(n):
                 r = QRectF(gx + j * cell, gy + i * cell, cell - 1, cell - 1)
                 colour = (QColor("#e8590c") if i < N_Q and j < N_Q else QColor("#2171b5")) if mask[i, j] else \
@@ -247,24 +270,22 @@ class QFormerDiagram(QWidget):
         # the explanation beside the grid
         tx = gx + n * cell + 10 * s
         text_rect = QRectF(tx, gy - small.height(), rect.right() - tx - 8 * s, n * cell + small.height() + 2 * s)
-        p.setFont(scaled_font(self.font(), s, 10.5))
         p.setPen(self.theme.text)
-        p.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                   info["text"])
-        p.setFont(font)
+        self._text(p, text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                     | Qt.TextFlag.TextWordWrap), info["text"], scaled_font(self.font(), f, 11.0))
         p.setPen(self.theme.muted)
-        p.drawText(QRectF(rect.x() + 8 * s, gy + n * cell + 4 * s, rect.width() - 16 * s,
-                          rect.bottom() - gy - n * cell - 6 * s),
+        self._text(p, QRectF(rect.x() + 8 * s, gy + n * cell + 4 * s, rect.width() - 16 * s,
+                             rect.bottom() - gy - n * cell - 6 * s),
                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                   info["mask"] + ". Filled: row may attend to column.")
+                   info["mask"] + ". Filled: row may attend to column.", font)
 
     def _box(self, p: QPainter, rect: QRectF, colour: QColor, text: str, font) -> None:
         p.setPen(QPen(self.theme.text, 1.2 * self.font_scale))
         p.setBrush(colour)
         p.drawRoundedRect(rect, 6 * self.font_scale, 6 * self.font_scale)
-        p.setFont(font)
         p.setPen(QColor("#111111") if not self.theme.dark else QColor("#f0f0f0"))
-        p.drawText(rect.adjusted(4, 2, -4, -2), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
+        self._text(p, rect.adjusted(4, 2, -4, -2), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                   text, font)
 
     def _arrow(self, p: QPainter, a: QPointF, b: QPointF, s: float, draw_head: bool = True) -> None:
         p.setPen(QPen(self.theme.text, 2.0 * s))

@@ -30,6 +30,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPixma
 from PySide6.QtWidgets import (QCheckBox, QGraphicsItem, QGraphicsPixmapItem, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from explorer.ui.widgets.plot_axis import readable_axes
+
 SMALL_LIMIT = 5_000  # above this, the raster item draws the points
 LABEL_LIMIT = 300  # at most this many text labels at once
 LEGEND_LIMIT = 16  # groups beyond this share one grey "other" colour
@@ -330,7 +332,7 @@ class ScatterView(QWidget):
         self._gizmo: list = []
 
         self.view_box = _RotatingViewBox(self)
-        self.plot_widget = pg.PlotWidget(viewBox=self.view_box)
+        self.plot_widget = pg.PlotWidget(viewBox=self.view_box, axisItems=readable_axes())
         self.plot_widget.setBackground("w")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.hideButtons()
@@ -699,7 +701,9 @@ class ScatterView(QWidget):
         self._overlays += [line, head]
         label = None
         if text:
-            label = pg.TextItem(text, color=colour, anchor=(0.5, 1.2))
+            # on a plate, so a line that crosses the label cannot turn its "−" into a "+"
+            plate = QColor(30, 30, 30, 210) if self._dark else QColor(255, 255, 255, 210)
+            label = pg.TextItem(text, color=colour, anchor=(0.5, 1.15), fill=pg.mkBrush(plate))
             font = QFont()
             font.setPointSizeF(self._label_pt * self._font_scale)
             font.setBold(True)
@@ -708,7 +712,7 @@ class ScatterView(QWidget):
             label.setZValue(7)
             self.plot.addItem(label)
             self._overlays.append(label)
-        self._arrows.append((np.asarray(start, float), np.asarray(end, float), head))
+        self._arrows.append((np.asarray(start, float), np.asarray(end, float), head, label))
         self._update_arrows()
 
     def add_item(self, item, ignore_bounds: bool = False) -> None:
@@ -723,7 +727,7 @@ class ScatterView(QWidget):
         self._arrows = []
 
     def _update_arrows(self, *args) -> None:
-        for start, end, head in self._arrows:
+        for start, end, head, label in self._arrows:
             a = self.view_box.mapViewToDevice(QPointF(*start))
             b = self.view_box.mapViewToDevice(QPointF(*end))
             if a is None or b is None:
@@ -731,6 +735,10 @@ class ScatterView(QWidget):
             # ArrowItem's angle 0 points left; screen y grows downwards
             angle = math.degrees(math.atan2(b.y() - a.y(), b.x() - a.x()))
             head.setStyle(angle=180 + angle)
+            if label is not None:
+                # beside the arrow, never on it: above a flat arrow, left of a steep one
+                steep = abs(b.y() - a.y()) > abs(b.x() - a.x())
+                label.setAnchor((1.12, 0.5) if steep else (0.5, 1.15))
 
     # --- drawing ---
     def _colours(self) -> list[QColor]:

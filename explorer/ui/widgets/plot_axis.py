@@ -1,0 +1,56 @@
+"""A pyqtgraph axis that keeps its title clear of its tick labels at any font size.
+
+pyqtgraph reserves only 0.8 x the title's bounding height beside the tick
+labels ("the bounding rect is usually an overestimate"). That holds for
+small fonts; at presenter sizes (16-28 pt) the overestimate is a fixed few
+pixels while the shortfall grows with the font, so the title runs into the
+tick labels. This axis reserves the whole title height plus a gap that grows
+with the tick font.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QFont, QFontMetricsF
+
+
+class ReadableAxis(pg.AxisItem):
+    """Drop-in for pg.AxisItem (pass it through `axisItems=`)."""
+
+    def _title_room(self) -> float:
+        """Extra room, on top of pyqtgraph's 0.8 x title height, so the title never touches the ticks."""
+        if self.label is None or not self.label.isVisible():
+            return 0.0
+        font = self.style.get("tickFont") or QFont()
+        gap = 0.35 * QFontMetricsF(font).height()  # about a third of a line between ticks and title
+        return 0.2 * self.label.boundingRect().height() + gap
+
+    def title_gap(self) -> float:
+        """Pixels between the tick labels' outer edge and the title's box (for tests and layout checks)."""
+        if self.orientation in ("left", "right"):
+            size, text = self.width(), self.textWidth
+            offset = self.style["tickTextOffset"][0]
+        else:
+            size, text = self.height(), self.textHeight
+            offset = self.style["tickTextOffset"][1]
+        used = text + offset + max(0, self.style["tickLength"])
+        # pyqtgraph places the title's box flush with the outer edge, 5 px (its "nudge") outside it
+        return size - used - self.label.boundingRect().height() + 5
+
+    def _updateWidth(self) -> None:  # noqa: N802 - pyqtgraph API
+        super()._updateWidth()
+        if self.fixedWidth is None and self.isVisible():
+            width = self.maximumWidth() + self._title_room()
+            self.setMaximumWidth(width)
+            self.setMinimumWidth(width)
+
+    def _updateHeight(self) -> None:  # noqa: N802 - pyqtgraph API
+        super()._updateHeight()
+        if self.fixedHeight is None and self.isVisible():
+            height = self.maximumHeight() + self._title_room()
+            self.setMaximumHeight(height)
+            self.setMinimumHeight(height)
+
+
+def readable_axes(*names: str) -> dict[str, ReadableAxis]:
+    """`axisItems` for pg.PlotWidget / PlotItem: {"left": ReadableAxis("left"), ...}."""
+    return {name: ReadableAxis(name) for name in (names or ("left", "bottom"))}
