@@ -168,3 +168,19 @@ def test_the_similarity_cli_uses_the_shipped_weights_without_training(fresh_cach
     matrix = np.array(json.loads(captured.out)["matrix"])
     assert matrix.shape == (2, 2) and (matrix.argmax(axis=1) == [0, 1]).all()
     assert not (fresh_cache / "mini-clip").exists()
+
+
+def test_the_installer_bundles_the_shipped_model():
+    """packaging/llm-explorer.spec copies resources/ whole, and none of its size filters drops the model."""
+    import ast
+    from pathlib import Path
+
+    spec = (Path(__file__).resolve().parent.parent / "packaging" / "llm-explorer.spec").read_text(encoding="utf-8")
+    assert '(str(ROOT / "resources"), "resources")' in spec
+    drop = next(node.value for node in ast.parse(spec).body
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_DROP")
+    patterns = ast.literal_eval(drop)
+    root = paths.shipped_mini_clip_dir().parent.parent.parent  # the folder holding resources/
+    for file in paths.shipped_mini_clip_dir().iterdir():
+        bundled = "_internal/" + file.relative_to(root).as_posix()
+        assert not any(p in bundled for p in patterns), bundled

