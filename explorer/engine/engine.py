@@ -195,6 +195,14 @@ class _Worker(QThread):
             return False
 
 
+def _default_store():
+    # imported on the worker thread: the catalogue and loaders are not needed
+    # before the window's first paint
+    from explorer.models.store import ModelStore
+
+    return ModelStore()
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     # keep the traceback on stderr for developers; users see one clear line
@@ -226,9 +234,7 @@ class Engine(QObject):
         """hold_until_warm_up_s > 0: the worker waits for `warm_up()` (or that many seconds) before any work."""
         super().__init__(parent)
         if store_factory is None:
-            from explorer.models.store import ModelStore
-
-            store_factory = ModelStore
+            store_factory = _default_store
         self._ids = itertools.count(1)
         self._callbacks: dict[int, _Callbacks] = {}
         self._latest: dict[str, int] = {}

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import html
-import platform
 import sys
-from importlib import metadata
 
-from PySide6.QtCore import Qt, Signal, qVersion
+from PySide6.QtCore import Signal, qVersion
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser,
                                QVBoxLayout, QWidget)
 
@@ -33,6 +31,10 @@ TIPS = (
 
 
 def versions() -> list[tuple[str, str]]:
+    # imported here: importlib.metadata and platform cost ~40 ms, the About box is rare
+    import platform
+    from importlib import metadata
+
     rows = [(APP_NAME, __version__), ("Python", platform.python_version()), ("Qt", qVersion())]
     try:
         import PySide6
@@ -115,7 +117,7 @@ class TipsBanner(QFrame):
         self.label = QLabel("<b>Welcome!</b> F5 starts presenter mode · Page Down steps through the lecture "
                             "scenes · Ctrl + = makes text larger · File › Save session keeps your work.")
         self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
+        # rich text is detected from the tags (Qt.TextFormat would build the Qt enums before the first paint)
         more = QPushButton("All tips")
         more.clicked.connect(self.more_requested)
         self.got_it = QPushButton("Got it")

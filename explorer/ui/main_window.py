@@ -5,27 +5,35 @@ import html
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
-                               QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QTableView, QToolBar,
-                               QVBoxLayout, QWidget)
+# `Qt` (the namespace) and the dialogs are reached through their modules only after the
+# first paint: PySide builds a class's enum types when the class is first imported, and
+# the Qt namespace alone has ~100 (a third of the time to the first painted window)
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QStackedWidget, QToolBar, QVBoxLayout, QWidget)
 
 from explorer import APP_NAME
-from explorer.core.session_schema import SessionError
 from explorer.engine import Engine
 from explorer.models.paths import resources_dir
-from explorer.ui import export as exporting
-from explorer.ui.about import TextDialog, TipsBanner, about_html, tips_html
+from explorer.ui.about import TipsBanner
 from explorer.ui.pane import ExportTarget, Pane, PaneSpec, discover_pane_specs
 from explorer.ui.presenter import (PRESENTER_SCALES, THEME_TITLES, CaptionBar, PresenterMode, apply_theme,
                                    refresh_style)
-from explorer.ui.scenes import (Scene, SceneDeck, default_scenes_path, load_scenes, save_scenes, scene_problem,
-                                user_scenes_path)
-from explorer.ui.session import SESSION_FILTER, open_session, save_session
 from explorer.ui.settings import open_settings, read_float, read_str
 from explorer.ui.status import EngineStatusBar
+
+if TYPE_CHECKING:
+    from explorer.ui.about import TextDialog
+    from explorer.ui.scenes import Scene, SceneDeck
+
+# Sessions, scenes, export and the About box are imported when first used: with
+# their json/dataclass/metadata imports they would add ~30% to the time before
+# the window first paints.
 
 FONT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5)
 
@@ -97,7 +105,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(210)
         self.stack = QStackedWidget()
         self._loading = QLabel("Loading…")
-        self._loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._loading.setStyleSheet("qproperty-alignment: AlignCenter;")
         self.stack.addWidget(self._loading)
         # Panes are built on first use: their modules import pyqtgraph, which
         # would otherwise double the time to the first painted window.
@@ -105,7 +113,6 @@ class MainWindow(QMainWindow):
         self.panes = _LazyPanes(self)
         for spec in self.pane_specs.values():
             item = QListWidgetItem(spec.title)
-            item.setData(Qt.ItemDataRole.UserRole, spec.pane_id)
             item.setToolTip(spec.summary)
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self._show_row)
@@ -135,7 +142,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.presenter = PresenterMode(self)
-        self.deck = SceneDeck("Lecture", [])
+        self._deck: SceneDeck | None = None  # read on first use or right after the first paint
         self.scene_index = -1
         self.scene_problem: str | None = None
         self._build_actions()
@@ -144,7 +151,6 @@ class MainWindow(QMainWindow):
         self.presenter.toggled.connect(self.presenter_action.setChecked)
         self.presenter.toggled.connect(self.leave_presenter_action.setEnabled)
         self._restore_preferences()
-        self._load_initial_scenes()
         self._maybe_show_first_run_tips()
 
     # --- panes ---
@@ -201,13 +207,16 @@ class MainWindow(QMainWindow):
         row, self._pending_row = self._pending_row, None
         if row is not None and self.isVisible() and self.sidebar.currentRow() == row:
             self._show_row(row)
+        if self._deck is None:
+            self._load_initial_scenes()
         self.engine.warm_up()
 
     # --- actions, menus, toolbar ---
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:  # noqa: ANN001
         action = QAction(text, self, checkable=checkable)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # setShortcuts: setShortcut's overloads build all Qt-namespace enums (~50 ms before the first paint)
+            action.setShortcuts([QKeySequence(shortcut)])
         if tip:
             action.setToolTip(tip)
             action.setStatusTip(tip)
@@ -258,7 +267,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(open_scenes)
         file_menu.addAction(self.save_scene_action)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Quit)])
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.file_menu = file_menu
@@ -328,7 +338,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Lecture")
         bar.setObjectName("lecture_toolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # actions without icons: their text is shown (the default style, no enum needed)
         bar.addAction(self.presenter_action)
         bar.addSeparator()
         self.previous_scene_action.setIconText("◀ Previous")
@@ -344,16 +354,17 @@ class MainWindow(QMainWindow):
         bar.addAction(self.next_scene_action)
         self.save_scene_action.setIconText("Save as scene")
         bar.addAction(self.save_scene_action)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.addToolBar(bar)  # at the top
         self.lecture_toolbar = bar
 
     # --- dialogs and messages ---
-    def show_message(self, title: str, text: str, warning: bool = False) -> QMessageBox:
+    def show_message(self, title: str, text: str, warning: bool = False) -> QtWidgets.QMessageBox:
         """A non-blocking message box (never freezes the window or a test)."""
         self.last_message = text
-        box = QMessageBox(QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information, title, text,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box_class = QtWidgets.QMessageBox
+        box = box_class(box_class.Icon.Warning if warning else box_class.Icon.Information, title, text,
+                        box_class.StandardButton.Ok, self)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
 
@@ -367,20 +378,24 @@ class MainWindow(QMainWindow):
         ModelManagerDialog(self.engine, self).exec()
 
     def show_about(self) -> TextDialog:
+        from explorer.ui.about import TextDialog, about_html
+
         dialog = TextDialog(f"About {APP_NAME}", about_html(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
     def show_tips(self) -> TextDialog:
+        from explorer.ui.about import TextDialog, tips_html
+
         dialog = TextDialog("Tips", tips_html(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
     def _maybe_show_first_run_tips(self) -> None:
         # offscreen means a screenshot or a test: nobody would read (or dismiss) the banner
-        if QGuiApplication.platformName() == "offscreen":
+        if QtGui.QGuiApplication.platformName() == "offscreen":
             return
         if self.settings.value("tips/seen", False) in (True, "true"):
             return
@@ -394,7 +409,7 @@ class MainWindow(QMainWindow):
 
     def set_font_scale(self, scale: float, persist: bool = True) -> None:
         self.font_scale = max(0.5, min(4.0, scale))
-        font = QFont(QApplication.font())
+        font = QtGui.QFont(QApplication.font())
         font.setPointSizeF(self._base_point_size * self.font_scale)
         QApplication.setFont(font)
         refresh_style()
@@ -429,8 +444,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - one pane's bug must not stop the lecture
             self.notify(f"{pane.title} could not resize its plots: {exc}")
         # Table rows keep the height of the font they were created with: give them room for the new one.
-        row_height = int(QFontMetrics(QApplication.font()).height() * 1.5)
-        for table in pane.findChildren(QTableView):
+        row_height = int(QtGui.QFontMetrics(QApplication.font()).height() * 1.5)
+        for table in pane.findChildren(QtWidgets.QTableView):
             table.verticalHeader().setDefaultSectionSize(row_height)
             table.resizeRowsToContents()
 
@@ -456,9 +471,12 @@ class MainWindow(QMainWindow):
 
     # --- sessions ---
     def save_session(self, path: str | os.PathLike | None = None) -> Path | None:
+        from explorer.core.session_schema import SessionError
+        from explorer.ui.session import SESSION_FILTER, save_session
+
         if path is None:
             start = read_str(self.settings, "session/last_dir", str(Path.home()))
-            path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path(start) / "session.json"),
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save session", str(Path(start) / "session.json"),
                                                   SESSION_FILTER)
             if not path:
                 return None
@@ -473,9 +491,12 @@ class MainWindow(QMainWindow):
 
     def open_session(self, path: str | os.PathLike | None = None) -> bool:
         """Open a session file; a bad one is refused with a message and nothing changes."""
+        from explorer.core.session_schema import SessionError
+        from explorer.ui.session import SESSION_FILTER, open_session
+
         if path is None:
             start = read_str(self.settings, "session/last_dir", str(Path.home()))
-            path, _ = QFileDialog.getOpenFileName(self, "Open session", start, SESSION_FILTER)
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open session", start, SESSION_FILTER)
             if not path:
                 return False
         try:
@@ -491,6 +512,8 @@ class MainWindow(QMainWindow):
     def export_current(self, fmt: str, path: str | os.PathLike | None = None,
                        target_name: str | None = None) -> list[Path]:
         """Export the current pane's plot ("png", "svg", "clipboard") or data ("csv", "npy")."""
+        from explorer.ui import export as exporting
+
         pane = self.current_pane()
         targets = pane.export_targets() if pane else []
         if fmt in ("csv", "npy"):
@@ -510,7 +533,7 @@ class MainWindow(QMainWindow):
             if path is None:
                 start = Path(read_str(self.settings, "export/last_dir", str(Path.home())))
                 name = exporting.default_file_name(pane.pane_id, target.name, fmt)
-                path, _ = QFileDialog.getSaveFileName(self, f"Export {target.name}", str(start / name),
+                path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {target.name}", str(start / name),
                                                       exporting.FORMATS[fmt])
                 if not path:
                     return []
@@ -540,11 +563,21 @@ class MainWindow(QMainWindow):
         if len(targets) == 1:
             return targets[0]
         names = [t.name for t in targets]
-        chosen, ok = QInputDialog.getItem(self, "Export", "Which plot?", names, 0, False)
+        chosen, ok = QtWidgets.QInputDialog.getItem(self, "Export", "Which plot?", names, 0, False)
         return targets[names.index(chosen)] if ok else None
 
     # --- lecture scenes ---
+    @property
+    def deck(self) -> SceneDeck:
+        """The lecture outline (the chosen scene file, else the bundled lecture)."""
+        if self._deck is None:
+            self._load_initial_scenes()
+        return self._deck
+
     def _load_initial_scenes(self) -> None:
+        from explorer.core.session_schema import SessionError
+        from explorer.ui.scenes import SceneDeck, default_scenes_path, load_scenes
+
         chosen = read_str(self.settings, "scenes/file", "")
         for candidate in ([Path(chosen)] if chosen else []) + [default_scenes_path()]:
             try:
@@ -552,9 +585,12 @@ class MainWindow(QMainWindow):
                 return
             except SessionError as exc:
                 self.notify(f"Lecture scenes not loaded: {exc}")
+        self.set_deck(SceneDeck("Lecture", []))
 
     def set_deck(self, deck: SceneDeck) -> None:
-        self.deck = deck
+        from explorer.ui.scenes import scene_problem
+
+        self._deck = deck
         self.scene_index = -1
         self.scene_combo.clear()
         self.scene_combo.addItem(f"{deck.title} ({len(deck.scenes)} scenes)")
@@ -562,15 +598,18 @@ class MainWindow(QMainWindow):
             self.scene_combo.addItem(f"{number}. {scene.title}")
             problem = scene_problem(scene, self.panes, check_preset=False)  # builds no pane
             if problem:
-                self.scene_combo.setItemData(number, problem, Qt.ItemDataRole.ToolTipRole)
+                self.scene_combo.setItemData(number, problem, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.update_caption()
 
     def open_scene_file(self, path: str | os.PathLike | None = None) -> bool:
         if path is None:
             start = str(self.deck.path.parent) if self.deck.path else str(Path.home())
-            path, _ = QFileDialog.getOpenFileName(self, "Open a scene file", start, "Scene files (*.json)")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a scene file", start, "Scene files (*.json)")
             if not path:
                 return False
+        from explorer.core.session_schema import SessionError
+        from explorer.ui.scenes import load_scenes
+
         try:
             deck = load_scenes(path)
         except SessionError as exc:
@@ -598,6 +637,8 @@ class MainWindow(QMainWindow):
 
     def go_to_scene(self, index: int) -> str | None:
         """Open scene `index` (pane, preset, state, settings); returns the problem shown, or None."""
+        from explorer.ui.scenes import scene_problem
+
         if not 0 <= index < len(self.deck.scenes):
             return None
         self.scene_index = index
@@ -641,12 +682,15 @@ class MainWindow(QMainWindow):
         if pane is None:
             return None
         if title is None:
-            title, ok = QInputDialog.getText(self, "Save as a new scene", "Scene title:", text=pane.title)
+            title, ok = QtWidgets.QInputDialog.getText(self, "Save as a new scene", "Scene title:", text=pane.title)
             if not ok or not title.strip():
                 return None
-            caption, ok = QInputDialog.getText(self, "Save as a new scene", "One-line caption for the class:")
+            caption, ok = QtWidgets.QInputDialog.getText(self, "Save as a new scene", "One-line caption for the class:")
             if not ok:
                 return None
+        from explorer.core.session_schema import SessionError
+        from explorer.ui.scenes import Scene, SceneDeck, save_scenes, user_scenes_path
+
         try:
             from explorer.ui.session import pane_templates
 

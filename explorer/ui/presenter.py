@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QEvent, QObject, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QStyleFactory
 
@@ -118,13 +119,12 @@ class CaptionBar(QFrame):
         self.text = QLabel()
         self.text.setObjectName("caption_text")
         self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.hint = QLabel("PgDn next · PgUp back · Esc leave")
         self.hint.setObjectName("caption_hint")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(18, 8, 18, 8)
         layout.addWidget(self.text, 1)
-        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.hint)  # right of the stretching caption, centred vertically
         self.hide()
 
     def show_text(self, html_text: str) -> None:
@@ -202,7 +202,7 @@ class PresenterMode(QObject):
         w.tips_banner.setVisible(bool(saved["tips"]))
         w.status.device.setVisible(bool(saved["device"]))
         w.status.setVisible(bool(saved["statusbar"]))
-        if w.isFullScreen() and not saved["state"] & Qt.WindowState.WindowFullScreen:
+        if w.isFullScreen() and not saved["state"] & QtCore.Qt.WindowState.WindowFullScreen:
             w.showNormal()
         w.setWindowState(saved["state"])
         w.restoreGeometry(saved["geometry"])
@@ -215,10 +215,10 @@ class PresenterMode(QObject):
         # A presentation clicker sends Page Down / Page Up: step scenes even while a
         # text box has the focus (it would otherwise scroll the text).
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and not event.modifiers():
-            if event.key() == Qt.Key.Key_PageDown:
+            if event.key() == QtCore.Qt.Key.Key_PageDown:
                 self.window.next_scene()
                 return True
-            if event.key() == Qt.Key.Key_PageUp:
+            if event.key() == QtCore.Qt.Key.Key_PageUp:
                 self.window.previous_scene()
                 return True
         return False
