@@ -1191,8 +1191,8 @@ class ImageTextPane(Pane):
             self.train.matrix.set_data(np.asarray(matrix, dtype=np.float32), show.captions, show.captions, pixmaps,
                                        levels=(-1.0, 1.0), mark="diagonal")
         if info.get("accuracy") is not None:
-            what = ("The mini-CLIP shipped with the app was trained with this recipe" if self.mini_origin == "shipped"
-                    else "Last training on this computer")
+            what = ("The mini-CLIP shipped with the app was trained with this recipe before release"
+                    if self.mini_origin == "shipped" else "Last training on this computer")
             self.train.result.setText(
                 f"{what}: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}; "
                 f"zero-shot accuracy on held-out shapes {info['accuracy']:.1%} (plainly drawn "
