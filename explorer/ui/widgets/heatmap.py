@@ -192,6 +192,10 @@ class TokenAxis(pg.AxisItem):
             else:
                 p.drawStaticText(QPointF(lo, bounds.top() + gap), static)
 
+    def drawn_labels(self) -> list[tuple[str, float, float]]:
+        """(label, start, end) along the axis, in the axis's own coordinates, as painted last time."""
+        return [(self.labels[i], lo, hi) for i, lo, hi in self._drawn if i < len(self.labels)]
+
     def label_extents(self, shown: Sequence[int], origin: float, per: float,
                       span: tuple[float, float]) -> list[tuple[int, float, float]]:
         """(index, start, end) along the axis of each label to draw, every one inside `span`.
