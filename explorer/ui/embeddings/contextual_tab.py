@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlain
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
                                            short, str_of)
 from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.plot_axis import readable_axes
 from explorer.ui.widgets.scatter import PALETTE, ScatterView
 
 BANK = ["We sat on the grassy bank of the river and watched the water.",
@@ -47,7 +48,7 @@ class ContextualTab(EmbeddingTab):
         self.matrix = MatrixTable()
         self.scatter = ScatterView(show_controls=False, empty_text="Type a word and sentences that use it")
         self.scatter.set_legend_visible(False)  # each point's label names its sentence
-        self.curves = pg.PlotWidget()
+        self.curves = pg.PlotWidget(axisItems=readable_axes())
         self.curves.setBackground("w")
         self.curves.getPlotItem().setMenuEnabled(False)
         self.curves.getPlotItem().hideButtons()

@@ -14,6 +14,7 @@ from explorer.core.generation import SamplingSettings, sampling_distribution, so
 from explorer.core.model_anatomy import Stage
 from explorer.ui.widgets.attention_common import caption, style_plot
 from explorer.ui.widgets.heatmap import TokenAxis
+from explorer.ui.widgets.plot_axis import ReadableAxis
 
 SHOWN_CANDIDATES = 12
 
@@ -144,7 +145,7 @@ class ForwardView(QWidget):
         buttons.addStretch(1)
 
         self.bar_axis = TokenAxis("left")
-        self.bars = pg.PlotWidget(axisItems={"left": self.bar_axis})
+        self.bars = pg.PlotWidget(axisItems={"left": self.bar_axis, "bottom": ReadableAxis("bottom")})
         self.bars.setBackground(None)
         self.bars.getPlotItem().hideButtons()
         self.bars.getPlotItem().setMenuEnabled(False)

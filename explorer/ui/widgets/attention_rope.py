@@ -11,6 +11,7 @@ from explorer.core import rope
 from explorer.core.qkv import LayerCapture
 from explorer.ui.widgets.attention_common import TokenPicker, caption, quiet_set, style_plot
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
+from explorer.ui.widgets.plot_axis import readable_axes
 
 TRAJECTORY_POSITIONS = 16
 MAX_DISTANCE = 512
@@ -49,13 +50,13 @@ class RopeView(QWidget):
         controls.addStretch(1)
         self.intro = caption()
 
-        self.turn_plot = pg.PlotWidget()
+        self.turn_plot = pg.PlotWidget(axisItems=readable_axes())
         self.turn_plot.setAspectLocked(True)
         self.turn_plot.setTitle("One 2-D pair of q, turned to positions 0, 1, 2…")
-        self.wave_plot = pg.PlotWidget()
+        self.wave_plot = pg.PlotWidget(axisItems=readable_axes())
         self.wave_plot.setLogMode(y=True)
         self.wave_plot.setTitle("Tokens per full turn, for every pair")
-        self.score_plot = pg.PlotWidget()
+        self.score_plot = pg.PlotWidget(axisItems=readable_axes())
         self.score_plot.setTitle("q·k / √d when q sits n tokens after k")
         for plot in (self.turn_plot, self.wave_plot, self.score_plot):
             plot.setBackground(None)

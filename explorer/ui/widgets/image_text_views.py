@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFrame, 
 from explorer.ui.widgets.image_text_bars import ZeroShotBars
 from explorer.ui.widgets.image_text_matrix import ImageTextMatrix
 from explorer.ui.widgets.image_text_qformer import TASKS, CrossAttentionImage, QFormerDiagram
+from explorer.ui.widgets.plot_axis import readable_axes
 
 DEBOUNCE_MS = 350
 
@@ -400,7 +401,7 @@ class TrainView(QWidget):
         row.addWidget(self.cancel_button)
         row.addWidget(self.status, 1)
 
-        self.loss_plot = pg.PlotWidget()
+        self.loss_plot = pg.PlotWidget(axisItems=readable_axes())
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2171b5", width=2))
