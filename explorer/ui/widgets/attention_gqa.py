@@ -150,7 +150,8 @@ class GQAView(QWidget):
         self.grid.left_axis.set_labels([str(self.layer)])
         self.grid_caption.setText(f"Layer {self.layer}'s heads for this text; the coloured bar above a head "
                                   "names the key/value head it shares. Same keys, different queries, so the "
-                                  "maps still differ.")
+                                  "maps still differ. Colours: dark purple = 0, yellow = each map's largest "
+                                  "attention weight.")
 
     def _fill_table(self) -> None:
         dims = self.dims
