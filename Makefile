@@ -29,7 +29,7 @@ setup: $(STAMP) models
 models: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m explorer.models.prepare
 
-run: setup
+run: setup sysdeps
 	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-0} $(BIN)/llm-explorer
 
 # System libraries Qt needs headless, and fonts that cover emoji and CJK.

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         # would otherwise double the time to the first painted window.
         self.pane_specs: dict[str, PaneSpec] = {s.pane_id: s for s in discover_pane_specs()}
         self.panes = _LazyPanes(self)
+        self._holders: dict[str, QWidget] = {}  # pane id -> the scroll area around it
         for spec in self.pane_specs.values():
             item = QListWidgetItem(spec.title)
             item.setToolTip(spec.summary)
@@ -162,7 +163,8 @@ class MainWindow(QMainWindow):
         return list(self.panes.built.values())
 
     def current_pane(self) -> Pane | None:
-        widget = self.stack.currentWidget()
+        holder = self.stack.currentWidget()
+        widget = holder.widget() if isinstance(holder, QtWidgets.QScrollArea) else holder
         return widget if isinstance(widget, Pane) else None
 
     def show_pane(self, pane_id: str) -> Pane:
@@ -178,7 +180,14 @@ class MainWindow(QMainWindow):
 
     def _build_pane(self, pane_id: str) -> Pane:
         pane = self.pane_specs[pane_id].load()(self.engine)
-        self.stack.addWidget(pane)
+        # A pane wider or taller than the window (a 1280 x 720 projector, presenter
+        # text at 2x) scrolls instead of forcing the window past the screen's edges.
+        holder = QtWidgets.QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        holder.setWidget(pane)
+        self._holders[pane_id] = holder
+        self.stack.addWidget(holder)
         if self.font_scale != 1.0 or self.dark_theme:
             self._apply_view_settings_to(pane)
         return pane
@@ -199,7 +208,7 @@ class MainWindow(QMainWindow):
             self._first_paint_hook = _FirstPaintHook(self, self._after_first_paint)
             return
         pane = self.panes[pane_id]
-        self.stack.setCurrentWidget(pane)
+        self.stack.setCurrentWidget(self._holders[pane_id])
         pane.activated()
         self.pane_changed.emit(pane_id)
 
@@ -449,12 +458,22 @@ class MainWindow(QMainWindow):
             table.verticalHeader().setDefaultSectionSize(row_height)
             table.resizeRowsToContents()
 
+    def _default_size(self) -> tuple[int, int]:
+        """1400 x 900, or less where the screen is smaller (a 1366 x 768 laptop)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        if available is None or available.isEmpty():
+            return 1400, 900
+        return min(1400, available.width() * 92 // 100), min(900, available.height() * 92 // 100)
+
     def _restore_preferences(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        restored = isinstance(geometry, QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry)
+        width, height = self._default_size()
+        # a geometry saved on another screen (or a headless run) can come back as a
+        # sliver; a window that small hides half of every pane
+        if not restored or self.width() < width * 2 // 3 or self.height() < height * 2 // 3:
+            self.resize(width, height)
         theme = read_str(self.settings, "view/theme", "normal")
         self.set_theme(theme if theme in THEME_TITLES else "normal", persist=False)
         scale = read_float(self.settings, "view/font_scale", 1.0)

@@ -60,3 +60,35 @@ def test_panes_are_built_only_when_shown(main_window, qtbot):
     qtbot.waitUntil(lambda: main_window.current_pane() is not None, timeout=10_000)
     built = {p.pane_id for p in main_window.built_panes()}
     assert built == {main_window.current_pane().pane_id}
+
+
+def test_the_window_fits_a_1280x720_projector_with_every_pane_open(main_window, qtbot):
+    # a pane wider or taller than the window scrolls instead of pushing the window off the screen
+    for pane_id in main_window.pane_ids():
+        main_window.show_pane(pane_id)
+        qtbot.waitUntil(lambda: main_window.current_pane() is not None
+                        and main_window.current_pane().pane_id == pane_id, timeout=20_000)
+        minimum = main_window.minimumSizeHint()
+        assert minimum.width() <= 1280 and minimum.height() <= 720, (pane_id, minimum)
+
+
+def test_a_sliver_of_a_saved_geometry_is_replaced_by_a_usable_size(qtbot, settings_file):
+    from PySide6.QtCore import QSettings
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(300, 120)  # e.g. saved on another screen
+    first.close()
+    assert first.engine.shutdown(60_000)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    try:
+        assert QSettings(str(settings_file), QSettings.Format.IniFormat).value("window/geometry") is not None
+        available = second.screen().availableGeometry()
+        assert second.width() >= min(1400, available.width() * 92 // 100) * 2 // 3
+        assert second.height() >= min(900, available.height() * 92 // 100) * 2 // 3
+    finally:
+        second.close()
+        assert second.engine.shutdown(60_000)
