@@ -86,6 +86,10 @@ def test_an_arrow_label_sits_beside_its_arrow_not_on_it(qtbot):
     line_y = view.view_box.mapViewToScene(QPointF(0.2, 0.0)).y()
     box = flat.mapRectToScene(flat.boundingRect())
     assert box.bottom() < line_y, "a flat arrow's label sits above the arrow"
+    assert vertical.textItem.font().pointSizeF() == pytest.approx(11 * SCALE), "arrow labels grow with the scale"
+    assert vertical.fill.color().lightness() > 200, "a light plate in the light theme"
+    view.apply_view_settings(SCALE, True)
+    assert vertical.fill.color().lightness() < 60, "switching to the dark theme darkens the plate too"
 
 
 def test_heatmap_first_token_label_is_not_cut_at_the_top(qtbot):

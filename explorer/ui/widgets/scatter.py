@@ -596,6 +596,7 @@ class ScatterView(QWidget):
         if self.label_size.value() != points:
             self.label_size.setValue(points)
         self._update_labels()
+        self._style_arrow_labels()
 
     def set_point_size(self, pixels: int) -> None:
         self._point_px = int(pixels)
@@ -683,6 +684,7 @@ class ScatterView(QWidget):
         self.empty.setFont(empty_font)
         self._update_axes()
         self._update_legend()
+        self._style_arrow_labels()
         self._redraw()
 
     # --- overlays (arrows, extra items) ---
@@ -701,19 +703,27 @@ class ScatterView(QWidget):
         self._overlays += [line, head]
         label = None
         if text:
-            # on a plate, so a line that crosses the label cannot turn its "−" into a "+"
-            plate = QColor(30, 30, 30, 210) if self._dark else QColor(255, 255, 255, 210)
-            label = pg.TextItem(text, color=colour, anchor=(0.5, 1.15), fill=pg.mkBrush(plate))
-            font = QFont()
-            font.setPointSizeF(self._label_pt * self._font_scale)
-            font.setBold(True)
-            label.setFont(font)
+            label = pg.TextItem(text, color=colour, anchor=(0.5, 1.15))
             label.setPos((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
             label.setZValue(7)
             self.plot.addItem(label)
             self._overlays.append(label)
         self._arrows.append((np.asarray(start, float), np.asarray(end, float), head, label))
+        self._style_arrow_labels()
         self._update_arrows()
+
+    def _style_arrow_labels(self) -> None:
+        """Arrow labels at the current font scale, on a plate of the current theme (so a line that
+        crosses a label cannot turn its "−" into a "+")."""
+        font = QFont()
+        font.setPointSizeF(self._label_pt * self._font_scale)
+        font.setBold(True)
+        plate = pg.mkBrush(QColor(30, 30, 30, 210) if self._dark else QColor(255, 255, 255, 210))
+        for *_, label in self._arrows:
+            if label is not None:
+                label.setFont(font)
+                label.fill = plate
+                label.update()
 
     def add_item(self, item, ignore_bounds: bool = False) -> None:
         """Any pyqtgraph item on top of the points; removed by `clear_overlays`."""
