@@ -51,7 +51,11 @@ QTabBar::tab:selected {{ background: {hl}; color: {hltext}; }}
 QSlider::groove:horizontal {{ height: 8px; background: {mid}; border-radius: 4px; }}
 QSlider::handle:horizontal {{ width: 24px; margin: -9px 0; border-radius: 12px; background: {hl};
     border: 2px solid {fg}; }}
-QCheckBox::indicator, QRadioButton::indicator {{ width: 20px; height: 20px; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: 20px; height: 20px; border: 2px solid {fg};
+    background: {base}; }}
+QRadioButton::indicator {{ border-radius: 12px; }}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {{ background: {hl}; border: 4px double {fg}; }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: {mid}; }}
 QScrollBar:vertical {{ width: 18px; }} QScrollBar:horizontal {{ height: 18px; }}
 QToolTip {{ background: {base}; color: {fg}; border: 2px solid {fg}; }}
 """

@@ -161,3 +161,31 @@ def test_heads_colour_scale_combo_shows_its_whole_text(qtbot, presenter_font):
     text = SCALES["max"]
     assert combo.currentText() == text
     assert combo.fontMetrics().horizontalAdvance(text) + 30 <= combo.width(), "the colour-scale choice is elided"
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_checkboxes_stand_out_in_the_presenter_themes(qtbot, theme):
+    # the platform's default indicator nearly vanished on the dark theme's black
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QCheckBox
+
+    from explorer.ui.presenter import apply_theme
+
+    apply_theme(theme)
+    try:
+        box = QCheckBox("Fade all but the top")
+        qtbot.addWidget(box)
+        box.show()
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+        option = QStyleOptionButton()
+        box.initStyleOption(option)
+        indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+        image = box.grab().toImage()
+        background = QColor(image.pixel(image.width() - 1, 0))
+        contrast = max(abs(QColor(image.pixel(x, y)).lightness() - background.lightness())
+                       for x in range(indicator.left(), indicator.right() + 1)
+                       for y in range(indicator.top(), indicator.bottom() + 1))
+        assert contrast >= 150, f"an unchecked box differs from the background by only {contrast} levels"
+    finally:
+        apply_theme("normal")
