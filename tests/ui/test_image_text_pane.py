@@ -172,6 +172,22 @@ def test_text_search_ranks_generated_shapes_and_clicking_finds_similar_ones(pane
     assert results.count() == 24
 
 
+def test_searching_with_an_image_file_finds_that_image_first(pane, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    click_tab(qtbot, pane, "search")
+    results = pane.search.results
+    qtbot.waitUntil(lambda: results.count() == 24, timeout=SLOW_MS)
+    query = pane.index.paths[7]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(query), ""))
+    qtbot.mouseClick(pane.search.image_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: f"most like {query.name}" in pane.search.caption.text(), timeout=SLOW_MS)
+    assert results.count() == 24
+    # the file is in the searched collection: it is its own nearest neighbour
+    assert results.item(0).text().startswith(f"1. {query.name}\n")
+    assert float(results.item(0).text().split("cosine ")[1]) == pytest.approx(1.0, abs=1e-3)
+
+
 def test_presets_and_state_round_trip(pane, qtbot, engine):
     assert pane.presets() == ["similarity", "zero-shot", "search", "joint-map", "qformer", "train"]
     pane.apply_preset("qformer")

@@ -707,6 +707,45 @@ class ImageTextPane(Pane):
                     "Pick CLIP for photos (needs download) or use the sample shapes.")
         return ""
 
+    def _submit_image_job(self, view_key: str, title: str, compute, paint) -> None:
+        """Run a view's job over the current images with the chosen model, then paint its answer.
+
+        On the worker: load the model (or return Unavailable), embed the images not embedded yet, and
+        compute(ctx, encoder, image_vectors) -> dict of the view's own results. On the GUI thread:
+        paint(result, rows) with the images the result belongs to, unless the model was unavailable
+        (said in the view) or images went away while it ran (the view is recomputed instead).
+        """
+        items, known, model_id = self._image_items(), self._known(), self.model_id
+        allow = model_id in self._download_ok
+
+        def job(ctx):
+            encoder = _encoder(ctx, model_id, allow)
+            if isinstance(encoder, Unavailable):
+                return encoder
+            key, new, image_vectors = _embed_images(ctx, encoder, items, known)
+            return {"key": key, "new": new, "uids": [u for u, _ in items],
+                    **compute(ctx, encoder, image_vectors)}
+
+        def done(result) -> None:
+            if isinstance(result, Unavailable):
+                self._unavailable(view_key, result)
+                return
+            self._model_worked()
+            self._remember(result["key"], result["new"])
+            by_uid = {e.uid: e for e in self.images}
+            rows = [by_uid[u] for u in result["uids"] if u in by_uid]
+            if len(rows) != len(result["uids"]):
+                self._refresh(view_key)
+                return
+            paint(result, rows)
+
+        self.engine.submit(job, owner=f"{self.pane_id}.{view_key}", title=title, on_result=done,
+                           on_error=self._job_error(view_key))
+
+    def _notes(self, result: dict, notes: list[str]) -> list[str]:
+        """The lines every view adds under its own: unknown words, the photo warning, the last load's report."""
+        return [n for n in (result["note"], self._photo_warning(), self._load_note) if n] + notes
+
     # --- similarity ---
     def _run_similarity(self) -> None:
         captions = self.similarity.caption_lines()
@@ -718,36 +757,19 @@ class ImageTextPane(Pane):
         from explorer.core.multimodal import clean_lines
 
         captions, notes = clean_lines("\n".join(captions), limit=24)
-        items, known, model_id = self._image_items(), self._known(), self.model_id
-        allow = model_id in self._download_ok
         self.similarity.message.setText("Embedding…")
 
-        def job(ctx):
+        def compute(ctx, encoder, image_vectors):
             from explorer.core.multimodal import similarity_matrix
 
-            encoder = _encoder(ctx, model_id, allow)
-            if isinstance(encoder, Unavailable):
-                return encoder
-            key, new, image_vectors = _embed_images(ctx, encoder, items, known)
             matrix = similarity_matrix(image_vectors, encoder.embed_texts(captions))
-            return {"key": key, "new": new, "matrix": matrix, "captions": captions, "uids": [u for u, _ in items],
-                    "note": _unknown_words_note(encoder, captions), "name": encoder.name}
+            return {"matrix": matrix, "captions": captions, "note": _unknown_words_note(encoder, captions),
+                    "name": encoder.name}
 
-        self.engine.submit(job, owner=f"{self.pane_id}.similarity", title="Image-text similarity",
-                           on_result=lambda r: self._show_similarity(r, notes),
-                           on_error=self._job_error("similarity"))
+        self._submit_image_job("similarity", "Image-text similarity", compute,
+                               lambda result, rows: self._show_similarity(result, rows, notes))
 
-    def _show_similarity(self, result, notes: list[str]) -> None:
-        if isinstance(result, Unavailable):
-            self._unavailable("similarity", result)
-            return
-        self._model_worked()
-        self._remember(result["key"], result["new"])
-        by_uid = {e.uid: e for e in self.images}
-        rows = [by_uid[u] for u in result["uids"] if u in by_uid]
-        if len(rows) != len(result["uids"]):
-            self._refresh("similarity")
-            return
+    def _show_similarity(self, result: dict, rows: list[ImageEntry], notes: list[str]) -> None:
         self.similarity.matrix.set_data(result["matrix"], [e.name for e in rows], result["captions"],
                                         [e.pixmap for e in rows])
         matrix = result["matrix"]
@@ -755,7 +777,7 @@ class ImageTextPane(Pane):
         lines = [f"Model: {result['name']}. Highest cosine for each image is outlined."]
         if matrix.shape[0] == matrix.shape[1] and (best == np.arange(len(best))).all():
             lines[0] += " Every image picks its own caption: the diagonal lights up."
-        lines += [n for n in (result["note"], self._photo_warning(), self._load_note) if n] + notes
+        lines += self._notes(result, notes)
         self.similarity.message.setText("<br>".join(lines))
 
     # --- zero-shot ---
@@ -775,41 +797,25 @@ class ImageTextPane(Pane):
                                        + (" …" if len(classes) > 3 else ""))
         if "{}" not in template:
             notes.append("The template has no {}: each class name is added at its end.")
-        items, known, model_id = self._image_items(), self._known(), self.model_id
-        allow = model_id in self._download_ok
 
-        def job(ctx):
+        def compute(ctx, encoder, image_vectors):
             from explorer.core.multimodal import zero_shot
 
-            encoder = _encoder(ctx, model_id, allow)
-            if isinstance(encoder, Unavailable):
-                return encoder
-            key, new, image_vectors = _embed_images(ctx, encoder, items, known)
             result = zero_shot(image_vectors, encoder, classes, template)
-            return {"key": key, "new": new, "result": result, "uids": [u for u, _ in items],
-                    "note": _unknown_words_note(encoder, result.prompts), "scale": encoder.logit_scale}
+            return {"result": result, "note": _unknown_words_note(encoder, result.prompts),
+                    "scale": encoder.logit_scale}
 
-        self.engine.submit(job, owner=f"{self.pane_id}.zero-shot", title="Zero-shot classification",
-                           on_result=lambda r: self._show_zero_shot(r, notes), on_error=self._job_error("zero-shot"))
+        self._submit_image_job("zero-shot", "Zero-shot classification", compute,
+                               lambda result, rows: self._show_zero_shot(result, rows, notes))
 
-    def _show_zero_shot(self, result, notes: list[str]) -> None:
-        if isinstance(result, Unavailable):
-            self._unavailable("zero-shot", result)
-            return
-        self._model_worked()
-        self._remember(result["key"], result["new"])
-        by_uid = {e.uid: e for e in self.images}
-        rows = [by_uid[u] for u in result["uids"] if u in by_uid]
-        if len(rows) != len(result["uids"]):
-            self._refresh("zero-shot")
-            return
+    def _show_zero_shot(self, result: dict, rows: list[ImageEntry], notes: list[str]) -> None:
         zs = result["result"]
         self.zero_shot.bars.set_data([e.name for e in rows], [e.pixmap for e in rows], zs.class_names,
                                      zs.probabilities, zs.kind)
         how = (f"softmax over the {len(zs.class_names)} classes of {result['scale']:.1f} × cosine"
                if zs.kind == "softmax" else "a separate sigmoid per class (SigLIP): the bars need not add up to 100%")
         lines = [f"Probabilities: {how}."]
-        lines += [n for n in (result["note"], self._photo_warning(), self._load_note) if n] + notes
+        lines += self._notes(result, notes)
         self.zero_shot.message.setText("<br>".join(lines))
 
     # --- search ---
@@ -878,6 +884,17 @@ class ImageTextPane(Pane):
         if not query:
             self.search.caption.setText("Type what you look for, or click an image to find similar ones.")
             return
+        index = self.index
+
+        def rank(encoder):
+            return index.search_text(encoder, query, TOP_K), _unknown_words_note(encoder, [query])
+
+        self._submit_search("Searching", f"Images closest to “{query}”", rank)
+
+    def _submit_search(self, title: str, caption: str, rank) -> None:
+        """Search the current index on the worker with the chosen model and show the hits under caption.
+
+        rank(encoder) -> (ranking, note) runs on the worker once the model is loaded."""
         index, model_id = self.index, self.model_id
         allow = model_id in self._download_ok
 
@@ -885,12 +902,11 @@ class ImageTextPane(Pane):
             encoder = _encoder(ctx, model_id, allow)
             if isinstance(encoder, Unavailable):
                 return encoder
-            ranking = index.search_text(encoder, query, TOP_K)
-            return {"rows": _result_thumbnails(index, ranking), "note": _unknown_words_note(encoder, [query])}
+            ranking, note = rank(encoder)
+            return {"rows": _result_thumbnails(index, ranking), "note": note}
 
-        self.engine.submit(job, owner=f"{self.pane_id}.search", title="Searching",
-                           on_result=lambda r: self._show_search(r, f"Images closest to “{query}”"),
-                           on_error=self._job_error("search"))
+        self.engine.submit(job, owner=f"{self.pane_id}.search", title=title,
+                           on_result=lambda r: self._show_search(r, caption), on_error=self._job_error("search"))
 
     def _search_similar(self, position: int) -> None:
         if self.index is None or not 0 <= position < len(self.index):
@@ -914,22 +930,16 @@ class ImageTextPane(Pane):
             self.search_with_image(path)
 
     def search_with_image(self, path: str) -> None:
-        index, model_id = self.index, self.model_id
-        allow = model_id in self._download_ok
+        index = self.index
 
-        def job(ctx):
+        def rank(encoder):
             from explorer.core import image_io
 
-            encoder = _encoder(ctx, model_id, allow)
-            if isinstance(encoder, Unavailable):
-                return encoder
             loaded = image_io.load_image(path)
             vector = encoder.embed_images([loaded.image])[0]
-            return {"rows": _result_thumbnails(index, index.search_vector(vector, TOP_K)), "note": loaded.note}
+            return index.search_vector(vector, TOP_K), loaded.note
 
-        self.engine.submit(job, owner=f"{self.pane_id}.search", title="Searching with an image",
-                           on_result=lambda r: self._show_search(r, f"Images most like {Path(path).name}"),
-                           on_error=self._job_error("search"))
+        self._submit_search("Searching with an image", f"Images most like {Path(path).name}", rank)
 
     def _show_search(self, result, caption: str) -> None:
         if isinstance(result, Unavailable):
@@ -960,19 +970,13 @@ class ImageTextPane(Pane):
         from explorer.core.multimodal import clean_lines
 
         keywords, notes = clean_lines("\n".join(keywords), limit=200, max_chars=80)
-        items, known, model_id = self._image_items(), self._known(), self.model_id
-        allow = model_id in self._download_ok
         method = self.joint_map.method.currentData()
         centre = self.joint_map.centre.isChecked()
 
-        def job(ctx):
+        def compute(ctx, encoder, image_vectors):
             from explorer.core import projection
             from explorer.core.multimodal import normalise
 
-            encoder = _encoder(ctx, model_id, allow)
-            if isinstance(encoder, Unavailable):
-                return encoder
-            key, new, image_vectors = _embed_images(ctx, encoder, items, known)
             text_vectors = encoder.embed_texts(keywords)
             if centre:
                 # the modality gap: each cloud has its own mean direction; remove it so pairs line up
@@ -982,24 +986,13 @@ class ImageTextPane(Pane):
             params = {"perplexity": max(2.0, min(30.0, (len(points) - 1) / 3))} if method == "tsne" else {}
             proj = projection.project(points, method, 2, progress=ctx, **params)
             cos = image_vectors @ text_vectors.T
-            return {"key": key, "new": new, "coords": proj.coords, "titles": proj.axis_titles(),
-                    "uids": [u for u, _ in items], "keywords": keywords, "nearest": cos.argmax(axis=1),
-                    "note": _unknown_words_note(encoder, keywords)}
+            return {"coords": proj.coords, "titles": proj.axis_titles(), "keywords": keywords,
+                    "nearest": cos.argmax(axis=1), "note": _unknown_words_note(encoder, keywords)}
 
-        self.engine.submit(job, owner=f"{self.pane_id}.joint-map", title="Projecting images and keywords",
-                           on_result=lambda r: self._show_joint_map(r, notes), on_error=self._job_error("joint-map"))
+        self._submit_image_job("joint-map", "Projecting images and keywords", compute,
+                               lambda result, rows: self._show_joint_map(result, rows, notes))
 
-    def _show_joint_map(self, result, notes: list[str]) -> None:
-        if isinstance(result, Unavailable):
-            self._unavailable("joint-map", result)
-            return
-        self._model_worked()
-        self._remember(result["key"], result["new"])
-        by_uid = {e.uid: e for e in self.images}
-        rows = [by_uid[u] for u in result["uids"] if u in by_uid]
-        if len(rows) != len(result["uids"]):
-            self._refresh("joint-map")
-            return
+    def _show_joint_map(self, result: dict, rows: list[ImageEntry], notes: list[str]) -> None:
         keywords = result["keywords"]
         labels = [e.name for e in rows] + keywords
         groups = ["images"] * len(rows) + ["keywords"] * len(keywords)
@@ -1009,7 +1002,7 @@ class ImageTextPane(Pane):
         self.joint_map.scatter.set_highlight(list(range(len(rows), len(rows) + len(keywords))))
         pairs = ", ".join(f"{e.name} → {keywords[j]}" for e, j in zip(rows[:6], result["nearest"][:6]))
         lines = [f"Nearest keyword (cosine in the full space): {pairs}" + (" …" if len(rows) > 6 else "")]
-        lines += [n for n in (result["note"], self._photo_warning(), self._load_note) if n] + notes
+        lines += self._notes(result, notes)
         self.joint_map.message.setText("<br>".join(lines))
 
     # --- captions and the Q-Former ---
