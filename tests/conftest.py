@@ -69,3 +69,15 @@ def main_window(qtbot, settings_file):
 
 def wait_for_jobs(qtbot, engine, timeout: int = 120_000) -> None:
     qtbot.waitUntil(engine.is_idle, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def trained_cache(tmp_path_factory):
+    """A temporary user cache holding a small mini-CLIP trained here (150 steps at the test size)."""
+    import shutil
+
+    from tests.helpers import cached_small_model
+
+    root = tmp_path_factory.mktemp("cache")
+    shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
+    return root

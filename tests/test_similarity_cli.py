@@ -4,9 +4,6 @@ The mini-CLIP here is trained at a SMALL size into a temporary cache, to keep th
 """
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import json
 
 import pytest
@@ -17,43 +14,6 @@ from explorer.core import mini_clip, shapes_dataset as shapes
 
 def small_default(steps=None):
     return mini_clip.TrainConfig.small(steps or 150)
-
-
-def cached_small_model(steps: int = 150) -> Path:
-    """A user-cache folder holding a small trained mini-CLIP, trained once and kept in the temp folder.
-
-    Keyed by the model's and the data's source code and the step count, so any change retrains it.
-    (The training itself is tested in test_mini_clip.py; here we only need a trained model.)
-    """
-    import hashlib
-    import inspect
-    import os
-    import shutil
-    import tempfile
-
-    from explorer.core import shapes_dataset
-
-    key = hashlib.sha256((inspect.getsource(mini_clip) + inspect.getsource(shapes_dataset) + str(steps))
-                         .encode()).hexdigest()[:16]
-    root = Path(tempfile.gettempdir()) / "llm-explorer-tests" / f"mini-clip-{key}"
-    if not (root / "mini-clip" / "model.safetensors").is_file():
-        result = mini_clip.train(mini_clip.TrainConfig.small(steps=steps), evaluate=False)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root.parent))
-        mini_clip.save(result.encoder, staging / "mini-clip")
-        try:
-            os.replace(staging, root)
-        except OSError:  # another test process got there first
-            shutil.rmtree(staging, ignore_errors=True)
-    return root
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A temporary user cache holding a small trained mini-CLIP."""
-    root = tmp_path_factory.mktemp("cache")
-    shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
-    return root
 
 
 @pytest.fixture
@@ -69,8 +29,8 @@ def images(tmp_path):
     return paths
 
 
-def test_similarity_json_has_one_row_per_image(cache, images, monkeypatch, capsys):
-    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(cache))
+def test_similarity_json_has_one_row_per_image(trained_cache, images, monkeypatch, capsys):
+    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
     texts = ["a red circle", "a blue square", "a yellow star"]
     argv = ["similarity", "--model", "mini-clip", "--json", "--cpu"]
     for path in images:
@@ -86,8 +46,9 @@ def test_similarity_json_has_one_row_per_image(cache, images, monkeypatch, capsy
     assert red_row[0] > red_row[1] and blue_row[1] > blue_row[0]
 
 
-def test_a_bad_image_is_reported_on_stderr_and_the_rest_still_compared(cache, images, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(cache))
+def test_a_bad_image_is_reported_on_stderr_and_the_rest_still_compared(trained_cache, images, tmp_path, monkeypatch,
+                                                                       capsys):
+    monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
     broken = tmp_path / "broken.png"
     broken.write_text("not a picture")
     argv = ["similarity", "--json", "--cpu", "--image", str(broken), "--image", images[0], "--text", "a red circle"]

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.helpers import show_pane
+
 SLOW_MS = 180_000
 
 
@@ -12,12 +14,7 @@ SLOW_MS = 180_000
 def pane(engine, qtbot):
     from explorer.ui.panes.embeddings import EmbeddingsPane
 
-    widget = EmbeddingsPane(engine)
-    qtbot.addWidget(widget)
-    widget.resize(1500, 950)
-    widget.show()
-    widget.activated()
-    yield widget
+    yield show_pane(qtbot, EmbeddingsPane(engine))
     engine.cancel()
 
 

@@ -1,54 +1,15 @@
 """The Images & text pane driven as a user would, with a mini-CLIP trained (small, for speed) into a temp cache."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from explorer.core import mini_clip, shapes_dataset as shapes
+from tests.helpers import show_pane
 
 SLOW_MS = 120_000
-
-
-def cached_small_model(steps: int = 150) -> Path:
-    """A user-cache folder holding a small trained mini-CLIP, trained once and kept in the temp folder.
-
-    Keyed by the model's and the data's source code and the step count, so any change retrains it.
-    (The training itself is tested in test_mini_clip.py; here we only need a trained model.)
-    """
-    import hashlib
-    import inspect
-    import os
-    import shutil
-    import tempfile
-
-    from explorer.core import shapes_dataset
-
-    key = hashlib.sha256((inspect.getsource(mini_clip) + inspect.getsource(shapes_dataset) + str(steps))
-                         .encode()).hexdigest()[:16]
-    root = Path(tempfile.gettempdir()) / "llm-explorer-tests" / f"mini-clip-{key}"
-    if not (root / "mini-clip" / "model.safetensors").is_file():
-        result = mini_clip.train(mini_clip.TrainConfig.small(steps=steps), evaluate=False)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root.parent))
-        mini_clip.save(result.encoder, staging / "mini-clip")
-        try:
-            os.replace(staging, root)
-        except OSError:  # another test process got there first
-            shutil.rmtree(staging, ignore_errors=True)
-    return root
-
-
-@pytest.fixture(scope="module")
-def trained_cache(tmp_path_factory):
-    """A user cache holding a small mini-CLIP trained here (150 steps at the test size)."""
-    root = tmp_path_factory.mktemp("cache")
-    shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
-    return root
 
 
 @pytest.fixture
@@ -56,12 +17,7 @@ def pane(trained_cache, engine, qtbot, monkeypatch):
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
     from explorer.ui.panes.image_text import ImageTextPane
 
-    widget = ImageTextPane(engine)
-    qtbot.addWidget(widget)
-    widget.resize(1500, 950)
-    widget.show()
-    widget.activated()
-    yield widget
+    yield show_pane(qtbot, ImageTextPane(engine))
     engine.cancel()
 
 

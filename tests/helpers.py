@@ -1,0 +1,42 @@
+"""Small helpers shared by several test modules (fixtures built on them live in conftest.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def cached_small_model(steps: int = 150) -> Path:
+    """A user-cache folder holding a small trained mini-CLIP, trained once and kept in the temp folder.
+
+    Keyed by the model's and the data's source code and the step count, so any change retrains it.
+    (The training itself is tested in test_mini_clip.py; here we only need a trained model.)
+    """
+    import hashlib
+    import inspect
+    import os
+    import shutil
+    import tempfile
+
+    from explorer.core import mini_clip, shapes_dataset
+
+    key = hashlib.sha256((inspect.getsource(mini_clip) + inspect.getsource(shapes_dataset) + str(steps))
+                         .encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "llm-explorer-tests" / f"mini-clip-{key}"
+    if not (root / "mini-clip" / "model.safetensors").is_file():
+        result = mini_clip.train(mini_clip.TrainConfig.small(steps=steps), evaluate=False)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=root.parent))
+        mini_clip.save(result.encoder, staging / "mini-clip")
+        try:
+            os.replace(staging, root)
+        except OSError:  # another test process got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def show_pane(qtbot, widget, size: tuple[int, int] = (1500, 950)):
+    """Show a pane as the main window would (a sized, visible widget, then activated) and return it."""
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    widget.activated()
+    return widget
