@@ -6,12 +6,12 @@ tens of MB, where building the whole model would take seconds and hundreds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
+from explorer.core.tokenization import BYTE_DECODER
 
 # byte-level BPE marks a leading space with "Ġ" and a newline with "Ċ"; show them as visible symbols
 _BYTE_LEVEL_MARKS = {"Ġ": "␣", "Ċ": "↵", "ĉ": "⇥"}
@@ -28,28 +28,12 @@ class TokenEmbeddings:
         return len(self.tokens)
 
 
-@lru_cache(maxsize=1)
-def _byte_decoder() -> dict[str, int]:
-    """GPT-2's reversible map from the 256 byte values to printable characters, inverted."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
-        list(range(ord("®"), ord("ÿ") + 1))
-    chars = printable[:]
-    extra = 0
-    for byte in range(256):
-        if byte not in printable:
-            printable.append(byte)
-            chars.append(256 + extra)
-            extra += 1
-    return {chr(c): b for b, c in zip(printable, chars)}
-
-
 def display_token(token: str, byte_level: bool) -> str:
     """A readable form of a vocabulary entry: ␣ for a leading space, ↵ for a newline."""
     if not byte_level:
         return token
     try:
-        decoder = _byte_decoder()
-        raw = bytes(decoder[ch] for ch in token)
+        raw = bytes(BYTE_DECODER[ch] for ch in token)
         text = raw.decode("utf-8")
         return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
     except (KeyError, UnicodeDecodeError):

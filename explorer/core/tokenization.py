@@ -311,8 +311,9 @@ class TiktokenTokenizer(TextTokenizer):
         return int(sum(len(b) + 40 for b in self._bytes) * 3)
 
 
-# GPT-2's reversible map from bytes to printable characters (used by byte-level tokenizer.json files)
 def _byte_level_alphabet() -> dict[str, int]:
+    """GPT-2's reversible map from the 256 byte values to printable characters (used by byte-level
+    tokenizer.json files), inverted: printable character -> byte."""
     printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
         list(range(ord("®"), ord("ÿ") + 1))
     chars = printable[:]
@@ -325,7 +326,7 @@ def _byte_level_alphabet() -> dict[str, int]:
     return {chr(c): b for b, c in zip(printable, chars)}
 
 
-_BYTE_DECODER = _byte_level_alphabet()
+BYTE_DECODER = _byte_level_alphabet()
 
 
 def _component_types(spec: Any) -> list[str]:
@@ -398,7 +399,7 @@ class HFTokenizer(TextTokenizer):
                 table.append(self._added[idx].encode("utf-8"))
                 continue
             try:
-                table.append(bytes(_BYTE_DECODER[c] for c in piece))
+                table.append(bytes(BYTE_DECODER[c] for c in piece))
             except KeyError:
                 table.append(piece.encode("utf-8"))
         self._byte_table = table
@@ -524,7 +525,7 @@ class HFTokenizer(TextTokenizer):
         for merge in merges:
             left, right = merge if isinstance(merge, list) else merge.split(" ", 1)
             if self.byte_level:
-                left, right = (readable_bytes(bytes(_BYTE_DECODER.get(c, 63) for c in s)) for s in (left, right))
+                left, right = (readable_bytes(bytes(BYTE_DECODER.get(c, 63) for c in s)) for s in (left, right))
             out.append(f"{left} + {right}")
         return out
 
