@@ -81,3 +81,21 @@ def trained_cache(tmp_path_factory):
     root = tmp_path_factory.mktemp("cache")
     shutil.copytree(cached_small_model() / "mini-clip", root / "mini-clip")
     return root
+
+
+# the real offline models, loaded once per test module through the app's own ModelStore
+@pytest.fixture(scope="module")
+def model_store():
+    from explorer.models.store import ModelStore
+
+    return ModelStore(preference="cpu")
+
+
+@pytest.fixture(scope="module")
+def smollm2(model_store):
+    return model_store.get("smollm2", "causal-lm")
+
+
+@pytest.fixture(scope="module")
+def minilm(model_store):
+    return model_store.get("minilm", "encoder")

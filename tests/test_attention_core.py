@@ -11,23 +11,6 @@ from explorer.core.local_attention import MaskSettings
 SARAH = "Sarah fed the cat because it"
 
 
-@pytest.fixture(scope="module")
-def store():
-    from explorer.models.store import ModelStore
-
-    return ModelStore(preference="cpu")
-
-
-@pytest.fixture(scope="module")
-def smollm2(store):
-    return store.get("smollm2", "causal-lm")
-
-
-@pytest.fixture(scope="module")
-def minilm(store):
-    return store.get("minilm", "encoder")
-
-
 def plain_eager_attentions(loaded, text: str) -> np.ndarray:
     """What a plain transformers forward pass with output_attentions returns, stacked [L, H, T, T]."""
     enc = loaded.tokenizer(text, return_tensors="pt")
