@@ -40,3 +40,24 @@ def show_pane(qtbot, widget, size: tuple[int, int] = (1500, 950)):
     widget.show()
     widget.activated()
     return widget
+
+
+class RecordingProgress:
+    """A Progress that keeps every report and partial result, and can cancel after a number of partials."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.reports: list[tuple[float | None, str]] = []
+        self.partials: list = []
+        self.cancel_after = cancel_after
+
+    def report(self, fraction, message=""):
+        self.reports.append((fraction, message))
+
+    def check(self):
+        from explorer.core.progress import Cancelled
+
+        if self.cancel_after is not None and len(self.partials) >= self.cancel_after:
+            raise Cancelled()
+
+    def partial(self, value):
+        self.partials.append(value)

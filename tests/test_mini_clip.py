@@ -10,27 +10,9 @@ import pytest
 
 from explorer.core import mini_clip, shapes_dataset as shapes
 from explorer.core.multimodal import similarity_matrix, zero_shot
+from tests.helpers import RecordingProgress
 
 N_CLASSES = len(shapes.class_names())
-
-
-class RecordingProgress:
-    def __init__(self, cancel_after_partials: int | None = None) -> None:
-        self.reports: list[tuple[float | None, str]] = []
-        self.partials: list[dict] = []
-        self.cancel_after = cancel_after_partials
-
-    def report(self, fraction, message=""):
-        self.reports.append((fraction, message))
-
-    def check(self):
-        from explorer.core.progress import Cancelled
-
-        if self.cancel_after is not None and len(self.partials) >= self.cancel_after:
-            raise Cancelled()
-
-    def partial(self, value):
-        self.partials.append(value)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +99,7 @@ def test_zero_shot_on_pil_images_picks_the_drawn_class(trained):
 
 
 def test_cancel_stops_training_early_and_keeps_what_was_learnt():
-    progress = RecordingProgress(cancel_after_partials=2)
+    progress = RecordingProgress(cancel_after=2)
     result = mini_clip.train(mini_clip.TrainConfig.small(steps=400), progress, evaluate=False)
     assert result.cancelled and result.steps_done < 400
     assert result.encoder.embed_texts(["a red circle"]).shape == (1, 32)

@@ -4,25 +4,7 @@ import pytest
 
 from explorer.core import projection
 from explorer.core.progress import Cancelled
-
-
-class Recorder:
-    """A Progress that keeps the partial results and can cancel after a number of them."""
-
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.partials: list = []
-        self.reports: list = []
-        self.cancel_after = cancel_after
-
-    def report(self, fraction, message=""):
-        self.reports.append((fraction, message))
-
-    def check(self):
-        if self.cancel_after is not None and len(self.partials) >= self.cancel_after:
-            raise Cancelled()
-
-    def partial(self, value):
-        self.partials.append(value)
+from tests.helpers import RecordingProgress
 
 
 def blobs(n_per=60, dims=10, seed=0):
@@ -68,7 +50,7 @@ def test_bad_points_get_clear_messages():
 
 def test_tsne_moves_points_live_and_separates_clusters():
     x, truth = blobs()
-    progress = Recorder()
+    progress = RecordingProgress()
     proj = projection.tsne(x, 2, perplexity=20, n_iter=150, early_exaggeration_iter=100, n_jobs=1,
                            partial_every=25, progress=progress)
     assert proj.coords.shape == (180, 2)
@@ -92,7 +74,7 @@ def test_tsne_lowers_the_perplexity_for_small_sets_and_makes_3d_maps():
 
 def test_tsne_stops_when_cancelled():
     x, _ = blobs()
-    progress = Recorder(cancel_after=2)
+    progress = RecordingProgress(cancel_after=2)
     with pytest.raises(Cancelled):
         projection.tsne(x, 2, n_iter=500, n_jobs=1, partial_every=10, progress=progress)
     assert len(progress.partials) == 2
