@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
+from explorer.core.sentence_embeddings import masked_mean, tokenized_batches
 from explorer.core.word_vectors import WordVectors, mean_word_vector
 
 MAX_ITEMS = 100_000
@@ -34,17 +35,8 @@ def mean_hidden_state(model, tokenizer, texts: list[str], device=None, batch_siz
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     vectors = []
-    for start in range(0, len(texts), batch_size):
-        progress.check()
-        batch = texts[start:start + batch_size]
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=256, return_tensors="pt")
-        if device is not None:
-            enc = {k: v.to(device) for k, v in enc.items()}
+    for enc in tokenized_batches(tokenizer, texts, batch_size, 256, device, progress, "Embedding lines with SmolLM2"):
         with torch.inference_mode():
             out = model(**enc, output_hidden_states=True)
-        hidden = out.hidden_states[-1]
-        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        vectors.append(pooled.float().cpu().numpy())
-        progress.report(min(1.0, (start + len(batch)) / len(texts)), "Embedding lines with SmolLM2")
+        vectors.append(masked_mean(out.hidden_states[-1], enc["attention_mask"]).float().cpu().numpy())
     return np.concatenate(vectors).astype(np.float32)
