@@ -57,14 +57,10 @@ def engine(qtbot):
 
 @pytest.fixture
 def main_window(qtbot, settings_file):
-    from explorer.ui.main_window import MainWindow
+    from tests.helpers import app_window
 
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
-    assert window.engine.shutdown(60_000)
+    with app_window(qtbot) as window:
+        yield window
 
 
 def wait_for_jobs(qtbot, engine, timeout: int = 120_000) -> None:

@@ -1,6 +1,8 @@
 """Small helpers shared by several test modules (fixtures built on them live in conftest.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -61,3 +63,22 @@ class RecordingProgress:
 
     def partial(self, value):
         self.partials.append(value)
+
+
+@contextmanager
+def app_window(qtbot, show: bool = True) -> Iterator:
+    """A MainWindow as the app opens it; on leaving, closed and its engine shut down (as quitting does).
+
+    Two in a row are a restart: the second reads what the first saved in the settings.
+    """
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    if show:
+        window.show()
+    try:
+        yield window
+    finally:
+        window.close()
+        assert window.engine.shutdown(60_000)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 
 from explorer.models.catalogue import entries
-from explorer.ui.main_window import MainWindow
+from tests.helpers import app_window
 
 
 def test_about_lists_versions_and_the_licence_of_every_bundled_model(main_window, qtbot):
@@ -29,25 +29,13 @@ def test_about_lists_versions_and_the_licence_of_every_bundled_model(main_window
 def test_first_run_tips_show_once_and_got_it_hides_them_for_good(qtbot, settings_file, monkeypatch):
     # offscreen windows (tests, screenshots) skip the tips; pretend to be a desktop
     monkeypatch.setattr(QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.show()
-    try:
+    with app_window(qtbot) as first:
         assert first.tips_banner.isVisible()
         assert "F5" in first.tips_banner.label.text() and "Page Down" in first.tips_banner.label.text()
         qtbot.mouseClick(first.tips_banner.got_it, Qt.MouseButton.LeftButton)
         assert not first.tips_banner.isVisible()
-    finally:
-        first.close()
-        assert first.engine.shutdown(60_000)
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
-    try:
+    with app_window(qtbot) as second:
         assert not second.tips_banner.isVisible()
         dialog = second.show_tips()
         assert "Presenter mode" in dialog.browser.toPlainText() or "presenter mode" in dialog.browser.toPlainText()
         dialog.close()
-    finally:
-        second.close()
-        assert second.engine.shutdown(60_000)

@@ -1,5 +1,5 @@
 """The main window: panes in the sidebar, the device in the status bar, preferences that persist."""
-from explorer.ui.main_window import MainWindow
+from tests.helpers import app_window
 
 
 def test_every_discovered_pane_is_listed_and_opens(main_window, qtbot):
@@ -16,44 +16,28 @@ def test_status_bar_names_the_compute_device(main_window, qtbot):
 
 
 def test_force_cpu_is_remembered_between_runs(qtbot, settings_file):
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.device_cpu.trigger()
-    qtbot.waitUntil(lambda: first.engine.device_label == "CPU", timeout=60_000)
-    first.close()
-    assert first.engine.shutdown(60_000)
-    second = MainWindow()
-    qtbot.addWidget(second)
-    try:
+    with app_window(qtbot, show=False) as first:
+        first.device_cpu.trigger()
+        qtbot.waitUntil(lambda: first.engine.device_label == "CPU", timeout=60_000)
+    with app_window(qtbot, show=False) as second:
         assert second.device_cpu.isChecked() and not second.device_auto.isChecked()
-    finally:
-        second.close()
-        assert second.engine.shutdown(60_000)
 
 
 def test_font_scale_last_pane_and_geometry_persist(qtbot, settings_file):
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.show()
-    first.resize(700, 520)  # the offscreen screen is 800x600
-    first.step_font_scale(+1)
-    scale = first.font_scale
-    assert scale > 1.0
-    first.show_pane(first.pane_ids()[-1])
-    first.close()
-    assert first.engine.shutdown(60_000)
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
+    with app_window(qtbot) as first:
+        first.resize(700, 520)  # the offscreen screen is 800x600
+        first.step_font_scale(+1)
+        scale = first.font_scale
+        assert scale > 1.0
+        first.show_pane(first.pane_ids()[-1])
     try:
-        assert second.font_scale == scale
-        assert (second.size().width(), second.size().height()) == (700, 520)
-        qtbot.waitUntil(lambda: second.current_pane() is not None, timeout=10_000)
-        assert second.current_pane().pane_id == first.pane_ids()[-1]
+        with app_window(qtbot) as second:
+            assert second.font_scale == scale
+            assert (second.size().width(), second.size().height()) == (700, 520)
+            qtbot.waitUntil(lambda: second.current_pane() is not None, timeout=10_000)
+            assert second.current_pane().pane_id == first.pane_ids()[-1]
     finally:
-        second.close()
-        assert second.engine.shutdown(60_000)
-        second.set_font_scale(1.0)
+        second.set_font_scale(1.0)  # the application font is shared with later tests
 
 
 def test_panes_are_built_only_when_shown(main_window, qtbot):
@@ -75,20 +59,10 @@ def test_the_window_fits_a_1280x720_projector_with_every_pane_open(main_window, 
 def test_a_sliver_of_a_saved_geometry_is_replaced_by_a_usable_size(qtbot, settings_file):
     from PySide6.QtCore import QSettings
 
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.show()
-    first.resize(300, 120)  # e.g. saved on another screen
-    first.close()
-    assert first.engine.shutdown(60_000)
-    second = MainWindow()
-    qtbot.addWidget(second)
-    second.show()
-    try:
+    with app_window(qtbot) as first:
+        first.resize(300, 120)  # e.g. saved on another screen
+    with app_window(qtbot) as second:
         assert QSettings(str(settings_file), QSettings.Format.IniFormat).value("window/geometry") is not None
         available = second.screen().availableGeometry()
         assert second.width() >= min(1400, available.width() * 92 // 100) * 2 // 3
         assert second.height() >= min(900, available.height() * 92 // 100) * 2 // 3
-    finally:
-        second.close()
-        assert second.engine.shutdown(60_000)
