@@ -10,7 +10,7 @@ from explorer.core.session_schema import (MAX_DEPTH, MAX_FILE_BYTES, SESSION_FOR
                                           SessionError, load_session_file, session_text, validate_session)
 
 TEMPLATES = {
-    "similarity": {"text": "a\nb"},
+    "tokenizers": {"text": "a\nb"},
     "attention": {"text": "Sarah fed the cat", "layer": 3, "heads": [0, 1], "options": {"causal": True},
                   "model": None},
 }
@@ -18,7 +18,7 @@ TEMPLATES = {
 
 def good(**changes) -> dict:
     data = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "current_pane": "attention", "font_scale": 1.5,
-            "theme": "dark", "panes": {"similarity": {"text": "one\ntwo"},
+            "theme": "dark", "panes": {"tokenizers": {"text": "one\ntwo"},
                                        "attention": {"text": "it", "layer": 5, "heads": [2], "model": "smollm2",
                                                      "options": {"causal": False}}}}
     data.update(changes)
@@ -43,7 +43,7 @@ def refused(tmp_path, content) -> str:
 
 
 def test_a_saved_session_reads_back_identically(tmp_path):
-    session = Session(panes={"similarity": {"text": "héllo 🙂\nworld"}}, current_pane="similarity",
+    session = Session(panes={"tokenizers": {"text": "héllo 🙂\nworld"}}, current_pane="tokenizers",
                       font_scale=1.75, theme="light", app_version="0.1.0")
     path = write(tmp_path, session_text(session))
     loaded = load_session_file(path, TEMPLATES)
@@ -59,15 +59,37 @@ def test_a_valid_file_gives_its_panes_scale_and_theme(tmp_path):
 
 def test_keys_a_pane_does_not_know_are_left_for_it_to_ignore(tmp_path):
     data = good()
-    data["panes"]["similarity"]["added_in_a_later_version"] = {"x": 1}
-    assert load_session_file(write(tmp_path, data), TEMPLATES).panes["similarity"]["text"] == "one\ntwo"
+    data["panes"]["tokenizers"]["added_in_a_later_version"] = {"x": 1}
+    assert load_session_file(write(tmp_path, data), TEMPLATES).panes["tokenizers"]["text"] == "one\ntwo"
+
+
+def test_a_session_from_before_the_sentence_similarity_pane_was_retired_still_opens(tmp_path):
+    data = good(current_pane="similarity")
+    data["panes"]["similarity"] = {"text": "I sat on the bank of the river.\nThe bank approved my loan."}
+    loaded = load_session_file(write(tmp_path, data), TEMPLATES)
+    assert "similarity" not in loaded.panes
+    assert loaded.panes["tokenizers"] == {"text": "one\ntwo"} and loaded.panes["attention"]["layer"] == 5
+    assert loaded.current_pane is None  # the window keeps the pane it shows
+    [note] = loaded.notes
+    assert "Sentence similarity" in note and "Sentences tab" in note
+    assert "notes" not in json.loads(session_text(loaded)), "the note is shown, never saved"
+    # whatever the retired pane's settings were, they are not read at all
+    data["panes"]["similarity"] = "not even an object"
+    assert load_session_file(write(tmp_path, data), TEMPLATES).notes == loaded.notes
+    # a pane that never existed is still refused
+    data["panes"]["no-such-pane"] = {}
+    assert "no-such-pane" in refused(tmp_path, data)
+
+
+def test_a_current_session_has_no_notes(tmp_path):
+    assert load_session_file(write(tmp_path, good()), TEMPLATES).notes == ()
 
 
 @pytest.mark.parametrize("content, words", [
     (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a text file"),
     ("", "empty"),
     ("   \n", "empty"),
-    ("{\"format\": \"llm-explorer-session\", \"version\": 1, \"panes\": {\"simil", "cut off"),
+    ("{\"format\": \"llm-explorer-session\", \"version\": 1, \"panes\": {\"token", "cut off"),
     ("not json at all", "not valid JSON"),
     ("[1, 2, 3]", "not an LLM Explorer session"),
     ("{\"format\": \"something-else\", \"version\": 1, \"panes\": {}}", "not an LLM Explorer session"),
@@ -85,7 +107,7 @@ def test_a_deeply_nested_file_is_refused(tmp_path):
     value: object = "leaf"
     for _ in range(MAX_DEPTH + 5):
         value = {"k": value}
-    moderately["panes"]["similarity"]["deep"] = value
+    moderately["panes"]["tokenizers"]["deep"] = value
     assert "nested" in refused(tmp_path, moderately)
 
 
@@ -99,7 +121,7 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
 
 def test_a_huge_text_value_is_refused(tmp_path):
     data = good()
-    data["panes"]["similarity"]["text"] = "x" * 4_000_001
+    data["panes"]["tokenizers"]["text"] = "x" * 4_000_001
     assert "characters" in refused(tmp_path, data)
 
 
@@ -108,7 +130,7 @@ def test_a_huge_text_value_is_refused(tmp_path):
     ({"version": "1"}, "version"),
     ({"panes": []}, "panes"),
     ({"panes": {"no-such-pane": {}}}, "no-such-pane"),
-    ({"panes": {"similarity": "text"}}, "must be an object"),
+    ({"panes": {"tokenizers": "text"}}, "must be an object"),
     ({"current_pane": "nowhere"}, "current pane"),
     ({"font_scale": 40}, "text size"),
     ({"font_scale": True}, "text size"),
@@ -119,7 +141,7 @@ def test_wrong_shapes_are_refused(tmp_path, change, words):
 
 
 @pytest.mark.parametrize("pane, key, value, words", [
-    ("similarity", "text", 42, "should be text"),
+    ("tokenizers", "text", 42, "should be text"),
     ("attention", "layer", "five", "should be a number"),
     ("attention", "layer", True, "should be a number"),
     ("attention", "heads", "0,1", "should be a list"),
@@ -143,13 +165,13 @@ def test_file_names_inside_a_session_must_be_plain_readable_files(tmp_path):
     image = tmp_path / "cat.png"
     image.write_bytes(b"\x89PNG")
     ok = good()
-    ok["panes"]["similarity"]["image_path"] = str(image)
-    assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["similarity"]["image_path"] == str(image)
+    ok["panes"]["tokenizers"]["image_path"] = str(image)
+    assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["tokenizers"]["image_path"] == str(image)
     for value, words in (("/dev/zero", "not a plain file"), (str(tmp_path), "not a plain file"),
                          ("../../etc/passwd", "full path"), (str(tmp_path / "gone.png"), "no longer exists"),
                          ("/etc/passwd\x00.png", "not valid")):
         data = good()
-        data["panes"]["similarity"]["image_path"] = value
+        data["panes"]["tokenizers"]["image_path"] = value
         assert words in refused(tmp_path, data), value
 
 
@@ -157,13 +179,13 @@ def test_lists_of_files_and_folders_are_checked_too(tmp_path):
     image = tmp_path / "cat.png"
     image.write_bytes(b"\x89PNG")
     ok = good()
-    ok["panes"]["similarity"].update(files=[str(image)], search_folder=str(tmp_path))
-    assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["similarity"]["files"] == [str(image)]
+    ok["panes"]["tokenizers"].update(files=[str(image)], search_folder=str(tmp_path))
+    assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["tokenizers"]["files"] == [str(image)]
     for change, words in (({"files": [str(image), "/dev/zero"]}, "not a plain file"),
                           ({"search_folder": str(image)}, "not a folder"),
                           ({"search_folder": "relative/dir"}, "full path")):
         data = good()
-        data["panes"]["similarity"].update(change)
+        data["panes"]["tokenizers"].update(change)
         assert words in refused(tmp_path, data), change
 
 

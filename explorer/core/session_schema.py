@@ -4,12 +4,14 @@ A session is one JSON object:
 
     {"format": "llm-explorer-session", "version": 1, "app_version": "0.1.0",
      "current_pane": "attention", "font_scale": 1.0, "theme": "normal",
-     "panes": {"attention": {...pane.state()...}, "similarity": {"text": "..."}}}
+     "panes": {"attention": {...pane.state()...}, "tokenizers": {"text": "...", ...}}}
 
 Loading validates the whole file before anything is applied: a file that is
 too big, not UTF-8, not JSON, nested too deeply, of the wrong shape, names a
 pane this version does not have, gives a value of the wrong type, or points at
 a file that is not a plain, readable file is refused with one clear sentence.
+A pane that an earlier version had and this one retired (RETIRED_PANES) is
+skipped with a note instead, so that older sessions still open.
 """
 from __future__ import annotations
 
@@ -35,6 +37,12 @@ THEMES = ("normal", "light", "dark")
 PATH_KEY_SUFFIXES = ("path", "paths", "file", "files", "filename", "filenames")
 FOLDER_KEY_SUFFIXES = ("folder", "dir", "directory")
 MAX_REFERENCED_FILE_BYTES = 200 * 1024 * 1024
+# panes earlier versions saved that this version no longer has -> the note shown when a session names one
+RETIRED_PANES = {
+    "similarity": "This session has settings for the \"Sentence similarity\" pane, which this version no "
+                  "longer has; they were left out. The Embeddings pane's Sentences tab shows MiniLM sentence "
+                  "cosines.",
+}
 
 
 class SessionError(ValueError):
@@ -49,6 +57,8 @@ class Session:
     theme: str = "normal"
     version: int = SESSION_VERSION
     app_version: str = ""
+    # what was left out while reading (a retired pane, ...): shown to the user, never written back
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {"format": SESSION_FORMAT, "version": self.version, "app_version": self.app_version,
@@ -152,19 +162,24 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
     panes = data.get("panes")
     if not isinstance(panes, dict):
         raise SessionError("The session's \"panes\" must be an object mapping pane names to their settings.")
-    unknown = [name for name in panes if name not in templates]
+    notes = tuple(RETIRED_PANES[name] for name in panes if name not in templates and name in RETIRED_PANES)
+    unknown = [name for name in panes if name not in templates and name not in RETIRED_PANES]
     if unknown:
         listed = ", ".join(repr(str(n)[:40]) for n in unknown[:5])
         raise SessionError(f"The session names pane(s) this version does not have: {listed}. "
                            f"Known panes: {', '.join(templates)}.")
     clean: dict[str, dict] = {}
     for name, state in panes.items():
+        if name not in templates:
+            continue  # a retired pane: its settings have nowhere to go
         if not isinstance(state, dict):
             raise SessionError(f"The settings of pane '{name}' must be an object, not {_type_name(state)}.")
         check_state_types(state, templates[name], f"pane '{name}'")
         check_paths(state, f"pane '{name}'")
         clean[name] = state
     current = data.get("current_pane")
+    if isinstance(current, str) and current not in templates and current in RETIRED_PANES:
+        current = None  # keep whatever pane is showing
     if current is not None and (not isinstance(current, str) or current not in templates):
         raise SessionError(f"The session's current pane {str(current)[:40]!r} does not exist in this version.")
     font_scale = data.get("font_scale", 1.0)
@@ -176,7 +191,7 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
         raise SessionError(f"The session's theme must be one of {', '.join(THEMES)}.")
     app_version = data.get("app_version", "")
     return Session(panes=clean, current_pane=current, font_scale=float(font_scale), theme=theme,
-                   version=version, app_version=app_version if isinstance(app_version, str) else "")
+                   version=version, app_version=app_version if isinstance(app_version, str) else "", notes=notes)
 
 
 def check_state_types(state: dict, template: Any, where: str) -> None:

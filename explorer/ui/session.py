@@ -61,6 +61,8 @@ def open_session(window: "MainWindow", path: str | os.PathLike) -> Session:
     """Validate the whole file first, then apply it; on any failure the window is left as it was."""
     session = load_session_file(path, _Templates(window))
     apply_session(window, session)
+    if session.notes:  # e.g. a pane an older version saved: say what was left out
+        window.show_message("Session opened", " ".join(session.notes))
     return session
 
 

@@ -214,6 +214,25 @@ def test_sentences_are_clustered_by_topic(pane, qtbot):
     assert pane.sentences.table.rowCount() == 12
 
 
+def test_typed_sentences_show_their_minilm_cosines_in_the_table(pane, qtbot):
+    # (was the retired Sentence similarity pane's first test)
+    click_tab(qtbot, pane, pane.sentences)
+    tab = pane.sentences
+    tab.editor.setPlainText("A cat sat on the mat.\nA kitten rested on the rug.\nInterest rates rose again.")
+    qtbot.waitUntil(lambda: tab.result is not None and len(tab.result.texts) == 3, timeout=SLOW_MS)
+    idle(qtbot, pane)
+    shown = np.array([[float(tab.table.item(i, j).text()) for j in range(3)] for i in range(3)])
+    assert np.allclose(np.diag(shown), 1.0, atol=0.01)
+    # the two sentences about cats are the most similar pair
+    assert shown[0, 1] > shown[0, 2] and shown[0, 1] > shown[1, 2]
+    assert "3 sentences" in tab.message.text() and "384-d" in tab.message.text()
+    assert tab.panel.scatter.n_points == 3
+    tab.editor.setPlainText("   \n  ")
+    qtbot.waitUntil(lambda: tab.message.is_error and "Type some sentences" in tab.message.text(), timeout=5_000)
+    tab.editor.setPlainText("Only one sentence.")
+    qtbot.waitUntil(lambda: "at least two sentences" in tab.message.text(), timeout=5_000)
+
+
 def test_a_token_cloud_shows_every_token_and_finds_them(pane, qtbot):
     click_tab(qtbot, pane, pane.tokens)
     tab = pane.tokens

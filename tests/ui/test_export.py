@@ -104,7 +104,7 @@ def test_a_picture_only_target_or_an_empty_one_explains_itself(plot, tmp_path):
 
 
 def test_a_pane_with_nothing_to_export_says_so(main_window, monkeypatch, tmp_path):
-    pane = main_window.show_pane("similarity")
+    pane = main_window.show_pane("tokenizers")
     monkeypatch.setattr(type(pane), "export_targets", lambda self: [])
     assert main_window.export_current("png", tmp_path / "x.png") == []
     assert "nothing" in main_window.last_message.lower() or "no plot" in main_window.last_message

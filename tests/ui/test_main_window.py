@@ -4,9 +4,11 @@ from tests.helpers import app_window
 
 def test_every_discovered_pane_is_listed_and_opens(main_window, qtbot):
     titles = [main_window.sidebar.item(i).text() for i in range(main_window.sidebar.count())]
-    assert "Sentence similarity" in titles
+    assert "Tokenizers" in titles and "Embeddings" in titles
+    # sentence cosines live in the Embeddings pane's Sentences tab: one sidebar entry per idea
+    assert "Sentence similarity" not in titles
     assert len(titles) == len(main_window.pane_ids())
-    pane = main_window.show_pane("similarity")
+    pane = main_window.show_pane("tokenizers")
     assert main_window.current_pane() is pane
 
 

@@ -164,7 +164,7 @@ def test_the_dark_presenter_theme_reaches_every_pane(main_window, qtbot, monkeyp
 
 def test_a_clicker_page_down_works_while_a_text_box_has_the_focus(main_window, qtbot):
     window = main_window
-    pane = window.show_pane("similarity")
+    pane = window.show_pane("tokenizers")
     window.presenter.enter(full_screen=False)
     try:
         pane.editor.setFocus()
@@ -182,17 +182,17 @@ def test_a_scene_for_a_missing_pane_or_preset_explains_itself(main_window, qtbot
     path = tmp_path / "scenes.json"
     path.write_text('{"format": "llm-explorer-scenes", "version": 1, "title": "T", "scenes": ['
                     '{"title": "Ghost", "pane": "no-such-pane", "caption": "c"},'
-                    '{"title": "Bad preset", "pane": "similarity", "preset": "no-such-preset"},'
-                    '{"title": "Fine", "pane": "similarity", "preset": "cats", "caption": "ok"}]}',
+                    '{"title": "Bad preset", "pane": "tokenizers", "preset": "no-such-preset"},'
+                    '{"title": "Fine", "pane": "tokenizers", "preset": "bards", "caption": "ok"}]}',
                     encoding="utf-8")
     assert main_window.open_scene_file(path)
     try:
         assert "no-such-pane" in main_window.next_scene()
         problem = main_window.next_scene()
-        assert "no-such-preset" in problem and "cats" in problem
+        assert "no-such-preset" in problem and "bards" in problem
         assert main_window.next_scene() is None
-        assert main_window.current_pane().pane_id == "similarity"
-        assert "cat" in main_window.current_pane().state()["text"]
+        assert main_window.current_pane().pane_id == "tokenizers"
+        assert "bards" in main_window.current_pane().state()["text"]
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
@@ -201,7 +201,7 @@ def test_a_scene_for_a_missing_pane_or_preset_explains_itself(main_window, qtbot
 def test_saving_the_current_state_as_a_scene_adds_it_after_the_current_one(main_window, qtbot, settings_file):
     window = main_window
     window.go_to_scene(0)
-    pane = window.show_pane("similarity")
+    pane = window.show_pane("tokenizers")
     pane.editor.setPlainText("My own example.\nAnother line.")
     written = window.save_current_as_scene("My example", "What I want the class to see")
     try:

@@ -13,16 +13,16 @@ TYPED = "The cat sleeps.\nDie Katze schläft 🐈"
 
 
 def _make_every_pane_differ_from_its_defaults(window, qtbot) -> dict[str, dict]:
-    """What a user does: open each pane, pick an example, type in the similarity pane."""
+    """What a user does: open each pane, pick an example, type in the tokenizer lab."""
     for pane_id in window.pane_ids():
         pane = window.show_pane(pane_id)
         presets = pane.presets()
         if presets:
             pane.apply_preset(presets[-1])
-    similarity = window.show_pane("similarity")
-    similarity.editor.clear()
-    qtbot.keyClicks(similarity.editor, "The cat sleeps.")
-    similarity.editor.insertPlainText("\nDie Katze schläft 🐈")  # pasted: QTest types ASCII only
+    tokenizers = window.show_pane("tokenizers")
+    tokenizers.editor.clear()
+    qtbot.keyClicks(tokenizers.editor, "The cat sleeps.")
+    tokenizers.editor.insertPlainText("\nDie Katze schläft 🐈")  # pasted: QTest types ASCII only
     window.set_font_scale(1.3)
     window.show_pane(window.pane_ids()[0])
     # the computations these choices start are irrelevant here: stop them
@@ -42,7 +42,7 @@ def test_a_saved_session_restores_every_panes_inputs_in_a_new_window(qtbot, sett
     first.show()
     try:
         expected = _make_every_pane_differ_from_its_defaults(first, qtbot)
-        assert expected["similarity"]["text"] == TYPED
+        assert expected["tokenizers"]["text"] == TYPED
         saved = first.save_session(tmp_path / "lesson")
         assert saved == tmp_path / "lesson.json" and saved.is_file()
         assert json.loads(saved.read_text(encoding="utf-8"))["current_pane"] == first.pane_ids()[0]
@@ -61,7 +61,7 @@ def test_a_saved_session_restores_every_panes_inputs_in_a_new_window(qtbot, sett
         assert set(expected) <= set(restored), "every pane in the file was rebuilt"
         for pane_id, state in expected.items():
             assert restored[pane_id] == state, f"pane '{pane_id}' did not get its inputs back"
-        assert second.panes["similarity"].editor.toPlainText() == TYPED
+        assert second.panes["tokenizers"].editor.toPlainText() == TYPED
         assert second.font_scale == pytest.approx(1.3)
         assert second.current_pane().pane_id == first.pane_ids()[0]
         second.engine.cancel(None)
@@ -78,22 +78,22 @@ def _snapshot(window) -> tuple:
 
 HOSTILE = {
     "not-json.json": b"<html>this is not a session</html>",
-    "truncated.json": b'{"format": "llm-explorer-session", "version": 1, "panes": {"similarity": {"text": "cut',
+    "truncated.json": b'{"format": "llm-explorer-session", "version": 1, "panes": {"tokenizers": {"text": "cut',
     "binary.json": bytes(range(256)) * 4,
     "deep.json": b'{"format": "llm-explorer-session", "version": 1, "panes": {}, "x": ' + b"[" * 50_000
                  + b"]" * 50_000 + b"}",
     "unknown-pane.json": json.dumps({"format": "llm-explorer-session", "version": 1,
-                                     "panes": {"similarity": {"text": "evil"}, "rm -rf": {}}}).encode(),
+                                     "panes": {"tokenizers": {"text": "evil"}, "rm -rf": {}}}).encode(),
     "wrong-type.json": json.dumps({"format": "llm-explorer-session", "version": 1,
-                                   "panes": {"similarity": {"text": ["a", "list"]}}}).encode(),
+                                   "panes": {"tokenizers": {"text": ["a", "list"]}}}).encode(),
     "device-path.json": json.dumps({"format": "llm-explorer-session", "version": 1,
-                                    "panes": {"similarity": {"text": "x", "image_path": "/dev/zero"}}}).encode(),
+                                    "panes": {"tokenizers": {"text": "x", "image_path": "/dev/zero"}}}).encode(),
     "newer.json": json.dumps({"format": "llm-explorer-session", "version": 7, "panes": {}}).encode(),
 }
 
 
 def test_corrupt_and_hostile_sessions_are_refused_with_a_message_and_change_nothing(main_window, qtbot, tmp_path):
-    pane = main_window.show_pane("similarity")
+    pane = main_window.show_pane("tokenizers")
     pane.editor.setPlainText("What the teacher typed")
     main_window.set_font_scale(1.15)
     before = _snapshot(main_window)
@@ -120,11 +120,11 @@ def test_corrupt_and_hostile_sessions_are_refused_with_a_message_and_change_noth
 
 
 def test_a_pane_that_fails_half_way_is_rolled_back(main_window, qtbot, tmp_path, monkeypatch):
-    pane = main_window.show_pane("similarity")
+    pane = main_window.show_pane("tokenizers")
     pane.editor.setPlainText("Kept")
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"format": "llm-explorer-session", "version": 1, "font_scale": 2.0,
-                                "panes": {"similarity": {"text": "Half applied"}}}), encoding="utf-8")
+                                "panes": {"tokenizers": {"text": "Half applied"}}}), encoding="utf-8")
     original = type(pane).restore_state
     calls = []
 
@@ -140,6 +140,28 @@ def test_a_pane_that_fails_half_way_is_rolled_back(main_window, qtbot, tmp_path,
         assert "nothing was changed" in main_window.last_message
         assert pane.editor.toPlainText() == "Kept"
         assert main_window.font_scale == 1.0
+    finally:
+        main_window.engine.cancel(None)
+        wait_for_jobs(qtbot, main_window.engine)
+
+
+def test_a_session_saved_with_the_retired_sentence_similarity_pane_still_opens(main_window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": "llm-explorer-session", "version": 1, "app_version": "0.1.0",
+                                "current_pane": "similarity", "font_scale": 1.0, "theme": "normal",
+                                "panes": {"similarity": {"text": "I sat on the bank of the river."},
+                                          "tokenizers": {"text": "Restored from an old lesson"}}}),
+                    encoding="utf-8")
+    shown = main_window.show_pane("tokenizers")
+    try:
+        assert main_window.open_session(path), main_window.last_message
+        assert "similarity" not in main_window.pane_ids()
+        assert main_window.current_pane() is shown  # the retired current pane leaves the window where it was
+        assert shown.editor.toPlainText() == "Restored from an old lesson"
+        notes = [box.text() for box in main_window.findChildren(QMessageBox)]
+        assert any("Sentence similarity" in text and "Sentences tab" in text for text in notes), notes
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
