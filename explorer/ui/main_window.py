@@ -519,12 +519,13 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            open_session(self, path)
+            session = open_session(self, path)
         except SessionError as exc:
             self.show_message("Cannot open this session", str(exc), warning=True)
             return False
         self.settings.setValue("session/last_dir", str(Path(path).resolve().parent))
-        self.notify(f"Session opened from {path}")
+        # what was left out (a retired pane) stays readable in the status bar after the box closes
+        self.notify(" ".join((f"Session opened from {path}.", *session.notes)))
         return True
 
     # --- export ---

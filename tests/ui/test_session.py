@@ -162,6 +162,7 @@ def test_a_session_saved_with_the_retired_sentence_similarity_pane_still_opens(m
         assert shown.editor.toPlainText() == "Restored from an old lesson"
         notes = [box.text() for box in main_window.findChildren(QMessageBox)]
         assert any("Sentence similarity" in text and "Sentences tab" in text for text in notes), notes
+        assert "Sentences tab" in main_window.last_message  # still said after the box is closed
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
