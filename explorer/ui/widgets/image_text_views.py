@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QSpinBox, QVBoxLayout, QWidget)
 
+from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.image_text_bars import ZeroShotBars
 from explorer.ui.widgets.image_text_matrix import ImageTextMatrix
 from explorer.ui.widgets.image_text_qformer import TASKS, CrossAttentionImage, QFormerDiagram
@@ -61,58 +62,76 @@ class ImageSourceBar(QWidget):
         layout.addWidget(hint)
 
 
-# --- 1. similarity matrix -------------------------------------------------------------------------
-class SimilarityView(QWidget):
-    captions_changed = Signal()
+class LinesView(QWidget):
+    """Base of the views that read lines typed beside a result about the images: similarity, zero-shot, joint map.
+
+    All three lay out the same way (the image buttons, an explanation, the lines and their options left of
+    the result, a message under it) and emit their change signal once typing pauses.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sources = ImageSourceBar()
-        self.captions = QPlainTextEdit()
-        self.captions.setPlaceholderText("One caption per line")
-        self.captions.setMinimumWidth(260)
-        self.matrix = ImageTextMatrix(placeholder="Add images and captions to compare them.")
         self.message = note_label()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(note_label("<b>Captions</b> (one per line): edit them and the matrix updates."))
-        left_layout.addWidget(self.captions, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(self.matrix)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 4)
-        split.setSizes([300, 1100])
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+
+    def _lay_out(self, intro: str, left: QWidget, result: QWidget, left_width: int,
+                 stretch: tuple[int | None, int | None]) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self.sources)
-        layout.addWidget(note_label("Each cell is the cosine similarity of an image's vector and a caption's vector "
-                                    "in the model's shared space: <b>one row per image</b>, the best caption for "
-                                    "each image outlined."))
-        layout.addWidget(split, 1)
+        layout.addWidget(note_label(intro))
+        layout.addWidget(side_by_side(left, result, [left_width, 1100], stretch), 1)
         layout.addWidget(self.message)
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.captions_changed)
-        self.captions.textChanged.connect(self._timer.start)
+
+    def _debounce(self, changed: SignalInstance, *edits: SignalInstance) -> None:
+        """Emit `changed` once none of `edits` has fired for DEBOUNCE_MS."""
+        self._timer.timeout.connect(changed)
+        for edit in edits:
+            edit.connect(self._timer.start)
+
+
+def lines_editor(placeholder: str) -> QPlainTextEdit:
+    editor = QPlainTextEdit()
+    editor.setPlaceholderText(placeholder)
+    return editor
+
+
+def set_lines(editor: QPlainTextEdit, lines: list[str]) -> None:
+    """Replace the lines without emitting textChanged (the caller refreshes once)."""
+    with QSignalBlocker(editor):
+        editor.setPlainText("\n".join(lines))
+
+
+# --- 1. similarity matrix -------------------------------------------------------------------------
+class SimilarityView(LinesView):
+    captions_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.captions = lines_editor("One caption per line")
+        self.captions.setMinimumWidth(260)
+        self.matrix = ImageTextMatrix(placeholder="Add images and captions to compare them.")
+        left = column_of(note_label("<b>Captions</b> (one per line): edit them and the matrix updates."),
+                         (self.captions, 1))
+        self._lay_out("Each cell is the cosine similarity of an image's vector and a caption's vector in the model's "
+                      "shared space: <b>one row per image</b>, the best caption for each image outlined.",
+                      left, self.matrix, 300, (1, 4))
+        self._debounce(self.captions_changed, self.captions.textChanged)
 
     def caption_lines(self) -> list[str]:
         return lines_of(self.captions)
 
     def set_captions(self, lines: list[str]) -> None:
-        self.captions.blockSignals(True)
-        self.captions.setPlainText("\n".join(lines))
-        self.captions.blockSignals(False)
+        set_lines(self.captions, lines)
 
 
 # --- 2. zero-shot ---------------------------------------------------------------------------------
-class ZeroShotView(QWidget):
+class ZeroShotView(LinesView):
     settings_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.sources = ImageSourceBar()
-        self.classes = QPlainTextEdit()
-        self.classes.setPlaceholderText("One class name per line")
+        self.classes = lines_editor("One class name per line")
         self.template = QLineEdit("a photo of a {}")
         self.template.setToolTip("{} is replaced by each class name")
         self.prompts = note_label()
@@ -122,43 +141,21 @@ class ZeroShotView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.bars)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.message = note_label()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(note_label("<b>Classes</b> (one per line)"))
-        left_layout.addWidget(self.classes, 1)
-        left_layout.addWidget(note_label("<b>Prompt template</b>"))
-        left_layout.addWidget(self.template)
-        left_layout.addWidget(self.prompts)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(scroll)
-        split.setStretchFactor(1, 4)
-        split.setSizes([300, 1100])
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.sources)
-        layout.addWidget(note_label("Zero-shot classification: each class name goes into the template, the model "
-                                    "embeds those sentences, and the image's cosines to them (times the model's "
-                                    "learned scale) go through a softmax. No training on these classes."))
-        layout.addWidget(split, 1)
-        layout.addWidget(self.message)
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.settings_changed)
-        self.classes.textChanged.connect(self._timer.start)
-        self.template.textChanged.connect(self._timer.start)
+        left = column_of(note_label("<b>Classes</b> (one per line)"), (self.classes, 1),
+                         note_label("<b>Prompt template</b>"), self.template, self.prompts)
+        self._lay_out("Zero-shot classification: each class name goes into the template, the model embeds those "
+                      "sentences, and the image's cosines to them (times the model's learned scale) go through a "
+                      "softmax. No training on these classes.", left, scroll, 300, (None, 4))
+        self._debounce(self.settings_changed, self.classes.textChanged, self.template.textChanged)
 
     def class_lines(self) -> list[str]:
         return lines_of(self.classes)
 
     def set_classes(self, lines: list[str], template: str | None = None) -> None:
-        for widget in (self.classes, self.template):
-            widget.blockSignals(True)
-        self.classes.setPlainText("\n".join(lines))
+        set_lines(self.classes, lines)
         if template is not None:
-            self.template.setText(template)
-        for widget in (self.classes, self.template):
-            widget.blockSignals(False)
+            with QSignalBlocker(self.template):
+                self.template.setText(template)
 
 
 # --- 3. search ------------------------------------------------------------------------------------
@@ -170,26 +167,23 @@ class SearchView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Search in:"))
+        sources_row = QHBoxLayout()
+        sources_row.addWidget(QLabel("Search in:"))
         self.source_buttons: dict[str, QPushButton] = {}
         for key, text in (("shapes", "Generated shapes (240)"), ("photos", "Sample photos"),
                           ("folder", "A folder…")):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=key: self.index_requested.emit(k))
-            row.addWidget(button)
+            sources_row.addWidget(button)
             self.source_buttons[key] = button
         self.index_status = QLabel("")
-        row.addWidget(self.index_status, 1)
-        query_row = QHBoxLayout()
-        query_row.addWidget(QLabel("Find:"))
+        sources_row.addWidget(self.index_status, 1)
         self.query = QLineEdit()
         self.query.setPlaceholderText("Describe what you look for, e.g. a yellow star")
         self.query.setClearButtonEnabled(True)
-        query_row.addWidget(self.query, 1)
         self.image_button = QPushButton("Search with an image file…")
         self.image_button.clicked.connect(self.image_query_requested)
-        query_row.addWidget(self.image_button)
+        query_row = row_of("Find:", (self.query, 1), self.image_button)
         self.results = QListWidget()
         self.results.setViewMode(QListWidget.ViewMode.IconMode)
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
@@ -201,7 +195,7 @@ class SearchView(QWidget):
         self.caption = note_label()
         self.message = note_label()
         layout = QVBoxLayout(self)
-        layout.addLayout(row)
+        layout.addLayout(sources_row)
         layout.addLayout(query_row)
         layout.addWidget(self.caption)
         layout.addWidget(self.results, 1)
@@ -233,16 +227,14 @@ class SearchView(QWidget):
 
 
 # --- 4. joint map ---------------------------------------------------------------------------------
-class JointMapView(QWidget):
+class JointMapView(LinesView):
     settings_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from explorer.ui.widgets.scatter import ScatterView
 
-        self.sources = ImageSourceBar()
-        self.keywords = QPlainTextEdit()
-        self.keywords.setPlaceholderText("Keywords, one per line")
+        self.keywords = lines_editor("Keywords, one per line")
         self.method = QComboBox()
         self.method.addItem("PCA", "pca")
         self.method.addItem("t-SNE", "tsne")
@@ -251,39 +243,18 @@ class JointMapView(QWidget):
         self.centre.setToolTip("Images and texts sit in two separate cones of the shared space (the 'modality gap'). "
                                "Subtracting each cloud's mean lines them up so matching pairs land near each other.")
         self.scatter = ScatterView(show_controls=False, empty_text="Add images and keywords")
-        self.message = note_label()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(note_label("<b>Keywords</b> (one per line)"))
-        left_layout.addWidget(self.keywords, 1)
-        left_layout.addWidget(note_label("<b>Projection</b>"))
-        left_layout.addWidget(self.method)
-        left_layout.addWidget(self.centre)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(self.scatter)
-        split.setStretchFactor(1, 4)
-        split.setSizes([280, 1100])
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.sources)
-        layout.addWidget(note_label("Images and keywords in one 2-D map of the shared space: keywords land near the "
-                                    "images they describe (the lecture's “clustering”)."))
-        layout.addWidget(split, 1)
-        layout.addWidget(self.message)
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.settings_changed)
-        self.keywords.textChanged.connect(self._timer.start)
-        self.method.currentIndexChanged.connect(self._timer.start)
-        self.centre.toggled.connect(self._timer.start)
+        left = column_of(note_label("<b>Keywords</b> (one per line)"), (self.keywords, 1),
+                         note_label("<b>Projection</b>"), self.method, self.centre)
+        self._lay_out("Images and keywords in one 2-D map of the shared space: keywords land near the images they "
+                      "describe (the lecture's “clustering”).", left, self.scatter, 280, (None, 4))
+        self._debounce(self.settings_changed, self.keywords.textChanged, self.method.currentIndexChanged,
+                       self.centre.toggled)
 
     def keyword_lines(self) -> list[str]:
         return lines_of(self.keywords)
 
     def set_keywords(self, lines: list[str]) -> None:
-        self.keywords.blockSignals(True)
-        self.keywords.setPlainText("\n".join(lines))
-        self.keywords.blockSignals(False)
+        set_lines(self.keywords, lines)
 
 
 # --- 5. captions and the Q-Former -----------------------------------------------------------------
@@ -302,12 +273,7 @@ class CaptionView(QWidget):
         self.run_button = QPushButton("Caption the images")
         self.run_button.clicked.connect(self.caption_requested)
         self.status = note_label()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Captioner:"))
-        top.addWidget(self.captioner)
-        top.addWidget(QLabel("Prompt:"))
-        top.addWidget(self.prompt, 1)
-        top.addWidget(self.run_button)
+        top = row_of("Captioner:", self.captioner, "Prompt:", (self.prompt, 1), self.run_button)
         # the images and their captions: one horizontal strip under the diagram
         self.captions = QListWidget()
         self.captions.setViewMode(QListWidget.ViewMode.IconMode)
@@ -340,11 +306,7 @@ class CaptionView(QWidget):
         q_layout.addLayout(side, 1)
         self.query_panel.setVisible(False)
 
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.captions)
-        bottom.addWidget(self.query_panel)
-        bottom.setStretchFactor(0, 1)
-        bottom.setStretchFactor(1, 1)
+        bottom = side_by_side(self.captions, self.query_panel, stretch=(1, 1))
         layout = QVBoxLayout(self)
         layout.addWidget(self.sources)
         layout.addLayout(top)
@@ -394,12 +356,7 @@ class TrainView(QWidget):
         self.train_button.clicked.connect(lambda: self.train_requested.emit(self.steps.value()))
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.status = note_label()
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Length:"))
-        row.addWidget(self.steps)
-        row.addWidget(self.train_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.status, 1)
+        controls = row_of("Length:", self.steps, self.train_button, self.cancel_button, (self.status, 1))
 
         self.loss_plot = pg.PlotWidget(axisItems=readable_axes())
         self.loss_plot.setBackground("w")
@@ -426,23 +383,13 @@ class TrainView(QWidget):
             "generated shapes (4 shapes × 6 colours on varied backgrounds), so this model knows shapes, not photos. "
             "The loss levels off above zero: a batch holds several pictures of the same kind (“a red circle”), so "
             "each picture has several right captions and the best it can do is share its bet among them.")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(note_label("<b>Loss</b> (lower is better)"))
-        left_layout.addWidget(self.loss_plot, 1)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(note_label("<b>Similarity in a fixed batch</b> (images × their captions)"))
-        right_layout.addWidget(self.matrix, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([620, 780])
+        split = side_by_side(column_of(note_label("<b>Loss</b> (lower is better)"), (self.loss_plot, 1)),
+                             column_of(note_label("<b>Similarity in a fixed batch</b> (images × their captions)"),
+                                       (self.matrix, 1)),
+                             [620, 780])
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
-        layout.addLayout(row)
+        layout.addLayout(controls)
         layout.addWidget(split, 1)
         layout.addWidget(self.result)
         self.losses: list[float] = []
