@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
-from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout
 
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, bool_of, heading, lines_of,
                                            short, str_of)
 from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 
 EXAMPLE = ["dog bites man", "man bites dog", "I sat on the bank of the river",
            "I deposited money at the bank"]
@@ -19,7 +19,6 @@ class BagOfWordsTab(EmbeddingTab):
 
     def __init__(self, engine, pane_id: str) -> None:
         super().__init__(engine, pane_id)
-        self.result = None
         self.editor = QPlainTextEdit("\n".join(EXAMPLE))
         self.editor.setPlaceholderText("One sentence per line")
         self.lowercase = QCheckBox("Lower-case")
@@ -31,31 +30,13 @@ class BagOfWordsTab(EmbeddingTab):
         self.explain = QLabel()
         self.explain.setWordWrap(True)
 
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(heading("<b>Sentences</b> (one per line)"))
-        left_layout.addWidget(self.editor, 1)
-        options = QHBoxLayout()
-        options.addWidget(self.lowercase)
-        options.addWidget(self.stop_words)
-        options.addStretch(1)
-        left_layout.addLayout(options)
-        left_layout.addWidget(heading("<b>Cosine between sentences</b> (from their counts only)"))
-        left_layout.addWidget(self.cosine, 1)
-        left_layout.addWidget(self.explain)
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(heading("<b>Word counts</b>: one row per sentence, one column per word "
-                                      "(the order of the words is lost)"))
-        right_layout.addWidget(self.counts, 1)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([520, 900])
+        left = column_of(heading("<b>Sentences</b> (one per line)"), (self.editor, 1),
+                         row_of(self.lowercase, self.stop_words, end_stretch=True),
+                         heading("<b>Cosine between sentences</b> (from their counts only)"), (self.cosine, 1),
+                         self.explain)
+        right = column_of(heading("<b>Word counts</b>: one row per sentence, one column per word "
+                                  "(the order of the words is lost)"), (self.counts, 1))
+        splitter = side_by_side(left, right, [520, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)

@@ -142,6 +142,7 @@ class EmbeddingTab(QWidget):
         super().__init__()
         self.engine = engine
         self.owner = f"{pane_id}.{self.key}"
+        self.result = None  # what the tab's last job returned, for the tabs that keep it (tests wait on it)
         self._activated = False
 
     def activate(self) -> None:

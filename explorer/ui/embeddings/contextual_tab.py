@@ -4,12 +4,13 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSplitter,
+                               QVBoxLayout)
 
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
                                            short, str_of)
 from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.plot_axis import readable_axes
 from explorer.ui.widgets.scatter import PALETTE, ScatterView
 
@@ -27,7 +28,6 @@ class ContextualTab(EmbeddingTab):
 
     def __init__(self, engine, pane_id: str) -> None:
         super().__init__(engine, pane_id)
-        self.result = None
         self._pending_layer = -1  # a layer restored from a session, applied when the result arrives
         self.static_text = ""
         self._font_scale, self._dark = 1.0, False
@@ -55,43 +55,19 @@ class ContextualTab(EmbeddingTab):
         # the legend is a wrapping line of text under the plot: inside it would cover the curves
         self.curve_legend = QLabel()
         self.curve_legend.setWordWrap(True)
-        self.curves_box = QWidget()
-        box = QVBoxLayout(self.curves_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(heading("<b>Cosine between two occurrences, layer by layer</b>"))
-        box.addWidget(self.curves, 1)
-        box.addWidget(self.curve_legend)
+        self.curves_box = column_of(heading("<b>Cosine between two occurrences, layer by layer</b>"), (self.curves, 1),
+                                    self.curve_legend)
 
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Word"))
-        top.addWidget(self.word, 1)
-        top.addWidget(self.go)
-        model_row = QHBoxLayout()
-        model_row.addWidget(QLabel("Model"))
-        model_row.addWidget(self.model, 1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(top)
-        left_layout.addLayout(model_row)
-        left_layout.addWidget(heading("<b>Sentences</b> using the word (one per line)"))
-        left_layout.addWidget(self.sentences, 1)
-        slider_row = QHBoxLayout()
-        slider_row.addWidget(self.layer_label)
-        slider_row.addWidget(self.layer, 1)
-        left_layout.addLayout(slider_row)
-        left_layout.addWidget(heading("<b>Cosine between the occurrences</b> at this layer"))
-        left_layout.addWidget(self.matrix, 2)
-        left_layout.addWidget(self.static_label)
-
+        left = column_of(row_of("Word", (self.word, 1), self.go), row_of("Model", (self.model, 1)),
+                         heading("<b>Sentences</b> using the word (one per line)"), (self.sentences, 1),
+                         row_of(self.layer_label, (self.layer, 1)),
+                         heading("<b>Cosine between the occurrences</b> at this layer"), (self.matrix, 2),
+                         self.static_label)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.scatter)
         right.addWidget(self.curves_box)
         right.setSizes([450, 450])
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([560, 900])
+        splitter = side_by_side(left, right, [560, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)

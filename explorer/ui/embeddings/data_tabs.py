@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPlainTextEdit, QPushButton, QVBoxLayout)
 
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
                                            str_of)
 from explorer.ui.embeddings.projection_panel import ProjectionPanel, make_point_set
 from explorer.ui.pane import ExportTarget
+from explorer.ui.widgets.boxes import column_of, side_by_side
 
 SENTENCES = ["The cat sat on the mat.", "Dogs love to chase balls in the park.", "A kitten drank some milk.",
              "The puppy barked at the mailman.", "The stock market fell sharply today.",
@@ -27,7 +28,6 @@ class SentencesTab(EmbeddingTab):
 
     def __init__(self, engine, pane_id: str) -> None:
         super().__init__(engine, pane_id)
-        self.result = None
         self.editor = QPlainTextEdit("\n".join(SENTENCES))
         self.editor.setPlaceholderText("One sentence per line")
         self.message = MessageLabel()
@@ -35,20 +35,11 @@ class SentencesTab(EmbeddingTab):
         self.panel = ProjectionPanel(engine, self.owner)
         self.panel.set_colour_by("kmeans", clusters=3)
 
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(heading("<b>Sentences</b> (one per line), embedded by MiniLM"))
-        left_layout.addWidget(self.editor, 2)
-        left_layout.addWidget(heading("<b>Cosine similarity</b> between the sentence vectors"))
-        left_layout.addWidget(self.table, 3)
-        left_layout.addWidget(self.message)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.panel)
-        splitter.setSizes([560, 1000])
+        left = column_of(heading("<b>Sentences</b> (one per line), embedded by MiniLM"), (self.editor, 2),
+                         heading("<b>Cosine similarity</b> between the sentence vectors"), (self.table, 3),
+                         self.message)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(side_by_side(left, self.panel, [560, 1000]))
         self._debounce = QTimer(self, singleShot=True, interval=500)
         self._debounce.timeout.connect(self.run)
         self.editor.textChanged.connect(self._debounce.start)
