@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QComboBox, QHeaderView, QLabel, QSizePolicy, QSpinBox, QTableWidget, QWidget
 
@@ -60,6 +60,14 @@ def quiet_set(spin: QSpinBox, value: int, maximum: int | None = None) -> None:
         spin.setMaximum(max(spin.minimum(), maximum))
     spin.setValue(value)
     spin.blockSignals(False)
+
+
+def head_spins(chosen: SignalInstance) -> tuple[QSpinBox, QSpinBox]:
+    """A layer and a head spin box; changing either emits `chosen(layer, head)`."""
+    layer_spin, head_spin = QSpinBox(minimum=0), QSpinBox(minimum=0)
+    layer_spin.valueChanged.connect(lambda v: chosen.emit(v, head_spin.value()))
+    head_spin.valueChanged.connect(lambda v: chosen.emit(layer_spin.value(), v))
+    return layer_spin, head_spin
 
 
 def caption(text: str = "") -> QLabel:

@@ -1,10 +1,11 @@
 """Encoder vs decoder: the same sentence through MiniLM (bidirectional) and SmolLM2 (causal)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.attention import AttentionResult
 from explorer.ui.widgets.attention_common import caption, compact
+from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView
 
 SHOW = {"all": "mean of all heads and layers", "layer": "mean of one layer's heads", "head": "one head"}
@@ -23,14 +24,7 @@ class CompareView(QWidget):
         for widget in (self.layer_spin, self.head_spin):
             widget.valueChanged.connect(self.refresh)
         self.show_box.currentIndexChanged.connect(self.refresh)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Show"))
-        controls.addWidget(self.show_box)
-        controls.addWidget(QLabel("Layer"))
-        controls.addWidget(self.layer_spin)
-        controls.addWidget(QLabel("Head"))
-        controls.addWidget(self.head_spin)
-        controls.addStretch(1)
+        controls = row_of("Show", self.show_box, "Layer", self.layer_spin, "Head", self.head_spin, end_stretch=True)
         self.intro = caption(
             "<b>Encoder vs decoder.</b> An encoder (MiniLM, BERT-style) lets every token look at every other "
             "token, both ways. A decoder (SmolLM2, GPT-style) lets a token look only at itself and the tokens "

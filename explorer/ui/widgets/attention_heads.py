@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderView, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.attention import STAT_TITLES, Analysis, rank_heads
-from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, quiet_set, token_item
+from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
+from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.attention_grid import HeadGrid
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
@@ -61,35 +62,16 @@ class HeadsView(QWidget):
         self.only_top.toggled.connect(self.refresh_ranking)
         self.top_n.valueChanged.connect(self.refresh_ranking)
 
-        tokens_row = QHBoxLayout()
-        tokens_row.addWidget(QLabel("Query:"))
-        tokens_row.addWidget(self.query_pick, 1)
-        tokens_row.addWidget(QLabel("→ key:"))
-        tokens_row.addWidget(self.key_pick, 1)
-        rank_row = QHBoxLayout()
-        rank_row.addWidget(QLabel("Rank heads by"))
-        rank_row.addWidget(self.rank_by, 1)
-        fade_row = QHBoxLayout()
-        fade_row.addWidget(self.only_top)
-        fade_row.addWidget(self.top_n)
-        fade_row.addWidget(QLabel("heads"))
-        fade_row.addStretch(1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 6, 0)
-        left_layout.addWidget(caption("<b>Every head</b> (rows = layers, columns = heads; click one). "
-                                      "Each thumbnail is scaled to its own maximum."))
-        left_layout.addWidget(self.grid, 5)
-        left_layout.addLayout(rank_row)
-        left_layout.addLayout(tokens_row)
-        left_layout.addLayout(fade_row)
-        left_layout.addWidget(self.table, 2)
+        left = column_of(caption("<b>Every head</b> (rows = layers, columns = heads; click one). "
+                                 "Each thumbnail is scaled to its own maximum."),
+                         (self.grid, 5),
+                         row_of("Rank heads by", (self.rank_by, 1)),
+                         row_of("Query:", (self.query_pick, 1), "→ key:", (self.key_pick, 1)),
+                         row_of(self.only_top, self.top_n, "heads", end_stretch=True),
+                         (self.table, 2), margins=(0, 0, 6, 0))
 
         # --- right: one head large ---
-        self.layer_spin = QSpinBox(minimum=0)
-        self.head_spin = QSpinBox(minimum=0)
-        self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
-        self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
+        self.layer_spin, self.head_spin = head_spins(self.head_chosen)
         self.show_box = compact(QComboBox(), 12)
         for key, text in SHOW.items():
             self.show_box.addItem(text, key)
@@ -98,34 +80,16 @@ class HeadsView(QWidget):
             self.scale_box.addItem(text, key)
         self.show_box.currentIndexChanged.connect(self.refresh_map)
         self.scale_box.currentIndexChanged.connect(self.refresh_map)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Layer"))
-        controls.addWidget(self.layer_spin)
-        controls.addWidget(QLabel("Head"))
-        controls.addWidget(self.head_spin)
         # the combos take the free width of the row (with a stretch beside them they elided their text)
-        controls.addWidget(self.show_box, 1)
-        controls.addWidget(self.scale_box, 1)
+        controls = row_of("Layer", self.layer_spin, "Head", self.head_spin, (self.show_box, 1), (self.scale_box, 1))
         self.map_title = caption()
         self.heatmap = HeatmapView("attention weight", "query token (row)", "key token (column)")
         self.heatmap.clicked.connect(lambda r, c: self.tokens_chosen.emit(r, c))
         self.heatmap.hover_format = self._describe_cell
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(6, 0, 0, 0)
-        right_layout.addLayout(controls)
-        right_layout.addWidget(self.map_title)
-        right_layout.addWidget(self.heatmap, 1)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 820])
+        right = column_of(controls, self.map_title, (self.heatmap, 1), margins=(6, 0, 0, 0))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(side_by_side(left, right, [520, 820], stretch=(2, 3)))
 
     # --- data in ---
     def set_analysis(self, analysis: Analysis, layer: int, head: int, query: int, key: int) -> None:

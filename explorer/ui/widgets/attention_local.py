@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.attention import AttentionResult
 from explorer.core.local_attention import PATTERN_TITLES, MaskSettings, build_mask, density
-from explorer.ui.widgets.attention_common import caption, compact, quiet_set
+from explorer.ui.widgets.attention_common import caption, compact, head_spins, quiet_set
+from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
 
@@ -35,24 +36,9 @@ class LocalView(QWidget):
             widget.currentIndexChanged.connect(self.refresh_mask)
         self.window.valueChanged.connect(self.refresh_mask)
         self.stride.valueChanged.connect(self.refresh_mask)
-        self.layer_spin = QSpinBox(minimum=0)
-        self.head_spin = QSpinBox(minimum=0)
-        self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
-        self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Pattern"))
-        controls.addWidget(self.pattern)
-        controls.addWidget(QLabel("window w"))
-        controls.addWidget(self.window)
-        controls.addWidget(QLabel("stride s"))
-        controls.addWidget(self.stride)
-        controls.addWidget(self.apply_button)
-        controls.addSpacing(20)
-        controls.addWidget(QLabel("Layer"))
-        controls.addWidget(self.layer_spin)
-        controls.addWidget(QLabel("Head"))
-        controls.addWidget(self.head_spin)
-        controls.addStretch(1)
+        self.layer_spin, self.head_spin = head_spins(self.head_chosen)
+        controls = row_of("Pattern", self.pattern, "window w", self.window, "stride s", self.stride, self.apply_button,
+                          20, "Layer", self.layer_spin, "Head", self.head_spin, end_stretch=True)
         self.explain = caption()
         self.mask_map = HeatmapView("1 = may attend", "token being processed", "tokens it can attend to")
         self.full_map = HeatmapView("attention weight", "query token", "key token")

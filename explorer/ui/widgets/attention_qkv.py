@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from explorer.core.model_anatomy import gqa_groups
 from explorer.core.qkv import LayerCapture, StepThrough, step_through
-from explorer.ui.widgets.attention_common import TokenPicker, caption, quiet_set
+from explorer.ui.widgets.attention_common import TokenPicker, caption, head_spins, quiet_set
+from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
 COLUMNS = ["#", "key token", "q·k", "× 1/√d", "+ mask", "softmax", "model's weight", "‖weight·v‖"]
@@ -32,17 +32,11 @@ class QKVView(QWidget):
         self.step: StepThrough | None = None
         self.layer = self.head = self.query = 0
 
-        self.layer_spin = QSpinBox(minimum=0)
-        self.head_spin = QSpinBox(minimum=0)
+        self.layer_spin, self.head_spin = head_spins(self.head_chosen)
         self.query_pick = TokenPicker()
-        self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
-        self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
         self.query_pick.picked.connect(self.query_chosen)
-        controls = QHBoxLayout()
-        for label, widget in (("Layer", self.layer_spin), ("Head", self.head_spin), ("Query token", self.query_pick)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(widget)
-        controls.addStretch(1)
+        controls = row_of("Layer", self.layer_spin, "Head", self.head_spin, "Query token", self.query_pick,
+                          end_stretch=True)
         self.status = caption("Choose a layer, a head and a query token.")
 
         self.x_map = HeatmapView("value", "", "dimension of the layer input", show_hover=True, rotate_columns=False)
@@ -63,34 +57,16 @@ class QKVView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.result_label = caption()
 
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 6, 0)
-        ll.addWidget(self.x_caption)
-        ll.addWidget(self.x_map, 3)
-        ll.addWidget(self.vec_caption)
-        ll.addWidget(self.vec_map, 4)
-        ll.addWidget(self.kv_caption)
-        kv = QHBoxLayout()
-        kv.addWidget(self.k_map)
-        kv.addWidget(self.v_map)
-        ll.addLayout(kv, 5)
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(6, 0, 0, 0)
-        rl.addWidget(caption("<b>Scores → weights</b>: one row per token the query could look at. "
-                             "Masked tokens get −∞, so softmax gives them 0."))
-        rl.addWidget(self.table, 1)
-        rl.addWidget(self.result_label)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([700, 640])
+        left = column_of(self.x_caption, (self.x_map, 3), self.vec_caption, (self.vec_map, 4), self.kv_caption,
+                         (row_of(self.k_map, self.v_map), 5), margins=(0, 0, 6, 0))
+        right = column_of(caption("<b>Scores → weights</b>: one row per token the query could look at. "
+                                  "Masked tokens get −∞, so softmax gives them 0."),
+                          (self.table, 1), self.result_label, margins=(6, 0, 0, 0))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addWidget(self.status)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(side_by_side(left, right, [700, 640]), 1)
 
     def set_limits(self, tokens: list[str], num_layers: int, num_heads: int) -> None:
         if list(tokens) != self.tokens:

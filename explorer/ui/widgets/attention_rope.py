@@ -5,11 +5,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core import rope
 from explorer.core.qkv import LayerCapture
-from explorer.ui.widgets.attention_common import TokenPicker, caption, quiet_set, style_plot
+from explorer.ui.widgets.attention_common import TokenPicker, caption, head_spins, quiet_set, style_plot
+from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 from explorer.ui.widgets.plot_axis import readable_axes
 
@@ -31,23 +32,16 @@ class RopeView(QWidget):
         self.layer = self.head = self.query = self.key = 0
         self._font_scale, self._dark = 1.0, False
 
-        self.layer_spin = QSpinBox(minimum=0)
-        self.head_spin = QSpinBox(minimum=0)
+        self.layer_spin, self.head_spin = head_spins(self.head_chosen)
         # pair 4 turns about a quarter radian per token: a readable arc over 16 positions
         self.pair_spin = QSpinBox(minimum=0, maximum=4096, value=4)
         self.query_pick = TokenPicker()
         self.key_pick = TokenPicker()
-        self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, self.head_spin.value()))
-        self.head_spin.valueChanged.connect(lambda v: self.head_chosen.emit(self.layer_spin.value(), v))
         self.query_pick.picked.connect(self.query_chosen)
         self.key_pick.picked.connect(self.key_chosen)
         self.pair_spin.valueChanged.connect(self.refresh_plots)
-        controls = QHBoxLayout()
-        for label, widget in (("Layer", self.layer_spin), ("Head", self.head_spin), ("Pair", self.pair_spin),
-                              ("Query", self.query_pick), ("Key", self.key_pick)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(widget)
-        controls.addStretch(1)
+        controls = row_of("Layer", self.layer_spin, "Head", self.head_spin, "Pair", self.pair_spin,
+                          "Query", self.query_pick, "Key", self.key_pick, end_stretch=True)
         self.intro = caption()
 
         self.turn_plot = pg.PlotWidget(axisItems=readable_axes())
