@@ -31,6 +31,16 @@ def retype(qtbot, edit, text: str) -> None:
     qtbot.keyClicks(edit, text)
 
 
+def type_lines(qtbot, editor, lines: list[str]) -> None:
+    """Replace the text of a multi-line editor, typing each line and pressing Return between them."""
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    for k, line in enumerate(lines):
+        if k:
+            qtbot.keyClick(editor, Qt.Key.Key_Return)
+        qtbot.keyClicks(editor, line)
+
+
 def idle(qtbot, pane, timeout: int = SLOW_MS) -> None:
     qtbot.waitUntil(lambda: not pane.is_busy(), timeout=timeout)
 
@@ -40,8 +50,8 @@ def test_the_presets_the_lecture_scenes_use_exist(engine, qtbot):
 
     pane = EmbeddingsPane(engine)
     qtbot.addWidget(pane)
-    assert pane.presets() == ["bag-of-words", "analogy", "neighbours", "bank", "sentences", "token-cloud",
-                              "projector"]
+    assert pane.presets() == ["bag-of-words", "analogy", "neighbours", "bank", "sentences", "paraphrases",
+                              "token-cloud", "projector"]
     assert pane.pane_id == "embeddings" and pane.order == 10
 
 
@@ -217,20 +227,75 @@ def test_sentences_are_clustered_by_topic(pane, qtbot):
 def test_typed_sentences_show_their_minilm_cosines_in_the_table(pane, qtbot):
     # (was the retired Sentence similarity pane's first test)
     click_tab(qtbot, pane, pane.sentences)
+    idle(qtbot, pane)  # the tab's first run (its example sentences) finishes first
     tab = pane.sentences
-    tab.editor.setPlainText("A cat sat on the mat.\nA kitten rested on the rug.\nInterest rates rose again.")
+    sentences = ["A cat sat on the mat.", "Interest rates rose again.", "A kitten rested on the rug."]
+    type_lines(qtbot, tab.editor, sentences)
     qtbot.waitUntil(lambda: tab.result is not None and len(tab.result.texts) == 3, timeout=SLOW_MS)
     idle(qtbot, pane)
     shown = np.array([[float(tab.table.item(i, j).text()) for j in range(3)] for i in range(3)])
     assert np.allclose(np.diag(shown), 1.0, atol=0.01)
-    # the two sentences about cats are the most similar pair
-    assert shown[0, 1] > shown[0, 2] and shown[0, 1] > shown[1, 2]
+    # the two sentences about cats (1 and 3) are the most similar pair, and the summary says so
+    assert shown[0, 2] > shown[0, 1] and shown[0, 2] > shown[1, 2]
+    assert tab.summary_text().startswith(f"Most similar: 1 and 3 (cosine {shown[0, 2]:.2f})")
+    assert "Least similar: 1 and 2" in tab.summary_text() or "Least similar: 2 and 3" in tab.summary_text()
+    assert tab.table.item(0, 2).font().bold() and not tab.table.item(0, 1).font().bold()
+    # rows name their sentence; the tooltip has all of it and the word pieces MiniLM read
+    header = tab.table.verticalHeader()
+    assert [tab.table.verticalHeaderItem(i).text() for i in range(3)] == \
+        [f"{i + 1}. {s}" for i, s in enumerate(sentences)]
+    tip = tab.table.verticalHeaderItem(2).toolTip()
+    assert "A kitten rested on the rug." in tip and "[CLS] a kitten rested on the rug . [SEP]" in tip
+    assert header.isVisible() and header.width() > tab.table.fontMetrics().horizontalAdvance("1. A cat")
+    assert tab.table.horizontalHeaderItem(0).text() == "1"
     assert "3 sentences" in tab.message.text() and "384-d" in tab.message.text()
     assert tab.panel.scatter.n_points == 3
-    tab.editor.setPlainText("   \n  ")
+    assert tab.table.export_data()["__rows__"][0] == "1. A cat sat on the mat."
+
+    # clearing the text takes the old table, summary and map away: nothing on screen for text that is gone
+    type_lines(qtbot, tab.editor, ["   "])
     qtbot.waitUntil(lambda: tab.message.is_error and "Type some sentences" in tab.message.text(), timeout=5_000)
-    tab.editor.setPlainText("Only one sentence.")
+    assert tab.table.rowCount() == 0 and tab.table.columnCount() == 0 and tab.table.export_data() == {}
+    assert tab.summary_text() == "" and tab.result is None
+    assert tab.panel.scatter.n_points == 0 and tab.panel.scatter.empty.isVisible()
+    assert "two or more sentences" in tab.panel.scatter.empty.toPlainText()
+
+    type_lines(qtbot, tab.editor, ["A cat sat on the mat.", "Interest rates rose again."])
+    qtbot.waitUntil(lambda: tab.table.rowCount() == 2 and tab.panel.scatter.n_points == 2, timeout=SLOW_MS)
+    assert tab.summary_text().startswith("Most similar: 1 and 2") and "Least similar" not in tab.summary_text()
+    # cut to one sentence: the two-sentence table and map go too, and stay gone once the worker is idle
+    type_lines(qtbot, tab.editor, ["Only one sentence."])
     qtbot.waitUntil(lambda: "at least two sentences" in tab.message.text(), timeout=5_000)
+    idle(qtbot, pane)
+    assert tab.table.rowCount() == 0 and tab.panel.scatter.n_points == 0 and tab.summary_text() == ""
+
+
+def test_the_paraphrases_preset_pairs_paraphrases_not_shared_words(pane, qtbot):
+    pane.apply_preset("paraphrases")
+    tab = pane.sentences
+    assert pane.current_tab() is tab
+    qtbot.waitUntil(lambda: tab.result is not None and tab.panel.scatter.n_points == 6, timeout=SLOW_MS)
+    idle(qtbot, pane)
+    # the two ways of saying Sarah fed her cat; a cat sentence and a stock-market one are the furthest apart
+    assert tab.summary_text().startswith("Most similar: 1 and 2 (cosine 0.")
+    assert "Least similar: 1 and 4" in tab.summary_text()
+    values = tab.table.values
+    assert values[3, 4] > values[3, 5] > values[0, 3]  # paraphrase > related > unrelated, for the stock market
+    assert tab.table.verticalHeaderItem(3).text() == "4. Stock markets fell sharply today."
+
+
+def test_the_empty_bank_map_shows_its_whole_hint(pane, qtbot):
+    # shown but not yet computed: the hint sits inside the plot, not half below its bottom edge
+    tab = pane.contextual
+    pane.show_tab(tab)  # shown without computing: the state before its first result
+    qtbot.waitUntil(lambda: tab.scatter.view_box.height() > 100, timeout=5_000)
+    hint = tab.scatter.empty
+    assert hint.isVisible() and "sentences that use it" in hint.toPlainText()
+    view = tab.scatter.view_box
+    # (the text item moves to its place when the view paints)
+    qtbot.waitUntil(lambda: view.sceneBoundingRect().contains(hint.sceneBoundingRect()), timeout=5_000)
+    centre, middle = hint.sceneBoundingRect().center(), view.sceneBoundingRect().center()
+    assert abs(centre.y() - middle.y()) < 5 and abs(centre.x() - middle.x()) < 5
 
 
 def test_a_token_cloud_shows_every_token_and_finds_them(pane, qtbot):

@@ -90,6 +90,14 @@ class MatrixTable(QTableWidget):
         header.setSectionResizeMode(mode)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
+    def clear_matrix(self) -> None:
+        """No matrix: an empty table (and nothing to export) instead of numbers that no longer apply."""
+        self.values = None
+        self.row_labels, self.col_labels = [], []
+        self.clear()
+        self.setRowCount(0)
+        self.setColumnCount(0)
+
     def cell_text(self, row: int, col: int) -> str:
         item = self.item(row, col)
         return item.text() if item else ""

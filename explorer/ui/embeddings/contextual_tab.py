@@ -48,6 +48,8 @@ class ContextualTab(EmbeddingTab):
         self.matrix = MatrixTable()
         self.scatter = ScatterView(show_controls=False, empty_text="Type a word and sentences that use it")
         self.scatter.set_legend_visible(False)  # each point's label names its sentence
+        # an empty view centred on 0: its hint sits in the middle, not half below pyqtgraph's default 0..1 frame
+        self.scatter.reset_view()
         self.curves = pg.PlotWidget(axisItems=readable_axes())
         self.curves.setBackground("w")
         self.curves.getPlotItem().setMenuEnabled(False)

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout
 from explorer.ui.embeddings.bow_tab import EXAMPLE as BOW_EXAMPLE
 from explorer.ui.embeddings.bow_tab import BagOfWordsTab
 from explorer.ui.embeddings.contextual_tab import BANK, ContextualTab
-from explorer.ui.embeddings.data_tabs import SENTENCES, ProjectorTab, SentencesTab, TokenCloudTab
+from explorer.ui.embeddings.data_tabs import PARAPHRASES, SENTENCES, ProjectorTab, SentencesTab, TokenCloudTab
 from explorer.ui.embeddings.word_tabs import AnalogyTab, AxesTab, NeighboursTab
 from explorer.ui.pane import ExportTarget, Pane
 
-PRESETS = ("bag-of-words", "analogy", "neighbours", "bank", "sentences", "token-cloud", "projector")
+PRESETS = ("bag-of-words", "analogy", "neighbours", "bank", "sentences", "paraphrases", "token-cloud",
+           "projector")
 # capitals, weekdays and number words: three neighbourhoods far apart in the 400k-word cloud
 PROJECTOR_SEARCH = "^(paris|rome|berlin|madrid|monday|tuesday|friday|sunday|two|three|seven)$"
 # SmolLM2 splits numbers into single digits: its ten digit tokens sit together
@@ -95,6 +96,12 @@ class EmbeddingsPane(Pane):
             self.sentences.panel.set_method("pca", 2)
             self.sentences.panel.set_colour_by("kmeans", clusters=3)
             self.sentences.set_sentences(SENTENCES)
+        elif name == "paraphrases":
+            # sentence-level meaning: paraphrases, related sentences and unrelated ones
+            self.show_tab(self.sentences)
+            self.sentences.panel.set_method("pca", 2)
+            self.sentences.panel.set_colour_by("none")  # five points: the labels say it all, no legend
+            self.sentences.set_sentences(PARAPHRASES)
         elif name == "token-cloud":
             self.show_tab(self.tokens)
             self.tokens.panel.set_method("pca", 2)
