@@ -49,6 +49,10 @@ def pieces_text(tokens: list[str]) -> str:
     return html.escape(shown + more)
 
 
+def wide_tip(rich_text: str, width_px: int) -> str:
+    return f"<table width='{width_px}'><tr><td>{rich_text}</td></tr></table>"
+
+
 def header_stretches(table: QTableWidget) -> bool:
     header = table.horizontalHeader()
     return header.count() > 0 and header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
@@ -73,11 +77,11 @@ class SentencesTab(EmbeddingTab):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.panel = ProjectionPanel(engine, self.owner)
         self.panel.set_colour_by("kmeans", clusters=3)
-        self.panel.scatter.clear("The map of the sentences appears here")
+        self.panel.scatter.clear("The sentence map appears here")
 
         left = column_of(heading("<b>Sentences</b> (one per line), embedded by MiniLM"), (self.editor, 2),
                          heading("<b>Cosine similarity</b> between the sentence vectors (hover a row for its "
-                                 "sentence and word pieces)"), (self.table, 4), self.summary, self.message)
+                                 "sentence and word pieces)"), (self.table, 3), self.summary, self.message)
         layout = QVBoxLayout(self)
         layout.addWidget(side_by_side(left, self.panel, [660, 900]))
         self._debounce = QTimer(self, singleShot=True, interval=500)
@@ -108,7 +112,8 @@ class SentencesTab(EmbeddingTab):
 
             loaded = ctx.models.get("minilm", "encoder", ctx)
             emb = embed_sentences(loaded.model, loaded.tokenizer, sentences, loaded.device, progress=ctx)
-            labels = [f"{i + 1}. {short(s, 24)}" for i, s in enumerate(sentences)]  # short: labels of near points overlap less
+            # short map labels: the labels of points close together overlap less
+            labels = [f"{i + 1}. {short(s, 24)}" for i, s in enumerate(sentences)]
             return emb, make_point_set("MiniLM sentence embeddings", emb.vectors, labels,
                                        {"sentence": list(sentences)})
 
@@ -129,7 +134,7 @@ class SentencesTab(EmbeddingTab):
         panel.data, panel.projection = None, None
         panel.neighbour_list.clear()
         panel.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
-        panel.scatter.clear("Type two or more sentences, one per line, to see their map")
+        panel.scatter.clear("Type two or more sentences")
         panel.message.info("")
 
     def _show(self, payload) -> None:
@@ -143,14 +148,16 @@ class SentencesTab(EmbeddingTab):
         self.table.font_factor = 1.0 if n > 8 else 1.2
         # many columns: each as wide as its numbers, scrolling sideways rather than cutting them
         self.table.show_matrix(cosine, rows, names, levels=(0.0, 1.0), compact=n > 6, stretch=n <= 8)
+        # tooltips about 60 characters wide: Qt would otherwise wrap them into a narrow column
+        width = QFontMetrics(self.font()).averageCharWidth() * 60
         for i in range(n):
             tip = f"<b>{i + 1}.</b> {html.escape(emb.texts[i])}<br><i>MiniLM word pieces:</i> " \
                   f"{pieces_text(emb.tokens[i])}"
-            self.table.verticalHeaderItem(i).setToolTip(tip)
+            self.table.verticalHeaderItem(i).setToolTip(wide_tip(tip, width))
             for j in range(n):
-                self.table.item(i, j).setToolTip(
+                self.table.item(i, j).setToolTip(wide_tip(
                     f"cosine {cosine[i, j]:.3f} between<br><b>{i + 1}.</b> {html.escape(emb.texts[i])}<br>"
-                    f"<b>{j + 1}.</b> {html.escape(emb.texts[j])}")
+                    f"<b>{j + 1}.</b> {html.escape(emb.texts[j])}", width))
         self._fit_row_names()
         self._summarise(cosine, emb.texts, len(emb.texts) > n)
         more = f" (the table shows the first {MAX_TABLE})" if len(emb.texts) > MAX_TABLE else ""
