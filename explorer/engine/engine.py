@@ -9,6 +9,8 @@ result is never delivered.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import threading
 import time
@@ -136,21 +138,22 @@ class _Worker(QThread):
         self.go.wait(self._hold_s)
         if self.stopping.is_set():
             return
-        self.store = self._store_factory()
-        try:
-            device = getattr(self.store, "device", None)  # resolving it imports torch, once, here
-            if device is not None:
-                from explorer.models import device as devices
-
-                self.device_ready.emit(devices.label(device))
-        except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
-            self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
-        warm_up = getattr(self.store, "warm_up", None)
-        if warm_up is not None:
+        with _imports_out_of_the_collectors_way():
+            self.store = self._store_factory()
             try:
-                warm_up()
-            except Exception:  # noqa: BLE001 - a failed pre-import shows up again, with a message, in the job
-                pass
+                device = getattr(self.store, "device", None)  # resolving it imports torch, once, here
+                if device is not None:
+                    from explorer.models import device as devices
+
+                    self.device_ready.emit(devices.label(device))
+            except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
+                self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
+            warm_up = getattr(self.store, "warm_up", None)
+            if warm_up is not None:
+                try:
+                    warm_up()
+                except Exception:  # noqa: BLE001 - a failed pre-import shows up again, with a message, in the job
+                    pass
         while True:
             with self._cond:
                 while not self._queue and not self.stopping.is_set():
@@ -193,6 +196,34 @@ class _Worker(QThread):
             return True
         except Exception:  # noqa: BLE001
             return False
+
+
+_frozen_once = False
+
+
+@contextlib.contextmanager
+def _imports_out_of_the_collectors_way():
+    """No garbage collection while torch and transformers are imported; then freeze what they left.
+
+    Their imports leave ~500k objects that live as long as the process. Each full
+    collection walks every tracked object with the GIL held: during the import
+    that is 30-380 ms a time, six or seven times, and afterwards every later full
+    collection would pay it again. The GUI thread cannot run Python meanwhile, so
+    the window stutters. Imports make almost no cyclic garbage, so pausing the
+    collector costs nothing; freezing (once per process) keeps those objects out of
+    every later collection.
+    """
+    global _frozen_once
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not _frozen_once:
+            gc.freeze()
+            _frozen_once = True
+        if was_enabled:
+            gc.enable()
 
 
 def _default_store():

@@ -21,6 +21,6 @@ def test_the_probe_catches_work_on_the_gui_thread(qapp, engine):
     # simulate a pane that runs a model on the GUI thread: the probe must see it
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(50, lambda: time.sleep(2.0))
-    gap, _ = longest_gui_gap(qapp, engine, lambda ctx: time.sleep(2.5) or 1)
+    gap, _ = longest_gui_gap(qapp, engine, lambda ctx: time.sleep(2.5) or 1,
+                             on_start=lambda: QTimer.singleShot(50, lambda: time.sleep(2.0)))
     assert gap >= 1.5
