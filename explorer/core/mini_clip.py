@@ -257,10 +257,8 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
     progress = ensure(progress)
     config = config or TrainConfig.default()
     device = torch.device(device) if device is not None else torch.device("cpu")
-    threads_before = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(config.threads or cpu_threads())
-    try:
+    threads = (config.threads or cpu_threads()) if device.type == "cpu" else torch.get_num_threads()
+    with torch_threads(threads):
         torch.manual_seed(config.seed)
         progress.report(0.0, f"Drawing {config.n_train:,} shapes with captions")
         data = shapes.generate(config.n_train, seed=config.seed, plain_fraction=config.plain_fraction,
@@ -337,8 +335,6 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
                                                                                 style="plain"))
             encoder.info.update(accuracy=result.accuracy, plain_accuracy=result.plain_accuracy)
         return result
-    finally:
-        torch.set_num_threads(threads_before)
 
 
 class AdamW:
