@@ -33,7 +33,8 @@ def run(args) -> int:
     from explorer.core import image_io
     from explorer.core.multimodal import similarity_matrix
     from explorer.models import catalogue, device as devices, loader
-    from explorer.models.image_text import mini_clip_dir, mini_clip_status, train_and_save_mini_clip
+    from explorer.models.image_text import (MiniClipDamaged, NotTrainedYet, mini_clip_dir,
+                                            train_and_save_mini_clip)
 
     entry = catalogue.find(args.model, "image-text")
     if entry.kind != "image-text":
@@ -53,16 +54,20 @@ def run(args) -> int:
         raise CliError("none of the images could be read")
     progress = StderrProgress()
     device = devices.resolve("cpu" if args.cpu else "auto")
-    if entry.id == "mini-clip":
-        status = mini_clip_status()
-        for problem in status.problems:  # a damaged copy was skipped: say so, then use the next one
-            print(f"llm-explorer: {problem}", file=sys.stderr)
-        if status.copy is None:
-            print("No usable mini-CLIP (the copy shipped with the app is missing or damaged): training one now "
-                  "(once, about 2-3 minutes)", file=sys.stderr)
-            train_and_save_mini_clip(progress=progress)
-            print(f"saved in {mini_clip_dir()}", file=sys.stderr)
-    encoder = loader.load(entry, device, progress).model
+    # loading checks every mini-CLIP copy once (checksum, header): no separate status check before it
+    try:
+        loaded = loader.load(entry, device, progress)
+    except NotTrainedYet as exc:  # mini-CLIP only: no copy, or every copy damaged
+        if isinstance(exc, MiniClipDamaged):  # say which copies were damaged and why
+            print(f"llm-explorer: {exc}", file=sys.stderr)
+        print("No usable mini-CLIP (the copy shipped with the app is missing or damaged): training one now "
+              "(once, about 2-3 minutes)", file=sys.stderr)
+        train_and_save_mini_clip(progress=progress)
+        print(f"saved in {mini_clip_dir()}", file=sys.stderr)
+        loaded = loader.load(entry, device, progress)
+    for problem in (loaded.extras or {}).get("problems", []):  # a damaged copy was skipped: say so
+        print(f"llm-explorer: {problem}", file=sys.stderr)
+    encoder = loaded.model
     matrix = similarity_matrix(encoder.embed_images(images), encoder.embed_texts(texts))
     if args.json:
         print_json({"images": names, "texts": texts, "matrix": [[round(float(v), 6) for v in row] for row in matrix],
