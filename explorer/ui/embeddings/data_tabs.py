@@ -117,10 +117,7 @@ class SentencesTab(EmbeddingTab):
             return emb, make_point_set("MiniLM sentence embeddings", emb.vectors, labels,
                                        {"sentence": list(sentences)})
 
-        self.submit(job, "embed", title="Embedding sentences", on_result=self._show, on_error=self._failed)
-
-    def _failed(self, message: str) -> None:
-        self._clear(message)
+        self.submit(job, "embed", title="Embedding sentences", on_result=self._show, on_error=self._clear)
 
     def _clear(self, message: str) -> None:
         """The text gives no result: no table, summary or map of sentences that are no longer there."""
@@ -128,14 +125,7 @@ class SentencesTab(EmbeddingTab):
         self.table.clear_matrix()
         self.summary.clear()
         self.message.error(message)
-        panel = self.panel
-        panel.cancel()  # a projection or clustering of the old sentences must not paint over the empty map
-        self.engine.cancel(f"{self.owner}.cluster")
-        panel.data, panel.projection = None, None
-        panel.neighbour_list.clear()
-        panel.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
-        panel.scatter.clear("Type two or more sentences")
-        panel.message.info("")
+        self.panel.clear("Type two or more sentences")
 
     def _show(self, payload) -> None:
         emb, points = payload

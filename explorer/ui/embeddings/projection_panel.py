@@ -293,6 +293,18 @@ class ProjectionPanel(QWidget):
                            on_result=current(self._projected), on_error=current(self._failed),
                            on_progress=current(self._progress), on_partial=current(self._partial))
 
+    def clear(self, empty_text: str) -> None:
+        """No data any more: stop its projection and clustering (so neither paints later) and empty the map."""
+        self._run_token = None
+        self.engine.cancel(f"{self.owner}.project")
+        self.engine.cancel(f"{self.owner}.cluster")
+        self._idle()
+        self.data, self.projection = None, None
+        self.neighbour_list.clear()
+        self.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
+        self.scatter.clear(empty_text)
+        self.message.info("")
+
     def cancel(self) -> None:
         self._run_token = None
         self.engine.cancel(f"{self.owner}.project")
