@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from explorer.core.atomic_write import write_text_atomically
 from explorer.core.progress import Progress, ensure
 from explorer.models import paths
 
@@ -66,7 +67,7 @@ def is_valid(folder: Path, deep: bool = False) -> bool:
         if deep:
             json.loads((folder / "tokenizer.json").read_text())
         return True
-    except (OSError, ValueError, KeyError, Exception):  # noqa: BLE001 - any damage means rebuild
+    except Exception:  # noqa: BLE001 - any damage (I/O, JSON, header, missing key) means rebuild
         return False
 
 
@@ -95,7 +96,7 @@ def _write_tokenizer_config(folder: Path) -> None:
     config_path = folder / "tokenizer_config.json"
     config = json.loads(config_path.read_text())
     config["added_tokens_decoder"] = _added_tokens_decoder(json.loads((folder / "tokenizer.json").read_text()))
-    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False))
+    write_text_atomically(config_path, json.dumps(config, indent=2, ensure_ascii=False))
 
 
 def _upgrade_format_1(folder: Path) -> None:
@@ -107,7 +108,7 @@ def _upgrade_format_1(folder: Path) -> None:
         _write_tokenizer_config(folder)
         manifest["format"] = FORMAT_VERSION
         manifest["sizes"]["tokenizer_config.json"] = (folder / "tokenizer_config.json").stat().st_size
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        write_text_atomically(folder / MANIFEST, json.dumps(manifest, indent=1))
     except (OSError, ValueError, KeyError, TypeError):
         return  # a damaged copy fails is_valid and is rebuilt
 

@@ -49,21 +49,18 @@ def run_gui(argv: list[str] | None = None) -> int:
 
 def _install_startup_probe(window) -> None:
     """For `make bench`: print seconds from process start to the first painted frame, then quit."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QTimer
+
+    from explorer.ui.first_paint import on_first_paint
 
     start = float(os.environ.get("LLM_EXPLORER_STARTUP_PROBE_T0", "0")) or None
 
-    class FirstPaint(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
-            if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
-                self.done = True
-                now = time.time()
-                print(f"first-paint {now - start if start else time.perf_counter() - _T0:.4f}", flush=True)
-                QTimer.singleShot(0, window.close)
-            return False
+    def report() -> None:
+        now = time.time()
+        print(f"first-paint {now - start if start else time.perf_counter() - _T0:.4f}", flush=True)
+        QTimer.singleShot(0, window.close)
 
-    window._startup_probe = FirstPaint(window)
-    window.installEventFilter(window._startup_probe)
+    on_first_paint(window, report)
 
 
 if __name__ == "__main__":

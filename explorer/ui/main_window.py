@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 # `Qt` (the namespace) and the dialogs are reached through their modules only after the
 # first paint: PySide builds a class's enum types when the class is first imported, and
 # the Qt namespace alone has ~100 (a third of the time to the first painted window)
-from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QObject, QTimer, Signal
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QStackedWidget, QToolBar, QVBoxLayout, QWidget)
@@ -21,6 +20,7 @@ from explorer import APP_NAME
 from explorer.engine import Engine
 from explorer.models.paths import resources_dir
 from explorer.ui.about import TipsBanner
+from explorer.ui.first_paint import on_first_paint
 from explorer.ui.pane import ExportTarget, Pane, PaneSpec, discover_pane_specs
 from explorer.ui.presenter import (PRESENTER_SCALES, THEME_TITLES, CaptionBar, PresenterMode, apply_theme,
                                    refresh_style)
@@ -60,22 +60,6 @@ class _LazyPanes(Mapping):
 
     def __contains__(self, pane_id: object) -> bool:
         return pane_id in self._window.pane_specs
-
-
-class _FirstPaintHook(QObject):
-    """Calls `then` (on the next event-loop turn) after the window's first paint, then removes itself."""
-
-    def __init__(self, window: QWidget, then) -> None:  # noqa: ANN001 - a callable
-        super().__init__(window)
-        self._window = window
-        self._then = then
-        window.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.Paint:
-            self._window.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -198,14 +182,14 @@ class MainWindow(QMainWindow):
         pane_id = list(self.pane_specs)[row]
         self.settings.setValue("window/last_pane", pane_id)
         if pane_id not in self.panes.built and not self._painted:
-            # first paint first: the pane is built once the window has painted (_FirstPaintHook).
+            # first paint first: the pane is built once the window has painted (on_first_paint).
             # A zero timer is not enough: it can fire before the first paint, and building a
             # plot-heavy pane (pyqtgraph, torch) then delays the window by seconds.
             self.stack.setCurrentWidget(self._loading)
             self._loading.setText(f"Loading {self.pane_specs[pane_id].title}…")
             self._pending_row = row
             self._painted = True
-            self._first_paint_hook = _FirstPaintHook(self, self._after_first_paint)
+            on_first_paint(self, lambda: QTimer.singleShot(0, self._after_first_paint))
             return
         pane = self.panes[pane_id]
         self.stack.setCurrentWidget(self._holders[pane_id])

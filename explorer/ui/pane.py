@@ -1,6 +1,7 @@
 """The base class every topic pane derives from, and how the window finds panes."""
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -97,11 +98,8 @@ class PaneSpec:
 _SPEC_FIELDS = {"pane_id": str, "title": str, "order": int, "summary": str}
 
 
-import ast  # noqa: E402 - used by the source scan below
-
-
 def _class_headers(source: str) -> str:
-    """Only the top-level class lines and their attributes up to the first method.
+    """Only the top-level class lines and their attributes up to the first method (may not parse).
 
     Parsing whole pane modules (thousands of lines) costs ~0.1 s at start-up;
     the class attributes the sidebar needs sit at the top of each class.
@@ -118,20 +116,17 @@ def _class_headers(source: str) -> str:
                 in_header = False
             else:
                 kept.append(line)
-    code = "\n".join(kept)
-    try:
-        ast.parse(code)
-        return code
-    except SyntaxError:  # a header we cut oddly: fall back to the whole module
-        return source
+    return "\n".join(kept)
 
 
 def _specs_from_source(module_name: str, source: str) -> list[PaneSpec] | None:
     """Read pane classes' literal attributes with `ast`; None if they are not all literals."""
-    import ast
-
+    try:
+        tree = ast.parse(_class_headers(source))
+    except SyntaxError:  # a header we cut oddly: fall back to the whole module
+        tree = ast.parse(source)
     specs = []
-    for node in ast.parse(_class_headers(source)).body:
+    for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         values: dict[str, object] = {}
