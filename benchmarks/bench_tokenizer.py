@@ -35,27 +35,18 @@ def sample_text(n_chars: int) -> str:
 
 
 def _offline_ids() -> list[str]:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QTextCursor
+
     from explorer.models import catalogue
 
     return [e.id for e in catalogue.entries("tokenizer") if e.offline]
 
 
 def _make_pane(app, loaded):
-    from explorer.engine import Engine
-    from explorer.models.store import ModelStore
-    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+    from benchmarks.probes import tokenizer_lab
 
-    def store_factory():
-        store = ModelStore()
-        for tid, item in loaded.items():
-            store.put(("tokenizer", tid), item)
-        return store
-
-    engine = Engine(store_factory)
-    pane = TokenizerLabPane(engine)
-    pane.resize(1600, 1500)  # every row on screen, so every row really repaints
-    pane.show()
-    pane.activated()
+    engine, pane = tokenizer_lab(loaded, (1600, 1500))  # every row on screen, so every row really repaints
     deadline = time.monotonic() + 300
     while not all(pane.row(k).state == "ready" for k in loaded) and time.monotonic() < deadline:
         app.processEvents()
@@ -104,9 +95,6 @@ def _repaint_rows(pane) -> None:
 def run() -> list[dict]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QTextCursor
-
     from explorer.models import catalogue
     from explorer.models.tokenizer_loader import load_tokenizer_entry
     from explorer.ui.application import make_application

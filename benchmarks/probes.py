@@ -62,3 +62,27 @@ def longest_gui_gap(qapp, engine, job, timeout_s: float = 600.0, on_start=None) 
         raise TimeoutError("the job did not finish")
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     return (max(gaps) if gaps else float("inf")), len(ticks)
+
+
+def tokenizer_lab(loaded: dict, size: tuple[int, int]):
+    """A shown, activated tokenizer lab whose engine's store already holds `loaded` (id -> LoadedModel).
+
+    Rows still load on the worker (the real load -> worker -> GUI path) without paying the load time
+    again. Returns (engine, pane); the caller waits for the rows and shuts the engine down.
+    """
+    from explorer.engine import Engine
+    from explorer.models.store import ModelStore
+    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+
+    def store_factory():
+        store = ModelStore()
+        for tid, item in loaded.items():
+            store.put(("tokenizer", tid), item)
+        return store
+
+    engine = Engine(store_factory)
+    pane = TokenizerLabPane(engine)
+    pane.resize(*size)
+    pane.show()
+    pane.activated()
+    return engine, pane

@@ -12,8 +12,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.probes import tokenizer_lab
 from explorer.models import catalogue
-from explorer.models.store import ModelStore
 from explorer.models.tokenizer_loader import load_tokenizer_entry, token_embedding_row
 
 OFFLINE = [e.id for e in catalogue.entries("tokenizer") if e.offline]
@@ -26,21 +26,8 @@ def loaded_tokenizers():
 
 @pytest.fixture
 def pane(qtbot, loaded_tokenizers):
-    from explorer.engine import Engine
-    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
-
-    def store_factory():
-        store = ModelStore()
-        for tid, loaded in loaded_tokenizers.items():
-            store.put(("tokenizer", tid), loaded)
-        return store
-
-    engine = Engine(store_factory)
-    widget = TokenizerLabPane(engine)
+    engine, widget = tokenizer_lab(loaded_tokenizers, (1400, 900))
     qtbot.addWidget(widget)
-    widget.resize(1400, 900)
-    widget.show()
-    widget.activated()
     qtbot.waitUntil(lambda: all(widget.row(k).state == "ready" for k in OFFLINE), timeout=60_000)
     yield widget
     widget.close()
