@@ -35,9 +35,6 @@ def sample_text(n_chars: int) -> str:
 
 
 def _offline_ids() -> list[str]:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QTextCursor
-
     from explorer.models import catalogue
 
     return [e.id for e in catalogue.entries("tokenizer") if e.offline]
@@ -183,14 +180,16 @@ def run() -> list[dict]:
             {"benchmark": "tokenizer", "metric": "machine load average during the run (2 cores)", "value": load,
              "unit": "", "budget": None, "ok": None},
         ]
-        rows += _paste_megabyte(app, pane, loaded, QTimer)
+        rows += _paste_megabyte(app, pane, loaded)
     finally:
         pane.close()
         engine.shutdown(10_000)
     return rows
 
 
-def _paste_megabyte(app, pane, loaded, QTimer) -> list[dict]:  # noqa: N803 - the Qt class, passed in
+def _paste_megabyte(app, pane, loaded) -> list[dict]:
+    from PySide6.QtCore import QTimer
+
     big = sample_text(1_000_000)
     pane.editor.clear()
     pane.retokenize()
