@@ -423,10 +423,8 @@ class HFTokenizer(TextTokenizer):
         if self.unk_id >= 0:
             flags[ids == self.unk_id] |= FLAG_UNKNOWN
         offsets = None
-        if mask.any() and self.byte_level:
-            enc = self._encode(text, offsets=True)  # rare: special tokens typed in the text
-        if mask.any() or not self.byte_level:
-            offsets = _offsets_array(enc.offsets, n)
+        if mask.any() or not self.byte_level:  # byte-level spans need them only to place special tokens
+            offsets = self._offsets(text, enc, n)
             # special tokens the post-processor added cover nothing; those typed in the text do
             added = mask & (offsets[:, 0] == offsets[:, 1])
         else:
@@ -436,7 +434,7 @@ class HFTokenizer(TextTokenizer):
             starts, ends, partial = spans
         else:
             if offsets is None:
-                offsets = _offsets_array(self._encode(text, offsets=True).offsets, n)
+                offsets = self._offsets(text, enc, n)
             starts = offsets[:, 0].copy()
             ends = offsets[:, 1].copy()
             place_added_tokens(starts, ends, added)
@@ -460,6 +458,12 @@ class HFTokenizer(TextTokenizer):
         if offsets:
             return self.tok.encode_batch([text])[0]
         return self.tok.encode_batch_fast([text])[0]
+
+    def _offsets(self, text: str, enc, n: int) -> np.ndarray:
+        """`enc`'s character offsets as int64 (n, 2); only a long byte-level text was encoded without them."""
+        if self.byte_level and len(text) > RELEASE_GIL_CHARS:
+            enc = self._encode(text, offsets=True)
+        return _offsets_array(enc.offsets, n)
 
     def _byte_exact_spans(self, text: str, ids: np.ndarray, added: np.ndarray):
         assert self._byte_lengths is not None and self._byte_table is not None
