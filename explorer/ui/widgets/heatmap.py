@@ -48,13 +48,14 @@ class TokenAxis(pg.AxisItem):
         self.rotate = rotate and orientation in ("bottom", "top")
         self._static: dict[str, tuple[QStaticText, float]] = {}
         self._shown: list[int] = []
+        self._raw_labels: list[str] | None = None  # the text last given to set_labels
         self._drawn: list[tuple[int, float, float]] = []  # (index, start, end) painted last time
         self.setStyle(tickLength=4, autoExpandTextSpace=False, tickTextOffset=4)
         self.enableAutoSIPrefix(False)
 
     def set_labels(self, labels: Sequence[str]) -> None:
         labels = [str(t) for t in labels]
-        if labels == getattr(self, "_raw_labels", None):
+        if labels == self._raw_labels:
             return  # the same text again: keep the measured sizes
         self._raw_labels = labels
         self.labels = [display_label(t) for t in labels]
@@ -225,9 +226,6 @@ class TokenAxis(pg.AxisItem):
 def named_colormap(name: str) -> pg.ColorMap:
     """A pyqtgraph colour map by name ("viridis", "CET-D1" diverging...), loaded once."""
     return pg.colormap.get(name)
-
-
-colormap = named_colormap
 
 
 @functools.lru_cache(maxsize=16)
