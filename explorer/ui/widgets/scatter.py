@@ -822,7 +822,8 @@ class ScatterView(QWidget):
         dots: list[int] = []
         if self.n_points > SMALL_LIMIT and self._match is not None and int(self._match.sum()) <= LABEL_LIMIT:
             # a one-pixel dot among 400k would vanish: draw matches as proper markers
-            dots = [int(i) for i in np.flatnonzero(self._match) if i not in set(rings)]
+            ringed = set(rings)
+            dots = [int(i) for i in np.flatnonzero(self._match) if i not in ringed]
         if not rings and not dots:
             self.marks.setData([], [])
             return
