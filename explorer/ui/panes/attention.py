@@ -145,7 +145,7 @@ class AttentionPane(Pane):
         for key, text in TABS:
             # large presenter fonts make a view taller than the window: it scrolls instead of squashing
             self.tabs.addTab(FitScrollArea(self.views[key]), text)
-        self._set_view_heights(1.0)
+        self._set_view_heights()
         self.tabs.currentChanged.connect(self._tab_changed)
 
         for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
@@ -612,9 +612,9 @@ class AttentionPane(Pane):
         for view in self.views.values():
             view.apply_view_settings(font_scale, dark)
         self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))
-        self._set_view_heights(font_scale)
+        self._set_view_heights()
 
-    def _set_view_heights(self, font_scale: float) -> None:
+    def _set_view_heights(self) -> None:
         """The height under which a view's plots get too flat to read.
 
         It does not grow with the presenter's font scale: on a 1920x1080 projector a scaled

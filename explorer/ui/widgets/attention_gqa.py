@@ -106,7 +106,6 @@ class GQAView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.layer_spin = QSpinBox(minimum=0)
         self.layer_spin.valueChanged.connect(lambda v: self.head_chosen.emit(v, 0))
         self.grid = HeadGrid()
