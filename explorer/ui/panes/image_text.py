@@ -394,9 +394,13 @@ class ImageTextPane(Pane):
     def _models_checked(self, result: dict) -> None:
         self.available = result["available"]
         self.mini_info = result["mini_info"]
-        self.mini_origin = result.get("mini_origin", self.mini_origin)
-        self.mini_problems = list(result.get("mini_problems", self.mini_problems))
+        self.mini_origin = result["mini_origin"]
+        self.mini_problems = list(result["mini_problems"])
         self.online = result["online"]
+        self._show_models()
+
+    def _show_models(self) -> None:
+        """Label the model choices, notes and training record from what is known about the models."""
         for i in range(self.model_box.count()):
             model_id = self.model_box.itemData(i)
             base = dict(MODELS).get(model_id, model_id)
@@ -487,7 +491,7 @@ class ImageTextPane(Pane):
         """A job ran with the chosen model: a Hub model that was downloaded now counts as available."""
         if self.available and not self.available.get(self.model_id):
             self.available[self.model_id] = True
-            self._models_checked({"available": self.available, "mini_info": self.mini_info, "online": self.online})
+            self._show_models()
         else:
             self._update_model_note()
 
@@ -1161,8 +1165,7 @@ class ImageTextPane(Pane):
             f"<b>Saved.</b> {result['steps']} steps in {result['seconds']:.0f} s. Zero-shot accuracy on held-out "
             f"shapes: <b>{result['accuracy']:.1%}</b> (plainly drawn: {result['plain']:.1%}; 24 classes, chance "
             "4.2%). mini-CLIP now works in every view.")
-        self._models_checked({"available": self.available, "mini_info": self.mini_info, "mini_origin": "user",
-                              "mini_problems": [], "online": self.online})
+        self._show_models()
         self._dirty.update(key for key, _ in TABS if key != "train")
 
     def _training_failed(self, message: str) -> None:
