@@ -46,10 +46,6 @@ def mini_clip_dir() -> Path:
     return paths.cache_dir() / "mini-clip"
 
 
-def shipped_mini_clip_dir() -> Path:
-    return paths.shipped_mini_clip_dir()
-
-
 @dataclass
 class MiniClipCopy:
     folder: Path
@@ -74,7 +70,7 @@ def mini_clip_copies() -> list[MiniClipCopy]:
     from explorer.core.mini_clip import WEIGHTS_FILE
 
     found = []
-    for folder, origin in ((mini_clip_dir(), "user"), (shipped_mini_clip_dir(), "shipped")):
+    for folder, origin in ((mini_clip_dir(), "user"), (paths.shipped_mini_clip_dir(), "shipped")):
         if (folder / WEIGHTS_FILE).is_file():
             found.append(MiniClipCopy(folder, origin))
     return found
@@ -124,7 +120,7 @@ def load_mini_clip(device=None):
     if problems:
         raise MiniClipDamaged(" ".join(problems))
     raise NotTrainedYet("mini-CLIP is missing: the copy shipped with the app is not in "
-                        f"{shipped_mini_clip_dir()}. Train it (about 2-3 minutes) in Images & text, "
+                        f"{paths.shipped_mini_clip_dir()}. Train it (about 2-3 minutes) in Images & text, "
                         "or run `llm-explorer train-mini-clip`")
 
 
