@@ -645,17 +645,18 @@ class TokenizerLabPane(Pane):
             self._paint_all()
 
     def _cursor_moved(self) -> None:
-        position = self._py_index(self.editor.textCursor().position())
+        position = self._cursor_index()
         if len(self._text) > PAGE_CHARS:
             self.set_page(min(position, len(self._text)) // PAGE_CHARS)
-        self._follow_cursor()
+        self._follow_cursor(position)
 
     def _cursor_index(self) -> int:
         return self._py_index(self.editor.textCursor().position())
 
-    def _follow_cursor(self) -> None:
+    def _follow_cursor(self, position: int | None = None) -> None:
         """Scroll every row so the token under the text cursor is in view (typing shows its own tokens)."""
-        position = self._cursor_index()
+        if position is None:
+            position = self._cursor_index()
         for key, row in self._rows.items():
             tk = row.tokenization
             if tk is not None and len(tk):
