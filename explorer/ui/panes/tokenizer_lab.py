@@ -585,9 +585,8 @@ class TokenizerLabPane(Pane):
         if long_text:
             for key, _ in ready:
                 self._rows[key].set_updating(True)
-        self._update_page_bar()
-        if long_text:
             self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
+        self._update_page_bar()
         keys = [key for key, _ in ready]
         tokenizers = [tok for _, tok in ready]
 
