@@ -133,22 +133,19 @@ class TokenizerRow(QFrame):
     def _update_labels(self, tk: Tokenization | None, failed: bool = False) -> None:
         title = html.escape(self.title)
         encoding = html.escape(self.encoding)
-        name = f"<span style='font-size:115%'><b>{title}</b></span>"
-        if self.name_label.text() != name:
-            self.name_label.setText(name)
-        encoding_text = f"<span style='color:{self._grey}'>{encoding}</span>"
-        if self.encoding_label.text() != encoding_text:
-            self.encoding_label.setText(encoding_text)
+        _set_text(self.name_label, f"<span style='font-size:115%'><b>{title}</b></span>")
+        _set_text(self.encoding_label, f"<span style='color:{self._grey}'>{encoding}</span>")
         if tk is None:
-            self._set_counts(f"<span style='color:{self._red}'>not available</span>" if failed else "")
+            _set_text(self.count_label, f"<span style='color:{self._red}'>not available</span>" if failed else "")
             return
         vocab = f"vocabulary {self.vocab_size:,}" if self.vocab_size else ""
-        self._set_counts(f"<span style='font-size:120%'><b>{len(tk):,}</b> tokens</span> · "
-                         f"{tk.chars_per_token:.2f} chars/token<br>{vocab}")
+        _set_text(self.count_label, f"<span style='font-size:120%'><b>{len(tk):,}</b> tokens</span> · "
+                                    f"{tk.chars_per_token:.2f} chars/token<br>{vocab}")
 
-    def _set_counts(self, text: str) -> None:
-        if self.count_label.text() != text:  # a label that changes re-runs the row's layout
-            self.count_label.setText(text)
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:  # a label that changes re-runs the row's layout
+        label.setText(text)
 
 
 def _font_height(font: QFont) -> float:
