@@ -80,9 +80,6 @@ class TokenEmbeddingStrip(QWidget):
         rect = self._fm.boundingRect(QRectF(0, 0, max(10.0, width), 1e6), int(Qt.TextFlag.TextWordWrap), text)
         return rect.height() + 4
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
-        return True
-
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
         text_h = self._text_height(width - 8)
         if self.values is None:
