@@ -34,9 +34,6 @@ class _ChipPixmaps:
             self._items.clear()
         self._items[key] = pixmap
 
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 _CHIPS = _ChipPixmaps()
 
