@@ -83,20 +83,27 @@ def _damaged_message(copy: MiniClipCopy, exc: Exception) -> str:
             "mini-CLIP here (about 2-3 minutes).")
 
 
-def mini_clip_status() -> MiniClipStatus:
-    """The copy `load_mini_clip` would use, checked (checksum, header) without torch: cheap enough for a UI refresh."""
+def _first_usable(open_copy):
+    """(copy, open_copy(copy), problems) for the first copy that opens, in `mini_clip_copies` order;
+    (None, None, problems) when none does. problems: one message per damaged copy skipped."""
     from explorer.core import mini_clip
 
     problems: list[str] = []
     for copy in mini_clip_copies():
         try:
-            data, _ = mini_clip.read_checked(copy.folder)
+            return copy, open_copy(copy), problems
         except (mini_clip.DamagedModel, OSError) as exc:
             problems.append(_damaged_message(copy, exc))
-            continue
-        info = data.get("training")
-        return MiniClipStatus(copy, info if isinstance(info, dict) else None, problems)
-    return MiniClipStatus(None, None, problems)
+    return None, None, problems
+
+
+def mini_clip_status() -> MiniClipStatus:
+    """The copy `load_mini_clip` would use, checked (checksum, header) without torch: cheap enough for a UI refresh."""
+    from explorer.core import mini_clip
+
+    copy, checked, problems = _first_usable(lambda c: mini_clip.read_checked(c.folder))
+    info = checked[0].get("training") if checked else None
+    return MiniClipStatus(copy, info if isinstance(info, dict) else None, problems)
 
 
 def load_mini_clip(device=None):
@@ -107,15 +114,10 @@ def load_mini_clip(device=None):
     """
     from explorer.core import mini_clip
 
-    problems: list[str] = []
-    for copy in mini_clip_copies():
-        try:
-            encoder = mini_clip.load(copy.folder, device=device, origin=copy.origin)
-        except (mini_clip.DamagedModel, OSError) as exc:
-            message = _damaged_message(copy, exc)
-            log.warning(message)
-            problems.append(message)
-            continue
+    copy, encoder, problems = _first_usable(lambda c: mini_clip.load(c.folder, device=device, origin=c.origin))
+    for message in problems:
+        log.warning(message)
+    if copy is not None:
         return encoder, copy, problems
     if problems:
         raise MiniClipDamaged(" ".join(problems))
