@@ -6,6 +6,7 @@ app needs) or is skipped, and either way the user reads one line about it.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,8 +183,6 @@ def scan(paths: Iterable[str | Path], recursive: bool = True,
 def _walk(folder: Path, recursive: bool):
     """Files under `folder`, sorted per folder, hidden ones skipped; symbolic links to folders are not
     followed (a link cycle would never end); unreadable folders are passed over."""
-    import os
-
     for root, dirs, files in os.walk(folder, followlinks=False, onerror=lambda exc: None):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
         for name in sorted(files):
