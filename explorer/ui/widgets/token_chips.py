@@ -95,11 +95,12 @@ class TokenChipsView(QAbstractScrollArea):
         self._show_ids = False
         self._break_lines = False
         self._message = ""
-        self._widths_cache: dict[tuple[int, str], np.ndarray] = {}
+        # keyed by the tokenizer object itself (hashed by identity): an id() could be reused by a later one
+        self._widths_cache: dict[tuple[object, str], np.ndarray] = {}
         self._char_widths: dict[str, float] = {}
         self._display_cache: dict[int, str] = {}
         # a token's text depends only on its id (unless it holds part of a character): kept across edits
-        self._display_by_id: dict[tuple[int, bool], dict[int, str]] = {}
+        self._display_by_id: dict[tuple[object, bool], dict[int, str]] = {}
         self._x = np.zeros(0)
         self._w = np.zeros(0)
         self._line_starts = np.zeros(1, dtype=np.int64)
@@ -176,7 +177,7 @@ class TokenChipsView(QAbstractScrollArea):
         flags = int(tk.flags[i])
         by_id = not flags & FLAG_PARTIAL  # otherwise it shows the character its bytes belong to
         if by_id:
-            table = self._display_by_id.setdefault((id(tk.tokenizer), self._show_ids), {})
+            table = self._display_by_id.setdefault((tk.tokenizer, self._show_ids), {})
             shown = table.get(int(tk.ids[i]))
             if shown is not None:
                 self._display_cache[i] = shown
@@ -197,7 +198,7 @@ class TokenChipsView(QAbstractScrollArea):
         assert tk is not None
         ids = tk.ids[i0:i1]
         mode = "ids" if self._show_ids else "text"
-        key = (id(tk.tokenizer), mode)
+        key = (tk.tokenizer, mode)
         table = self._widths_cache.get(key)
         top = int(ids.max()) + 1 if ids.size else 0
         if table is None or table.shape[0] < top:
