@@ -45,6 +45,11 @@ def print_json(data: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # commands print what a user needs (e.g. a skipped damaged model copy) themselves; without a
+    # handler Python's last-resort one would print the library's warning a second time
+    import logging
+
+    logging.getLogger("explorer").addHandler(logging.NullHandler())
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
