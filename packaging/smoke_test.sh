@@ -45,12 +45,28 @@ for wanted in "causal-lm +smollm2 +offline +available" "encoder +minilm +offline
     grep -Eq "$wanted" "$WORK/list.txt" || { cat "$WORK/list.txt"; fail "bundled model missing: $wanted"; }
 done
 
-echo "== llm-explorer analogy (GloVe through pyarrow) and tokenize (tiktoken, SentencePiece, WordPiece)"
-run_app "$APP" analogy --positive king woman --negative man > "$WORK/analogy.txt" 2>&1 \
-    || { cat "$WORK/analogy.txt"; fail "analogy exited with an error"; }
-head -1 "$WORK/analogy.txt" | grep -q "queen" || { cat "$WORK/analogy.txt"; fail "king - man + woman is not queen"; }
-run_app "$APP" tokenize -t gpt-4o -t mistral -t bert-base-uncased -t smollm2 --text "Sarah fed the cat" \
-    > "$WORK/tokenize.txt" 2>&1 || { cat "$WORK/tokenize.txt"; fail "tokenize exited with an error"; }
+# run_cli NAME EXPECTED COMMAND...: one CLI command in the bundle; it must exit 0, print EXPECTED
+# (an extended regular expression) on stdout and no traceback
+run_cli() {
+    local name=$1 expected=$2
+    shift 2
+    echo "== llm-explorer $*"
+    run_app "$APP" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" \
+        || { cat "$WORK/$name.out" "$WORK/$name.err"; fail "$name exited with an error"; }
+    grep -q "Traceback" "$WORK/$name.err" && { cat "$WORK/$name.err"; fail "$name printed a traceback"; }
+    grep -Eq "$expected" "$WORK/$name.out" || { cat "$WORK/$name.out" "$WORK/$name.err"; fail "$name: no /$expected/"; }
+}
+
+# every command that loads a model, vectors or a tokenizer (the SmolLM2 ones after the screenshot,
+# whose first run converts SmolLM2 into the cache)
+run_cli analogy "queen" analogy --positive king woman --negative man
+run_cli neighbors '"frog"|frogs|toad' neighbors --vectors glove-50d --word frog --k 5 --json
+run_cli tokenize '"gpt-4o"' tokenize -t gpt-4o -t gpt2 -t gpt-4 -t mistral -t bert-base-uncased -t smollm2 \
+    --text "Sarah fed the cat 🐈" --json
+run_cli attention-minilm '"num_layers": 6' attention --model minilm --text "Sarah fed the cat because it" \
+    --out "$WORK/minilm.npz"
+run_cli similarity '"similarity"|"scores"|"matrix"' similarity --model mini-clip \
+    --image "$BUNDLE/_internal/resources/icons/llm-explorer.png" --text "a red circle" --text "a blue star" --json
 
 PANE=${SMOKE_PANE:-attention}
 PRESET=${SMOKE_PRESET:-sarah}
@@ -78,6 +94,12 @@ bytes=$(stat -c %s "$SHOT")
 [ "$bytes" -gt 60000 ] || fail "screenshot is only $bytes bytes: the window looks blank"
 echo "screenshot: ${width}x${height}, $bytes bytes"
 if [ -n "${SMOKE_KEEP:-}" ]; then cp "$SHOT" "$SMOKE_KEEP"; echo "kept a copy in $SMOKE_KEEP"; fi
+
+run_cli next-token '" Paris"' next-token --model smollm2 --text "The capital of France is" --top-k 3 --json
+run_cli generate '"new_ids"' generate --model smollm2 --text "The capital of France is" --max-new-tokens 4 \
+    --temperature 0 --json
+run_cli attention-smollm2 '"num_layers": 30' attention --model smollm2 --text "Sarah fed the cat because it" \
+    --out "$WORK/smollm2.npz"
 
 echo "== cold start to the first painted window"
 # drop the page cache when allowed (root on a real machine), so the first start is really cold

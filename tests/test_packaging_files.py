@@ -93,7 +93,75 @@ def test_make_package_builds_and_smoke_tests_the_bundle():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     target = re.search(r"^package:.*?(?=^\S|\Z)", makefile, re.S | re.M).group(0)
     assert "packaging/build_linux.sh" in target and "packaging/smoke_test.sh" in target
-    assert '".[package]"' in target
+    # PyInstaller comes from the lock with everything else (the `setup` target), not a fresh resolve
+    assert target.startswith("package: setup") and "pip install" not in target
+
+
+def _locked() -> dict[str, str]:
+    """name -> version pinned in requirements.lock (names normalised as PEP 503 does)."""
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9._-]+)==(\S+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def _declared() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    return project["dependencies"] + extras["test"] + extras["package"]
+
+
+def test_the_lock_pins_every_declared_dependency_inside_its_range():
+    from packaging.requirements import Requirement
+
+    pins = _locked()
+    for text in _declared():
+        requirement = Requirement(text)
+        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        assert name in pins, f"{name} is in pyproject.toml but not in requirements.lock: run `make lock`"
+        assert requirement.specifier.contains(pins[name], prereleases=True), \
+            f"requirements.lock pins {name}=={pins[name]}, outside pyproject's {requirement.specifier}"
+
+
+def test_the_lock_leaves_torch_to_the_makefiles_one_variable():
+    pins = _locked()
+    assert "torch" not in pins  # TORCH_SPEC picks the CPU or a CUDA build
+    assert "sympy" in pins and "transformers" in pins and "kernels" in pins  # torch's and transformers' deps
+
+
+def test_setup_installs_exactly_the_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    stamp = re.search(r"^\$\(STAMP\):.*?(?=^\S|\Z)", makefile, re.S | re.M).group(0)
+    assert "requirements.lock" in stamp.splitlines()[0]  # a new lock reinstalls
+    assert "-r requirements.lock" in stamp and "--no-deps -e ." in stamp
+    assert "-c requirements.lock" in stamp  # torch's own dependencies as locked too
+    lock = re.search(r"^lock:.*?(?=^\S|\Z)", makefile, re.S | re.M).group(0)
+    assert "piptools compile" in lock and "-o requirements.lock" in lock
+
+
+def test_the_bundle_carries_the_data_kernels_reads_at_import():
+    spec = (PACKAGING / "llm-explorer.spec").read_text(encoding="utf-8")
+    assert 'collect_data_files("kernels")' in spec and '"kernels"' in spec
+
+
+def test_the_smoke_test_runs_every_cli_command_that_loads_a_model():
+    import explorer.commands as commands
+    import pkgutil
+
+    import shlex
+
+    script = (PACKAGING / "smoke_test.sh").read_text(encoding="utf-8").replace("\\\n", " ")
+    calls = [shlex.split(line) for line in script.splitlines() if line.startswith("run_cli ")]
+    ran = {call[3] for call in calls} | {"list", "screenshot"}  # run_cli NAME EXPECTED COMMAND ...
+    # commands that load no model, tokenizer or vectors
+    modelless = {"train-mini-clip", "train-word2vec"}
+    names = {m.name.replace("_", "-") for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")}
+    names = {"list" if n == "list-models" else n for n in names}
+    assert names - modelless <= ran, f"not run by the smoke test: {sorted(names - modelless - ran)}"
 
 
 @pytest.mark.parametrize("script", ["build_linux.sh", "smoke_test.sh", "linux/install.sh"])

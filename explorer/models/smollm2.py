@@ -117,13 +117,17 @@ def convert(gguf: Path, target: Path, progress: Progress | None = None) -> None:
     """GGUF -> fp32 safetensors + tokenizer.json, written atomically into `target`."""
     progress = ensure(progress)
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     progress.report(0.02, "Converting SmolLM2 (once): reading the tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     progress.check()
     progress.report(0.3, "Converting SmolLM2 (once): de-quantizing the GGUF weights")
-    gguf_model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    # dequantize=True: always unpack to plain fp32 tensors. Without it, transformers (5.25+) asks the
+    # Hub's `kernels` for a GGUF matmul kernel when online and keeps the weights packed if it finds one,
+    # which would make the copy depend on the network and the device.
+    gguf_model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32,
+                                                      quantization_config=GgufConfig(dequantize=True))
     progress.check()
     config = gguf_model.config
     if hasattr(config, "quantization_config"):
