@@ -98,13 +98,17 @@ class _Worker(QThread):
     device_ready = Signal(str)
     notice = Signal(str)
 
-    def __init__(self, store_factory: Callable[[], Any] | None, hold_s: float = 0.0) -> None:
+    def __init__(self, store_factory: Callable[[], Any] | None, hold_s: float = 0.0,
+                 host: HostClient | None = None) -> None:
         super().__init__()
         # no factory: models live in the host; a store here only for jobs not yet turned into operations
         self.uses_host = store_factory is None
         self._store_factory = store_factory or _default_store
         self.store = None
-        self.host: HostClient | None = None
+        self.host: HostClient | None = host
+        self._owns_host = host is None  # a host handed in (tests share one) outlives this engine
+        if host is not None:
+            host.listen(self._host_event)
         self._host_lock = threading.Lock()
         self.stopping = threading.Event()
         # Importing torch here would compete for the GIL with the GUI thread's
@@ -176,7 +180,7 @@ class _Worker(QThread):
     def stop_host(self, timeout_s: float) -> None:
         with self._host_lock:
             host, self.host = self.host, None
-        if host is not None:
+        if host is not None and self._owns_host:
             host.shutdown(timeout_s)
 
     # --- the worker thread ---
@@ -317,18 +321,20 @@ class Engine(QObject):
     job_failed = Signal(str, str)  # owner, message
 
     def __init__(self, store_factory: Callable[[], Any] | None = None, parent: QObject | None = None,
-                 hold_until_warm_up_s: float = 0.0) -> None:
+                 hold_until_warm_up_s: float = 0.0, host: HostClient | None = None) -> None:
         """hold_until_warm_up_s > 0: the worker waits for `warm_up()` (or that many seconds) before any work.
 
         store_factory: serve `ctx.models` from this store in this process (tests); without it, models
         live in the model host process and jobs reach them with `ctx.call()`.
+        host: use this model host (it stays running after `shutdown()`; tests share one); by default
+        the engine starts its own.
         """
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._callbacks: dict[int, _Callbacks] = {}
         self._latest: dict[str, int] = {}
         self.device_label = "starting…"
-        self._worker = _Worker(store_factory, hold_until_warm_up_s)
+        self._worker = _Worker(store_factory, hold_until_warm_up_s, host)
         _LIVE_WORKERS.add(self._worker)
         self._worker.progress.connect(self._on_progress)
         self._worker.partial.connect(self._on_partial)

@@ -105,6 +105,10 @@ class HostClient:
         self._closed = False
         self.device_label = "starting…"
 
+    def listen(self, on_event: EventHandler) -> None:
+        """Send the host's device, crash and restart events to `on_event` from now on."""
+        self._on_event = on_event
+
     # --- lifetime ---
     @property
     def pid(self) -> int | None:
