@@ -65,7 +65,6 @@ class RecordingProgress:
         self.partials.append(value)
 
 
-@contextmanager
 _SHARED_HOST = None
 
 
@@ -87,6 +86,7 @@ def shutdown_shared_host() -> None:
         _SHARED_HOST.shutdown()
 
 
+@contextmanager
 def app_window(qtbot, show: bool = True) -> Iterator:
     """A MainWindow as the app opens it; on leaving, closed and its engine shut down (as quitting does).
 
