@@ -35,6 +35,7 @@ def steps(ctx, n: int, seconds: float = 0.0):
 
 @operation("test.spin")
 def spin(ctx):
+    ctx.partial("spinning")
     while True:  # never calls ctx.check()
         pass
 

@@ -94,10 +94,9 @@ def test_cancel_stops_a_cooperative_job_without_restarting_the_host(host):
 def test_cancel_ends_a_job_that_never_checks_by_restarting_the_host(host, events):
     pid = host.call("test.stderr", {"text": "x"})
     flag = threading.Event()
-    threading.Timer(0.3, flag.set).start()
     started = time.monotonic()
-    with pytest.raises(Cancelled):
-        host.call("test.spin", cancelled=flag.is_set)
+    with pytest.raises(Cancelled):  # cancelled once the host is inside the loop
+        host.call("test.spin", cancelled=flag.is_set, on_partial=lambda _: threading.Timer(0.3, flag.set).start())
     assert host.call("test.echo", {"value": "served"}) == "served"
     print(f"cancel of a spinning job to the next result: {time.monotonic() - started - 0.3:.2f} s")
     assert host.pid != pid
