@@ -1,3 +1,5 @@
 from explorer.app import main
 
-main()
+# guarded: the model host process (multiprocessing "spawn") imports this module again as __mp_main__
+if __name__ == "__main__":
+    main()

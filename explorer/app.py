@@ -5,6 +5,10 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # first thing: in a frozen bundle the model host process starts as this executable again
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
     if args:
         from explorer.cli import main as cli_main
@@ -15,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def gui_main() -> None:
     """Windowless entry point (Windows' pythonw / the installer's shortcut)."""
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # idempotent; gui_main is also an entry point of its own
     from explorer.ui.application import run_gui
 
     sys.exit(run_gui())

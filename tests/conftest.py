@@ -45,12 +45,19 @@ def settings_file(tmp_path, monkeypatch):
     return path
 
 
+def pytest_sessionfinish(session, exitstatus):
+    from tests.helpers import shutdown_shared_host
+
+    shutdown_shared_host()
+
+
 @pytest.fixture
 def engine(qtbot):
-    """A real engine with its worker thread; shut down after the test."""
+    """A real engine with its worker thread, on the session's shared model host; shut down after the test."""
     from explorer.engine import Engine
+    from tests.helpers import shared_host
 
-    eng = Engine()
+    eng = Engine(host=shared_host())
     yield eng
     assert eng.shutdown(60_000), "engine did not stop"
 

@@ -65,6 +65,27 @@ class RecordingProgress:
         self.partials.append(value)
 
 
+_SHARED_HOST = None
+
+
+def shared_host():
+    """One model host for the whole test session: models load once, not once per test's window.
+
+    It also serves the misbehaving test operations of tests/host_ops.py. Shut down at the session's end.
+    """
+    global _SHARED_HOST
+    from explorer.host.client import HostClient
+
+    if _SHARED_HOST is None:
+        _SHARED_HOST = HostClient(extra_operations=("tests.host_ops",))
+    return _SHARED_HOST
+
+
+def shutdown_shared_host() -> None:
+    if _SHARED_HOST is not None:
+        _SHARED_HOST.shutdown()
+
+
 @contextmanager
 def app_window(qtbot, show: bool = True) -> Iterator:
     """A MainWindow as the app opens it; on leaving, closed and its engine shut down (as quitting does).
@@ -73,7 +94,7 @@ def app_window(qtbot, show: bool = True) -> Iterator:
     """
     from explorer.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(host=shared_host())
     qtbot.addWidget(window)
     if show:
         window.show()

@@ -1,11 +1,17 @@
 """The inference engine: a job queue served by one long-lived worker QThread.
 
 GUI code calls `Engine.submit(fn, owner=..., on_result=...)`. `fn(ctx)` runs on
-the worker with a `JobContext` (the model store, progress, cancellation);
+the worker with a `JobContext` (progress, cancellation, and `ctx.call(op, ...)`,
+which runs a named operation in the model host process: see explorer/host/);
 its return value comes back to `on_result` on the GUI thread. A newer job
 from the same owner supersedes the older one: a pending one is dropped, a
-running one is cancelled at its next `ctx.check()`, and either way its
-result is never delivered.
+running one is cancelled at its next `ctx.check()` (or, inside the host, at
+the operation's next check, and the host is restarted if it does not stop
+within 2 s), and either way its result is never delivered.
+
+`Engine.run(op, arguments, ...)` is the short form of a job that is one host
+operation. An engine made with a `store_factory` serves `ctx.models` from that
+store in this process instead (tests with fake models).
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from explorer.core.progress import Cancelled
+from explorer.host.client import HostClient
 
 PROGRESS_INTERVAL_S = 0.05
 _LIVE_WORKERS: "weakref.WeakSet[_Worker]" = weakref.WeakSet()
@@ -52,11 +59,17 @@ class JobContext:
 
     @property
     def models(self):
-        return self._worker.store
+        return self._worker.local_store()
 
     @property
     def device(self):
-        return self._worker.store.device
+        return self._worker.local_store().device
+
+    def call(self, operation: str, **arguments: Any) -> Any:
+        """Run `operation` in the model host; progress and partial results flow to this job's pane."""
+        return self._worker.host_client().call(
+            operation, arguments, cancelled=lambda: self.cancelled,
+            on_progress=lambda fraction, message: self.report(fraction, message), on_partial=self.partial)
 
     @property
     def cancelled(self) -> bool:
@@ -85,10 +98,18 @@ class _Worker(QThread):
     device_ready = Signal(str)
     notice = Signal(str)
 
-    def __init__(self, store_factory: Callable[[], Any], hold_s: float = 0.0) -> None:
+    def __init__(self, store_factory: Callable[[], Any] | None, hold_s: float = 0.0,
+                 host: HostClient | None = None) -> None:
         super().__init__()
-        self._store_factory = store_factory
+        # no factory: models live in the host; a store here only for jobs not yet turned into operations
+        self.uses_host = store_factory is None
+        self._store_factory = store_factory or _default_store
         self.store = None
+        self.host: HostClient | None = host
+        self._owns_host = host is None  # a host handed in (tests share one) outlives this engine
+        if host is not None:
+            host.listen(self._host_event)
+        self._host_lock = threading.Lock()
         self.stopping = threading.Event()
         # Importing torch here would compete for the GIL with the GUI thread's
         # start-up; a window holds the worker until its first paint.
@@ -133,27 +154,47 @@ class _Worker(QThread):
         with self._cond:
             return len(self._queue) + (1 if self.current is not None else 0)
 
+    def host_client(self) -> HostClient:
+        """The model host (started on first use; the app starts it right after the first paint)."""
+        with self._host_lock:
+            if self.host is None:
+                if self.stopping.is_set():
+                    raise Cancelled()
+                self.host = HostClient(on_event=self._host_event)
+            return self.host
+
+    def _host_event(self, kind: str, text: str) -> None:
+        """From the host client's reader thread: Qt queues these signals to the GUI thread."""
+        if kind == "device":
+            self.device_ready.emit(text)
+        else:  # "crashed", "restarted", "notice": the status bar says what happened
+            self.notice.emit(text)
+
+    def local_store(self):
+        """A model store in this process, for engines made with a store_factory (tests, benchmarks)."""
+        if self.store is None:
+            with _imports_out_of_the_collectors_way():
+                self.store = self._store_factory()
+        return self.store
+
+    def stop_host(self, timeout_s: float) -> None:
+        with self._host_lock:
+            host, self.host = self.host, None
+        if host is not None and self._owns_host:
+            host.shutdown(timeout_s)
+
     # --- the worker thread ---
     def run(self) -> None:  # noqa: D401 - QThread API
         self.go.wait(self._hold_s)
         if self.stopping.is_set():
             return
-        with _imports_out_of_the_collectors_way():
-            self.store = self._store_factory()
-            try:
-                device = getattr(self.store, "device", None)  # resolving it imports torch, once, here
-                if device is not None:
-                    from explorer.models import device as devices
-
-                    self.device_ready.emit(devices.label(device))
-            except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
-                self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
-            warm_up = getattr(self.store, "warm_up", None)
-            if warm_up is not None:
-                try:
-                    warm_up()
-                except Exception:  # noqa: BLE001 - a failed pre-import shows up again, with a message, in the job
-                    pass
+        if self.uses_host:
+            try:  # start the host now: torch loads there while the user looks at the window
+                self.host_client().start()
+            except Exception as exc:  # noqa: BLE001 - the first job says it again, with its own message
+                self.notice.emit(f"The model process could not start: {exc}")
+        else:
+            self._announce_local_device()
         while True:
             with self._cond:
                 while not self._queue and not self.stopping.is_set():
@@ -167,6 +208,24 @@ class _Worker(QThread):
             with self._cond:
                 self.current = None
             self.done.emit(job.id, ok, payload)
+
+    def _announce_local_device(self) -> None:
+        with _imports_out_of_the_collectors_way():
+            store = self.local_store()
+            try:
+                device = getattr(store, "device", None)  # resolving it imports torch, once, here
+                if device is not None:
+                    from explorer.models import device as devices
+
+                    self.device_ready.emit(devices.label(device))
+            except Exception as exc:  # noqa: BLE001 - torch missing or broken: say so, keep serving
+                self.device_ready.emit(f"no torch ({exc.__class__.__name__})")
+            warm_up = getattr(store, "warm_up", None)
+            if warm_up is not None:
+                try:
+                    warm_up()
+                except Exception:  # noqa: BLE001 - a failed pre-import shows up again, with a message, in the job
+                    pass
 
     def _execute(self, job: _Job) -> tuple[bool, object]:
         ctx = JobContext(self, job)
@@ -186,6 +245,8 @@ class _Worker(QThread):
             return False, _describe(exc)
 
     def _rerun_on_cpu(self, exc: BaseException) -> bool:
+        if self.store is None:
+            return False  # models in the host: it reruns on the CPU itself
         try:
             from explorer.models import device as devices
 
@@ -226,19 +287,18 @@ def _imports_out_of_the_collectors_way():
             gc.enable()
 
 
-def _default_store():
-    # imported on the worker thread: the catalogue and loaders are not needed
-    # before the window's first paint
-    from explorer.models.store import ModelStore
-
-    return ModelStore()
-
-
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     # keep the traceback on stderr for developers; users see one clear line
     traceback.print_exception(exc)
     return text.splitlines()[0] if len(text) < 400 else text[:400] + "…"
+
+
+def _default_store():
+    # models still run in this process for jobs that do not use ctx.call() (imported on the worker)
+    from explorer.models.store import ModelStore
+
+    return ModelStore()
 
 
 @dataclass
@@ -261,16 +321,20 @@ class Engine(QObject):
     job_failed = Signal(str, str)  # owner, message
 
     def __init__(self, store_factory: Callable[[], Any] | None = None, parent: QObject | None = None,
-                 hold_until_warm_up_s: float = 0.0) -> None:
-        """hold_until_warm_up_s > 0: the worker waits for `warm_up()` (or that many seconds) before any work."""
+                 hold_until_warm_up_s: float = 0.0, host: HostClient | None = None) -> None:
+        """hold_until_warm_up_s > 0: the worker waits for `warm_up()` (or that many seconds) before any work.
+
+        store_factory: serve `ctx.models` from this store in this process (tests); without it, models
+        live in the model host process and jobs reach them with `ctx.call()`.
+        host: use this model host (it stays running after `shutdown()`; tests share one); by default
+        the engine starts its own.
+        """
         super().__init__(parent)
-        if store_factory is None:
-            store_factory = _default_store
         self._ids = itertools.count(1)
         self._callbacks: dict[int, _Callbacks] = {}
         self._latest: dict[str, int] = {}
         self.device_label = "starting…"
-        self._worker = _Worker(store_factory, hold_until_warm_up_s)
+        self._worker = _Worker(store_factory, hold_until_warm_up_s, host)
         _LIVE_WORKERS.add(self._worker)
         self._worker.progress.connect(self._on_progress)
         self._worker.partial.connect(self._on_partial)
@@ -309,12 +373,24 @@ class Engine(QObject):
         for dropped in self._worker.cancel(owner):
             self._finish(dropped.id)
 
+    def run(self, operation: str, arguments: dict | None = None, *, owner: str, title: str = "",
+            on_result: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
+            on_progress: Callable[[float | None, str], None] | None = None,
+            on_partial: Callable[[object], None] | None = None) -> int:
+        """Submit a job that is exactly one host operation, `operation(**arguments)`."""
+        arguments = dict(arguments or {})
+        return self.submit(lambda ctx: ctx.call(operation, **arguments), owner=owner, title=title,
+                           on_result=on_result, on_error=on_error, on_progress=on_progress, on_partial=on_partial)
+
     def set_device_preference(self, preference: str) -> None:
         def switch(ctx: JobContext) -> str:
-            from explorer.models import device as devices
+            if self._worker.store is not None:  # models (also) in this process
+                from explorer.models import device as devices
 
-            ctx.models.set_preference(preference)
-            return devices.label(ctx.models.device)
+                ctx.models.set_preference(preference)
+                if not self._worker.uses_host:
+                    return devices.label(ctx.models.device)
+            return ctx.call("host.set_device", preference=preference)
 
         self.submit(switch, owner="engine.device", title="Switching device", on_result=self._on_device)
 
@@ -329,13 +405,16 @@ class Engine(QObject):
         return {cb.owner for cb in self._callbacks.values()}
 
     def shutdown(self, timeout_ms: int = 500) -> bool:
-        """Stop the worker; True if it ended within the timeout."""
+        """Stop the worker and the model host; True if the worker ended within the timeout."""
         if not self._worker.isRunning():
+            self._worker.stop_host(min(1.0, timeout_ms / 1000))
             return True
         if self._worker.stopping.is_set() and timeout_ms <= 700:
             # already asked once (window close, then aboutToQuit): do not wait twice
             return False
         self._worker.stop()
+        # the host first: a worker waiting on a host call is released when the host goes
+        self._worker.stop_host(min(1.0, timeout_ms / 1000))
         finished = self._worker.wait(timeout_ms)
         self._callbacks.clear()
         return bool(finished)

@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
     font_scale_changed = Signal(float)
     scene_changed = Signal(int)
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, host=None) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         icon = resources_dir() / "icons" / "llm-explorer.png"
@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         self.settings = open_settings()
         # the worker waits until the window has painted (see Engine.warm_up)
         # (started by _after_first_paint; after 3 s by itself if the window never paints)
-        self.engine = engine or Engine(parent=self, hold_until_warm_up_s=3.0)
+        # host: a running model host to use (tests share one); by default the engine starts its own
+        self.engine = engine or Engine(parent=self, hold_until_warm_up_s=3.0, host=host)
         self._base_point_size = QApplication.font().pointSizeF()
         self.font_scale = 1.0
         self.theme = "normal"
