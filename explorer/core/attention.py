@@ -56,7 +56,7 @@ class AttentionResult:
     # causal LMs on request: residual stream at the last position, [L + 1, d] (embeddings first,
     # each layer's output before the final norm)
     hidden_last: np.ndarray | None = None
-    truncated_from: int | None = None  # the text had this many tokens; only the first ones were kept
+    truncated_from: int | None = None  # the text had this many tokens; only the LAST ones were kept
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -132,26 +132,54 @@ def num_kv_heads(config) -> int:
 
 
 def max_tokens(config) -> int:
-    """The longest text we analyse: the model's context or the attention memory budget."""
+    """The longest window we analyse: the model's context or the attention memory budget.
+
+    Longer texts keep their LAST tokens (see `encode`): the prediction, the logit lens and
+    generation always continue the end of the text. SmolLM2: 1,178 tokens (the memory for its
+    30 x 9 attention maps); MiniLM: 512 (its context).
+    """
     layers, heads = config.num_hidden_layers, config.num_attention_heads
     by_memory = int(math.sqrt(MAX_ATTENTION_BYTES / (4 * layers * heads)))
     context = getattr(config, "max_position_embeddings", None) or by_memory
     return max(2, min(int(context), by_memory))
 
 
-def encode(tokenizer, text: str, config) -> tuple[list[int], int | None]:
-    """The model's default tokenization of `text`, cut to `max_tokens`; also the uncut length if cut."""
+def _special_frame(tokenizer) -> tuple[int, int]:
+    """How many special tokens the tokenizer puts before and after a text ([CLS] ... [SEP]: 1, 1)."""
+    plain = list(tokenizer("a", add_special_tokens=False)["input_ids"])
+    framed = list(tokenizer("a", add_special_tokens=True)["input_ids"])
+    for start in range(len(framed) - len(plain) + 1):
+        if framed[start:start + len(plain)] == plain:
+            return start, len(framed) - start - len(plain)
+    return 0, 0
+
+
+def last_window(ids: list[int], limit: int, frame: tuple[int, int] = (0, 0)) -> list[int]:
+    """The last `limit` tokens of `ids`, keeping the special tokens that frame the text."""
+    if len(ids) <= limit:
+        return list(ids)
+    before, after = frame
+    body = ids[before:len(ids) - after]
+    keep = max(1, limit - before - after)
+    return list(ids[:before]) + list(body[-keep:]) + list(ids[len(ids) - after:])
+
+
+def encode(tokenizer, text: str, config, limit: int | None = None) -> tuple[list[int], int | None]:
+    """The model's default tokenization of `text`, cut to its LAST `limit` tokens (default `max_tokens`).
+
+    Returns (ids, the uncut token count when it was cut, else None). The text is tokenized once,
+    whatever its length (1 MB of text: about a second); special tokens that frame the text
+    ([CLS] ... [SEP]) stay in place.
+    """
     if not text or not text.strip():
         raise ValueError("Type some text first.")
-    ids = tokenizer(text, add_special_tokens=True)["input_ids"]
-    limit = max_tokens(config)
-    if len(ids) > limit:
-        # keep special tokens at the end (e.g. [SEP]) by re-encoding with truncation
-        cut = tokenizer(text, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
-        return list(cut), len(ids)
+    ids = list(tokenizer(text, add_special_tokens=True)["input_ids"])
     if not ids:
         raise ValueError("The text gives no tokens.")
-    return list(ids), None
+    limit = max_tokens(config) if limit is None else max(1, int(limit))
+    if len(ids) > limit:
+        return last_window(ids, limit, _special_frame(tokenizer)), len(ids)
+    return ids, None
 
 
 def additive_mask(allowed: np.ndarray, causal: bool, dtype, device):
@@ -385,14 +413,25 @@ class Analysis:
 
 
 def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int = 100) -> Analysis:
-    """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread)."""
+    """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread).
+
+    A text longer than `max_tokens` is analysed on its last tokens: the next token is the one
+    after the end of the text.
+    """
+    ids, truncated = encode(loaded.tokenizer, text, loaded.model.config)
+    return analyse_ids(loaded, ids, progress, top_pieces, truncated_from=truncated)
+
+
+def analyse_ids(loaded, ids: list[int], progress: Progress | None = None, top_pieces: int = 100,
+                truncated_from: int | None = None) -> Analysis:
+    """`analyse` for token ids as they are (generation appends ids: they are never re-tokenized)."""
     from explorer.core.generation import logit_lens, piece
 
     progress = ensure(progress)
     model, tokenizer = loaded.model, loaded.tokenizer
     causal = bool((loaded.extras or {}).get("causal", is_causal(model)))
-    result = extract_attention(model, tokenizer, text, model_id=loaded.entry.id, causal=causal, hidden=causal,
-                               entropy=False, progress=progress)
+    result = extract_attention_ids(model, tokenizer, list(ids), model_id=loaded.entry.id, causal=causal,
+                                   hidden=causal, entropy=False, progress=progress, truncated_from=truncated_from)
     lens = None
     pieces: dict[int, str] = {}
     if causal and result.next_logits is not None:
