@@ -18,15 +18,15 @@ EPILOG = ("JSON: prompt_ids (the ids the model saw: the LAST tokens of a long te
           "context_tokens, truncated, stopped_at_eos.")
 
 
-def _bounded_int(low: int, high: int | None, name: str):
+def _bounded_int(low: int, high: int | None):
     def parse(value: str) -> int:
         try:
             number = int(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {value!r}") from None
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
         if number < low or (high is not None and number > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise argparse.ArgumentTypeError(f"{name} must be {bound}, not {number}")
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {number}")
         return number
     return parse
 
@@ -35,9 +35,9 @@ def _temperature(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--temperature must be a number, not {value!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
     if not 0 <= number <= 100 or number != number:
-        raise argparse.ArgumentTypeError(f"--temperature must be 0 (greedy) or above, at most 100, not {value}")
+        raise argparse.ArgumentTypeError(f"must be 0 (greedy) or above, at most 100, not {value}")
     return number
 
 
@@ -45,9 +45,9 @@ def _top_p(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--top-p must be a number, not {value!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
     if not 0 < number <= 1:
-        raise argparse.ArgumentTypeError(f"--top-p must be above 0 and at most 1, not {value}")
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, not {value}")
     return number
 
 
@@ -59,15 +59,15 @@ def register(subparsers) -> None:
         epilog=EPILOG)
     parser.add_argument("--model", default="smollm2", help="smollm2 or a Hugging Face causal LM id (online)")
     parser.add_argument("--text", required=True, help="the prompt; '-' reads it from standard input")
-    parser.add_argument("--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS, "--max-new-tokens"), required=True,
+    parser.add_argument("--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), required=True,
                         help=f"how many tokens at most (1 to {MAX_NEW_TOKENS}); fewer when the model ends the text")
     parser.add_argument("--temperature", type=_temperature, default=0.0,
                         help="0 = greedy, the most likely token each time (default); above 0 = sampling")
-    parser.add_argument("--top-k", type=_bounded_int(0, None, "--top-k"), default=0,
+    parser.add_argument("--top-k", type=_bounded_int(0, None), default=0,
                         help="sample only from the K most likely tokens (0 = off, the default)")
     parser.add_argument("--top-p", type=_top_p, default=1.0,
                         help="sample only from the likeliest tokens whose mass reaches P (1 = off, the default)")
-    parser.add_argument("--seed", type=_bounded_int(0, 2**63 - 1, "--seed"), default=None,
+    parser.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), default=None,
                         help="random seed for sampling: the same seed gives the same tokens")
     parser.add_argument("--device", choices=("auto", "cpu"), default="auto")
     parser.add_argument("--json", action="store_true", help="print JSON (see below)")
