@@ -385,7 +385,8 @@ class AttentionPane(Pane):
     # ------------------------------------------------------------------ head entropy (on demand)
     def request_entropy(self) -> None:
         a = self.analysis
-        if a is None or a.result.stats.entropy is not None or self._entropy_for is a:
+        if a is None or (a.result.stats.entropy is not None and a.result.stats.entropy_rest is not None) \
+                or self._entropy_for is a:
             return
         self._entropy_for = a
         result = a.result
@@ -394,11 +395,11 @@ class AttentionPane(Pane):
             from explorer.core.attention import head_entropy
 
             ctx.report(None, "Entropy of every head")
-            return head_entropy(result.attentions)
+            return head_entropy(result.attentions), head_entropy(result.attentions, skip_first=True)
 
-        def done(entropy) -> None:
+        def done(values) -> None:
             self._entropy_for = None
-            result.stats.entropy = entropy
+            result.stats.entropy, result.stats.entropy_rest = values
             if self.analysis is a:
                 self.heads_view.refresh_ranking()
 
@@ -558,7 +559,8 @@ class AttentionPane(Pane):
     def state(self) -> dict:
         return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
                 "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
-                "show": self.heads_view.mode(), "mask": self.local_view.settings().to_json(),
+                "show": self.heads_view.mode(),
+                "skip_first": self.heads_view.skip_first.isChecked(), "mask": self.local_view.settings().to_json(),
                 "sampling": self.forward_view.settings().to_json(), "compare": self.compare_view.settings()}
 
     def restore_state(self, state: dict) -> None:
@@ -574,6 +576,8 @@ class AttentionPane(Pane):
                 setattr(self, name, state[name])
         if isinstance(state.get("rank"), str):
             self.heads_view.set_ranking_key(state["rank"])
+        if isinstance(state.get("skip_first"), bool):
+            self.heads_view.skip_first.setChecked(state["skip_first"])
         if isinstance(state.get("show"), str):
             self.heads_view.set_mode(state["show"])
         if isinstance(state.get("mask"), dict):
