@@ -1,6 +1,8 @@
 """The heads tab: the layer x head grid, a ranking of heads, and one head (or an average) large."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderView, QSpinBox, QTableWidget,
@@ -164,7 +166,7 @@ class HeadsView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
-        self.rank_note.setText(ranking.note)
+        self.rank_note.setText(html.escape(ranking.note))
         self.rank_note.setVisible(bool(ranking.note))
         self.rank_note.setStyleSheet("color: #b54708;" if ranking.sink_dominated else "")
         n = self.top_n.value()
@@ -228,7 +230,7 @@ class HeadsView(QWidget):
         share = float(matrix[1:, 0].mean())  # what the tokens after the first give the first token
         if share < SINK_SHARE:
             return ""
-        first = display_label(r.tokens[0])
+        first = html.escape(display_label(r.tokens[0]))
         remark = (f"<br><span style='color:#b54708'>Attention sink: on average {share:.0%} of each token's weight "
                   f"goes to the first token “{first}”")
         if self.key == 0 and 0 < self.query < r.num_tokens:
