@@ -112,9 +112,17 @@ class AttentionResult:
 
 
 def token_labels(tokenizer, ids: list[int]) -> list[str]:
-    """How each token reads: the decoded piece, or the raw token when it is part of a character."""
-    raw = tokenizer.convert_ids_to_tokens(list(ids))
-    return [token if (not text or "\ufffd" in text) else text for token, text in zip(raw, _decode_each(tokenizer, ids))]
+    """How each token reads: the decoded piece, or its bytes (<F0 9F>) when it is part of a character."""
+    from explorer.core.generation import byte_text, is_byte_level, token_bytes
+
+    labels = _decode_each(tokenizer, ids)
+    partial = [i for i, text in enumerate(labels) if not text or "\ufffd" in text]
+    if partial:
+        byte_level = is_byte_level(tokenizer)
+        for i in partial:
+            labels[i] = byte_text(token_bytes(tokenizer, int(ids[i]), byte_level)) or \
+                tokenizer.convert_ids_to_tokens(int(ids[i]))
+    return labels
 
 
 def _decode_each(tokenizer, ids: list[int]) -> list[str]:
@@ -443,6 +451,14 @@ def first_token_habit(result: AttentionResult, query: int) -> np.ndarray:
     if not rows:
         return np.zeros(result.attentions.shape[:2], dtype=np.float32)
     return result.attentions[:, :, rows, 0].mean(-1)
+
+
+def first_token_excess(matrix: np.ndarray, query: int) -> tuple[float, float]:
+    """(habit, excess) for one [T, T] map: what the other tokens give the first token on average, and
+    how much more `query` gives it."""
+    rows = [i for i in range(1, matrix.shape[0]) if i != query]
+    habit = float(matrix[rows, 0].mean()) if rows else 0.0
+    return habit, float(matrix[query, 0]) - habit
 
 
 @dataclass

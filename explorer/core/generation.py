@@ -92,10 +92,10 @@ def choose(logits: np.ndarray, settings: SamplingSettings, rng: np.random.Genera
 
 
 def piece(tokenizer, token_id: int) -> str:
-    """The decoded text of one token, or its raw form when it is part of a character."""
+    """The decoded text of one token; a token that is part of a character as its bytes (<F0 9F>)."""
     text = tokenizer.decode([token_id])
     if not text or "\ufffd" in text:
-        return tokenizer.convert_ids_to_tokens(token_id)
+        return byte_text(token_bytes(tokenizer, token_id))
     return text
 
 

@@ -228,7 +228,9 @@ class AttentionPane(Pane):
     def recompute(self) -> None:
         self._debounce.stop()
         self._started = True
-        self._stream = None  # the text is tokenized afresh: no character is waiting for its bytes
+        # the text is tokenized afresh: a new start for generation (no character waiting for its bytes)
+        self._stream = None
+        self.history.clear()
         text = self.text()
         model_id = self.model_id()
         if not text.strip():

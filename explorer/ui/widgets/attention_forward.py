@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,9 +22,13 @@ from explorer.ui.widgets.plot_axis import ReadableAxis
 SHOWN_CANDIDATES = 12
 
 
+_BYTE_PIECES = re.compile(r"(<[0-9A-F]{2}(?: [0-9A-F]{2})*>)")
+
+
 def quoted(token: str) -> str:
-    """A token with its spaces visible: ' Paris' -> '␣Paris'."""
-    return token.replace(" ", "␣").replace("\n", "⏎")
+    """A token with its spaces visible: ' Paris' -> '␣Paris' (byte pieces such as <F0 9F> stay as they are)."""
+    parts = _BYTE_PIECES.split(token)
+    return "".join(part if i % 2 else part.replace(" ", "␣").replace("\n", "⏎") for i, part in enumerate(parts))
 
 
 class PipelineDiagram(QWidget):
@@ -214,7 +219,7 @@ class ForwardView(QWidget):
         self.context_note.setVisible(bool(r.truncated_from))
         if r.truncated_from:
             total, n = r.truncated_from, r.num_tokens
-            start = html.escape(quoted("".join(r.tokens[:4]).strip()))
+            start = html.escape("".join(r.tokens[:4]).strip())
             self.context_note.setText(
                 f"<span style='color:#b54708'><b>The text has {total:,} tokens: the prediction and the logit lens "
                 f"see only its last {n:,}</b> (tokens {total - n + 1:,} to {total:,}, from “{start}…” on), the most "

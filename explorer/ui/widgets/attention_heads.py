@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderView, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, rank_by
+from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, first_token_excess, rank_by
 from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.attention_grid import HeadGrid
@@ -234,7 +234,12 @@ class HeadsView(QWidget):
         remark = (f"<br><span style='color:#b54708'>Attention sink: on average {share:.0%} of each token's weight "
                   f"goes to the first token “{first}”")
         if self.key == 0 and 0 < self.query < r.num_tokens:
-            remark += ", so the weight on this pair is mostly that habit, not a link between the two tokens"
+            habit, excess = first_token_excess(matrix, self.query)
+            if excess < 0.1:
+                remark += ", so the weight on this pair is mostly that habit, not a link between the two tokens"
+            else:
+                remark += (f"; “{html.escape(display_label(r.tokens[self.query]))}” gives it {excess:.2f} more than "
+                           f"the other tokens do ({habit:.2f}): more than the habit")
         return remark + ".</span>"
 
     # --- hover texts ---
