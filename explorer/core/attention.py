@@ -163,7 +163,7 @@ def max_tokens(config) -> int:
     return max(2, min(int(context), by_memory))
 
 
-def _special_frame(tokenizer) -> tuple[int, int]:
+def special_frame(tokenizer) -> tuple[int, int]:
     """How many special tokens the tokenizer puts before and after a text ([CLS] ... [SEP]: 1, 1)."""
     plain = list(tokenizer("a", add_special_tokens=False)["input_ids"])
     framed = list(tokenizer("a", add_special_tokens=True)["input_ids"])
@@ -197,7 +197,7 @@ def encode(tokenizer, text: str, config, limit: int | None = None) -> tuple[list
         raise ValueError("The text gives no tokens.")
     limit = max_tokens(config) if limit is None else max(1, int(limit))
     if len(ids) > limit:
-        return last_window(ids, limit, _special_frame(tokenizer)), len(ids)
+        return last_window(ids, limit, special_frame(tokenizer)), len(ids)
     return ids, None
 
 
@@ -524,7 +524,8 @@ def rank_by(result: AttentionResult, key: str, query: int = 0, target: int = 0, 
     in_top = sum(bool(sinks[l_, h]) for l_, h, _ in rows[:top])
     if key == "entropy" and in_top > top // 2:
         return Ranking(rows, value, f"{in_top} of these top {top} “focused” heads are focused on the first token "
-                       f"“{first_label}” (an attention sink). Tick “Leave out the first token” to rank how they "
+                       f"“{first_label}” (an attention sink). Tick “Leave out the first token” to rank how "
+                       "they "
                        "spread the rest.", True)
     return Ranking(rows, value)
 

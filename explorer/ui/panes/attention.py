@@ -522,7 +522,7 @@ class AttentionPane(Pane):
         rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
 
         def job(ctx):
-            from explorer.core.attention import analyse_ids, last_window, max_tokens
+            from explorer.core.attention import analyse_ids, last_window, max_tokens, special_frame
             from explorer.core.generation import TextStream, next_step
 
             loaded = ctx.models.get(model_id, "model", ctx)
@@ -530,7 +530,7 @@ class AttentionPane(Pane):
             after = stream.copy() if stream is not None else TextStream(loaded.tokenizer)
             completed = after.push(step.id)
             # the maps' memory limit: past it, the window slides and keeps the newest tokens
-            window = last_window(ids + [step.id], max_tokens(loaded.model.config))
+            window = last_window(ids + [step.id], max_tokens(loaded.model.config), special_frame(loaded.tokenizer))
             cut = total + 1 if total + 1 > len(window) else None
             return step, completed, after, analyse_ids(loaded, window, ctx, truncated_from=cut)
 

@@ -222,7 +222,8 @@ class ForwardView(QWidget):
             start = html.escape("".join(r.tokens[:4]).strip())
             self.context_note.setText(
                 f"<span style='color:#b54708'><b>The text has {total:,} tokens: the prediction and the logit lens "
-                f"see only its last {n:,}</b> (tokens {total - n + 1:,} to {total:,}, from “{start}…” on), the most "
+                f"see only its last {n:,}</b> (tokens {total - n + 1:,} to {total:,}, from “{start}…” on), "
+                "the most "
                 "this model is analysed on; the other views show the same window.</span>")
         causal = r.causal and r.next_logits is not None
         for widget in (self.bars, self.generate_button, self.undo_button, self.lens, self.temperature, self.top_k,
@@ -241,7 +242,8 @@ class ForwardView(QWidget):
         self.undo_button.setEnabled(bool(history))
         text = ("Generated so far: " + " ".join(f"“{html.escape(quoted(t))}”" for t in history)) if history else ""
         if pending:
-            text += (f" — <b>{html.escape(byte_text(pending))}</b>: the first bytes of a character split over tokens; it "
+            text += (f" — <b>{html.escape(byte_text(pending))}</b>: the first bytes of a character split over "
+                     "tokens; it "
                      "appears in the text when its last byte is generated")
         self.generated.setText(text)
         self.refresh_bars()

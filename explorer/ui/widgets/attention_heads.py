@@ -238,7 +238,8 @@ class HeadsView(QWidget):
             if excess < 0.1:
                 remark += ", so the weight on this pair is mostly that habit, not a link between the two tokens"
             else:
-                remark += (f"; “{html.escape(display_label(r.tokens[self.query]))}” gives it {excess:.2f} more than "
+                name = html.escape(display_label(r.tokens[self.query]))
+                remark += (f"; “{name}” gives it {excess:.2f} more than "
                            f"the other tokens do ({habit:.2f}): more than the habit")
         return remark + ".</span>"
 
