@@ -85,7 +85,11 @@ def test_empty_and_huge_texts(smollm2, minilm):
     long_text = "word " * 2000
     r = attention.extract_attention(minilm.model, minilm.tokenizer, long_text, causal=False)
     assert r.num_tokens == 512 and r.truncated_from == 2002
-    assert r.tokens[-1] == "[SEP]"
+    # the LAST 510 words, framed by [CLS] and [SEP] as the model expects
+    full = minilm.tokenizer(long_text)["input_ids"]
+    assert r.token_ids == full[:1] + full[-511:] and r.tokens[0] == "[CLS]" and r.tokens[-1] == "[SEP]"
+    assert attention.last_window([1, 2, 3, 4, 5, 9], 4, (1, 1)) == [1, 4, 5, 9]
+    assert attention.last_window([7, 8, 9], 2) == [8, 9] and attention.last_window([7, 8], 5) == [7, 8]
 
 
 def test_emoji_and_mixed_scripts_keep_readable_labels(smollm2):
