@@ -85,7 +85,11 @@ def test_empty_and_huge_texts(smollm2, minilm):
     long_text = "word " * 2000
     r = attention.extract_attention(minilm.model, minilm.tokenizer, long_text, causal=False)
     assert r.num_tokens == 512 and r.truncated_from == 2002
-    assert r.tokens[-1] == "[SEP]"
+    # the LAST 510 words, framed by [CLS] and [SEP] as the model expects
+    full = minilm.tokenizer(long_text)["input_ids"]
+    assert r.token_ids == full[:1] + full[-511:] and r.tokens[0] == "[CLS]" and r.tokens[-1] == "[SEP]"
+    assert attention.last_window([1, 2, 3, 4, 5, 9], 4, (1, 1)) == [1, 4, 5, 9]
+    assert attention.last_window([7, 8, 9], 2) == [8, 9] and attention.last_window([7, 8], 5) == [7, 8]
 
 
 def test_emoji_and_mixed_scripts_keep_readable_labels(smollm2):
@@ -176,3 +180,48 @@ def test_an_encoder_has_no_lm_head_stage(minilm):
     stages = model_anatomy.forward_stages(minilm.model.config, False, 4)
     assert [s.name for s in stages][-1] == "Contextual vectors"
     assert model_anatomy.dimensions(minilm.model.config, False).num_kv_heads == 12
+
+
+# --- attention sinks ---
+def test_ranking_it_to_sarah_names_the_sink_and_can_leave_it_out(smollm2):
+    r = attention.extract_attention(smollm2.model, smollm2.tokenizer, SARAH, causal=True)
+    assert r.tokens[0] == "Sarah"  # the key of "it -> Sarah" is the first token
+    a = r.attentions
+    raw = attention.rank_by(r, "between", query=5, target=0)
+    assert raw.rows[0][2] > 0.99 and raw.sink_dominated and "attention sink" in raw.note
+    sinks = attention.sink_heads(r)
+    assert np.array_equal(sinks, a[:, :, 1:, 0].mean(-1) >= attention.SINK_SHARE) and sinks.sum() > 100
+    assert sum(sinks[l, h] for l, h, _ in raw.rows[:10]) > 5
+
+    kept = attention.rank_by(r, "between", query=5, target=0, skip_first=True)
+    assert not kept.sink_dominated and "MORE" in kept.note and kept.value == "weight above habit"
+    layer, head, value = kept.rows[0]
+    habit = np.mean([a[layer, head, i, 0] for i in (1, 2, 3, 4)])  # what the other tokens give "Sarah"
+    assert value == pytest.approx(a[layer, head, 5, 0] - habit, abs=1e-6) and value > 0.3
+    # the heads at 1.000 were habit: they give "Sarah" as much from every token
+    scores = {(l, h): v for l, h, v in kept.rows}
+    assert all(abs(scores[(l, h)]) < 0.1 for l, h, _ in raw.rows[:3])
+
+    # a key that is not the first token is not affected
+    cat = attention.rank_by(r, "between", query=5, target=3, skip_first=True)
+    assert cat.rows == attention.rank_heads(r.between(5, 3)) and not cat.note
+    # a masked pair ranks nothing
+    assert attention.rank_by(r, "between", query=2, target=4).rows == []
+
+
+def test_previous_and_entropy_without_the_first_token_match_their_definitions(smollm2):
+    r = attention.extract_attention(smollm2.model, smollm2.tokenizer, SARAH, causal=True)
+    a = r.attentions.astype(np.float64)
+    previous_rest = np.mean([a[:, :, i, i - 1] for i in range(2, 6)], axis=0)
+    assert np.allclose(r.stats.previous_rest, previous_rest, atol=1e-6)
+    rest = a[:, :, 1:, 1:] / a[:, :, 1:, 1:].sum(-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy_rest = -np.where(rest > 0, rest * np.log2(rest), 0).sum(-1).mean(-1)
+    assert np.allclose(r.stats.entropy_rest, entropy_rest, atol=1e-4)
+    ranked = attention.rank_by(r, "entropy", skip_first=True)
+    assert ranked.rows[0][2] == pytest.approx(float(entropy_rest.min()), abs=1e-4) and "left out" in ranked.note
+    plain = attention.rank_by(r, "entropy")
+    assert plain.rows[0][2] == pytest.approx(float(r.stats.entropy.min()), abs=1e-5)
+    # the most "focused" heads are mostly focused on the first token, and the note says so
+    assert plain.sink_dominated and "first token" in plain.note
+    assert attention.rank_by(r, "first").sink_dominated

@@ -55,12 +55,96 @@ def test_greedy_and_seeded_sampling():
     assert SamplingSettings.from_json(sampled.to_json()) == sampled
 
 
-def test_generate_one_token_appends_its_text(smollm2, france):
-    text, chosen = generation.append_token(smollm2.tokenizer, "The capital of France is", france.next_logits,
-                                           SamplingSettings())
-    assert text == "The capital of France is Paris" and chosen.token == " Paris"
-    again, token = generation.generate_one(smollm2.model, smollm2.tokenizer, text, SamplingSettings())
-    assert again.startswith(text) and len(again) > len(text) and token.prob > 0
+def test_one_step_appends_an_id_and_its_piece(smollm2, france):
+    step = generation.next_step(smollm2.tokenizer, france.next_logits, SamplingSettings())
+    assert step.piece == " Paris" and step.id == int(np.argmax(france.next_logits))
+    assert step.prob == pytest.approx(float(generation.softmax(france.next_logits).max()))
+    assert step.sampling_prob == 1.0
+
+
+def greedy_reference(model, ids: list[int], n: int) -> list[int]:
+    import torch
+
+    with torch.inference_mode():
+        return model.generate(torch.tensor([ids]), do_sample=False, max_new_tokens=n)[0, len(ids):].tolist()
+
+
+@pytest.mark.parametrize("prompt", ["Party time 🎉🥳", "def add(a, b):\n    return", "12 + 30 = 42, 7 * 6 =",
+                                    "東京は日本の"])
+def test_greedy_generation_equals_transformers_generate(smollm2, prompt):
+    ids = smollm2.tokenizer(prompt)["input_ids"]
+    found = generation.generate(smollm2.model, smollm2.tokenizer, ids, 8, SamplingSettings())
+    assert found.prompt_ids == ids
+    assert found.new_ids == greedy_reference(smollm2.model, ids, 8)
+    assert [s.id for s in found.steps] == found.new_ids
+    assert found.text == smollm2.tokenizer.decode(found.new_ids)
+    assert all(0 < s.prob <= 1 for s in found.steps)
+
+
+def test_a_prompt_longer_than_the_window_continues_its_end(smollm2):
+    tok = smollm2.tokenizer
+    text = "Lorem ipsum dolor sit amet. " * 400 + "The capital of France is"
+    total = len(tok(text)["input_ids"])
+    found = generation.generate_text(smollm2.model, tok, text, 3, SamplingSettings())
+    limit = attention.max_tokens(smollm2.model.config)
+    assert total > limit and found.truncated and found.total_prompt_tokens == total
+    assert found.prompt_ids == tok(text)["input_ids"][-limit:]
+    assert found.new_ids == greedy_reference(smollm2.model, found.prompt_ids, 3)
+    # what follows the FIRST window would be more Latin, not this
+    first_window = generation.ids_logits(smollm2.model, tok(text)["input_ids"][:limit])
+    assert int(np.argmax(first_window)) != found.new_ids[0]
+    # the cheap next-token path sees the same end of the text
+    prediction = generation.next_token(smollm2.model, tok, text)
+    assert prediction.truncated and prediction.context_tokens == limit and prediction.total_tokens == total
+    assert int(np.argmax(prediction.logits)) == found.new_ids[0]
+
+
+def test_generation_stops_at_end_of_sequence_like_transformers(smollm2):
+    tok, model = smollm2.tokenizer, smollm2.model
+    ids = tok("The capital of France is")["input_ids"]
+    paris = tok(" Paris")["input_ids"][0]
+    saved = model.generation_config.eos_token_id
+    model.generation_config.eos_token_id = [saved, paris]  # pretend " Paris" ends a text
+    try:
+        found = generation.generate(model, tok, ids, 6, SamplingSettings())
+        assert found.new_ids == [paris] == greedy_reference(model, ids, 6)
+        assert found.stopped_at_eos
+    finally:
+        model.generation_config.eos_token_id = saved
+
+
+def test_sampling_is_reproducible_with_a_seed(smollm2):
+    tok, model = smollm2.tokenizer, smollm2.model
+    ids = tok("Once upon a time")["input_ids"]
+    hot = SamplingSettings(temperature=1.5, greedy=False, seed=3)
+    first = generation.generate(model, tok, ids, 5, hot)
+    assert generation.generate(model, tok, ids, 5, hot).new_ids == first.new_ids
+    others = {tuple(generation.generate(model, tok, ids, 5, SamplingSettings(temperature=1.5, greedy=False,
+                                                                               seed=s)).new_ids) for s in (4, 5)}
+    assert others != {tuple(first.new_ids)}
+    # top-k 1 leaves one token to draw: the greedy one
+    narrow = generation.generate(model, tok, ids, 5, SamplingSettings(temperature=1.5, top_k=1, greedy=False, seed=9))
+    assert narrow.new_ids == generation.generate(model, tok, ids, 5, SamplingSettings()).new_ids
+    with pytest.raises(ValueError, match="between 1 and"):
+        generation.generate(model, tok, ids, 0, SamplingSettings())
+
+
+def test_an_emoji_split_over_tokens_shows_byte_pieces_until_it_completes(smollm2):
+    tok = smollm2.tokenizer
+    ids = tok("🥳")["input_ids"]
+    assert len(ids) > 1  # byte-level BPE: one character, several tokens
+    stream = generation.TextStream(tok)
+    shown = []
+    for token_id in ids:
+        stream.push(token_id)
+        shown.append(stream.shown())
+    assert shown[-1] == "🥳" and stream.pending == b""
+    assert shown[0].startswith("<F0") and "\ufffd" not in "".join(shown)
+    pieces = [generation.next_step(tok, np.eye(len(tok))[i] * 50, SamplingSettings()).piece for i in ids]
+    assert "".join(pieces).replace("><", " ").startswith("<F0 9F")
+    assert generation.byte_text("a😀b".encode()[:3]) == "a<F0 9F>"
+    assert generation.byte_text(b"\x98\x80 H") == "<98 80> H"
+    assert generation.byte_text("plain".encode()) == "plain"
 
 
 def test_logit_lens_ends_with_the_models_own_prediction(smollm2, france):

@@ -57,7 +57,7 @@ def run(args) -> int:
     result = extract_attention(loaded.model, loaded.tokenizer, text, model_id=loaded.entry.id,
                                causal=bool(loaded.extras.get("causal")))
     if result.truncated_from:
-        print(f"llm-explorer: the text has {result.truncated_from} tokens; kept the first {result.num_tokens}",
+        print(f"llm-explorer: the text has {result.truncated_from} tokens; kept the last {result.num_tokens}",
               file=sys.stderr)
     try:
         np.savez_compressed(args.out, tokens=np.array(result.tokens, dtype=str),

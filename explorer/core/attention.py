@@ -28,8 +28,14 @@ class HeadStats:
     # mean over query rows of the row's entropy, in bits; None until computed (a log over every
     # weight costs as much as a third of MiniLM's forward pass, so the pane asks for it on demand)
     entropy: np.ndarray | None = None
+    # the same with the first token left out: previous-token weight from the third token on (the
+    # second token's previous token IS the first), entropy of the rows renormalised without key 0
+    previous_rest: np.ndarray | None = None
+    entropy_rest: np.ndarray | None = None
 
-    def by_name(self, name: str) -> np.ndarray | None:
+    def by_name(self, name: str, skip_first: bool = False) -> np.ndarray | None:
+        if skip_first and name in ("previous", "entropy"):
+            return {"previous": self.previous_rest, "entropy": self.entropy_rest}[name]
         return {"entropy": self.entropy, "previous": self.previous, "first": self.first}[name]
 
 
@@ -38,6 +44,11 @@ STAT_TITLES = {
     "previous": "attention to the previous token",
     "first": "attention to the first token",
 }
+# A head that gives on average at least this share of every token's weight to the first token is an
+# "attention sink" head: the first token is where it parks attention it does not need, so a high
+# weight on the first token says little about that token (SmolLM2: 211 of 270 heads on "Sarah fed
+# the cat because it").
+SINK_SHARE = 0.5
 
 
 @dataclass
@@ -56,7 +67,7 @@ class AttentionResult:
     # causal LMs on request: residual stream at the last position, [L + 1, d] (embeddings first,
     # each layer's output before the final norm)
     hidden_last: np.ndarray | None = None
-    truncated_from: int | None = None  # the text had this many tokens; only the first ones were kept
+    truncated_from: int | None = None  # the text had this many tokens; only the LAST ones were kept
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -101,9 +112,17 @@ class AttentionResult:
 
 
 def token_labels(tokenizer, ids: list[int]) -> list[str]:
-    """How each token reads: the decoded piece, or the raw token when it is part of a character."""
-    raw = tokenizer.convert_ids_to_tokens(list(ids))
-    return [token if (not text or "\ufffd" in text) else text for token, text in zip(raw, _decode_each(tokenizer, ids))]
+    """How each token reads: the decoded piece, or its bytes (<F0 9F>) when it is part of a character."""
+    from explorer.core.generation import byte_text, is_byte_level, token_bytes
+
+    labels = _decode_each(tokenizer, ids)
+    partial = [i for i, text in enumerate(labels) if not text or "\ufffd" in text]
+    if partial:
+        byte_level = is_byte_level(tokenizer)
+        for i in partial:
+            labels[i] = byte_text(token_bytes(tokenizer, int(ids[i]), byte_level)) or \
+                tokenizer.convert_ids_to_tokens(int(ids[i]))
+    return labels
 
 
 def _decode_each(tokenizer, ids: list[int]) -> list[str]:
@@ -132,26 +151,54 @@ def num_kv_heads(config) -> int:
 
 
 def max_tokens(config) -> int:
-    """The longest text we analyse: the model's context or the attention memory budget."""
+    """The longest window we analyse: the model's context or the attention memory budget.
+
+    Longer texts keep their LAST tokens (see `encode`): the prediction, the logit lens and
+    generation always continue the end of the text. SmolLM2: 1,178 tokens (the memory for its
+    30 x 9 attention maps); MiniLM: 512 (its context).
+    """
     layers, heads = config.num_hidden_layers, config.num_attention_heads
     by_memory = int(math.sqrt(MAX_ATTENTION_BYTES / (4 * layers * heads)))
     context = getattr(config, "max_position_embeddings", None) or by_memory
     return max(2, min(int(context), by_memory))
 
 
-def encode(tokenizer, text: str, config) -> tuple[list[int], int | None]:
-    """The model's default tokenization of `text`, cut to `max_tokens`; also the uncut length if cut."""
+def special_frame(tokenizer) -> tuple[int, int]:
+    """How many special tokens the tokenizer puts before and after a text ([CLS] ... [SEP]: 1, 1)."""
+    plain = list(tokenizer("a", add_special_tokens=False)["input_ids"])
+    framed = list(tokenizer("a", add_special_tokens=True)["input_ids"])
+    for start in range(len(framed) - len(plain) + 1):
+        if framed[start:start + len(plain)] == plain:
+            return start, len(framed) - start - len(plain)
+    return 0, 0
+
+
+def last_window(ids: list[int], limit: int, frame: tuple[int, int] = (0, 0)) -> list[int]:
+    """The last `limit` tokens of `ids`, keeping the special tokens that frame the text."""
+    if len(ids) <= limit:
+        return list(ids)
+    before, after = frame
+    body = ids[before:len(ids) - after]
+    keep = max(1, limit - before - after)
+    return list(ids[:before]) + list(body[-keep:]) + list(ids[len(ids) - after:])
+
+
+def encode(tokenizer, text: str, config, limit: int | None = None) -> tuple[list[int], int | None]:
+    """The model's default tokenization of `text`, cut to its LAST `limit` tokens (default `max_tokens`).
+
+    Returns (ids, the uncut token count when it was cut, else None). The text is tokenized once,
+    whatever its length (1 MB of text: about a second); special tokens that frame the text
+    ([CLS] ... [SEP]) stay in place.
+    """
     if not text or not text.strip():
         raise ValueError("Type some text first.")
-    ids = tokenizer(text, add_special_tokens=True)["input_ids"]
-    limit = max_tokens(config)
-    if len(ids) > limit:
-        # keep special tokens at the end (e.g. [SEP]) by re-encoding with truncation
-        cut = tokenizer(text, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]
-        return list(cut), len(ids)
+    ids = list(tokenizer(text, add_special_tokens=True)["input_ids"])
     if not ids:
         raise ValueError("The text gives no tokens.")
-    return list(ids), None
+    limit = max_tokens(config) if limit is None else max(1, int(limit))
+    if len(ids) > limit:
+        return last_window(ids, limit, special_frame(tokenizer)), len(ids)
+    return ids, None
 
 
 def additive_mask(allowed: np.ndarray, causal: bool, dtype, device):
@@ -294,13 +341,25 @@ def forward(model, ids: list[int], *, causal: bool, allowed: np.ndarray | None =
     return RawForward(maps, logits_last, hidden_last)
 
 
-def head_entropy(attn) -> np.ndarray:
-    """[L, H] mean row entropy in bits, from torch or numpy [L, H, T, T] (one layer at a time)."""
+def head_entropy(attn, skip_first: bool = False) -> np.ndarray:
+    """[L, H] mean row entropy in bits, from torch or numpy [L, H, T, T] (one layer at a time).
+
+    skip_first: the first token left out (its row and its column), each row renormalised over the
+    keys that remain, so a head that parks most weight on the first token is not "focused" for it.
+    """
     import torch
 
     attn = torch.as_tensor(attn)
     with torch.inference_mode():
-        rows = [torch.special.entr(layer).sum(-1).mean(-1) for layer in attn]
+        rows = []
+        for layer in attn:
+            if skip_first:
+                if layer.shape[-1] < 2:
+                    rows.append(torch.zeros(layer.shape[0], device=layer.device))
+                    continue
+                rest = layer[:, 1:, 1:]
+                layer = rest / rest.sum(-1, keepdim=True).clamp_min(1e-12)
+            rows.append(torch.special.entr(layer).sum(-1).mean(-1))
     return (torch.stack(rows) / math.log(2)).cpu().numpy().astype(np.float32)
 
 
@@ -317,8 +376,14 @@ def head_statistics(attn, entropy: bool = True) -> HeadStats:
         else:
             previous = torch.zeros(attn.shape[:2])
             first = torch.ones(attn.shape[:2])
-    return HeadStats(previous.cpu().numpy().astype(np.float32), first.cpu().numpy().astype(np.float32),
-                     head_entropy(attn) if entropy else None)
+        if t > 2:
+            idx = torch.arange(2, t, device=attn.device)
+            previous_rest = attn[:, :, idx, idx - 1].mean(-1)
+        else:
+            previous_rest = torch.zeros(attn.shape[:2])
+    as_np = lambda x: x.cpu().numpy().astype(np.float32)  # noqa: E731
+    return HeadStats(as_np(previous), as_np(first), head_entropy(attn) if entropy else None, as_np(previous_rest),
+                     head_entropy(attn, skip_first=True) if entropy else None)
 
 
 def extract_attention(model, tokenizer, text: str, *, model_id: str = "", causal: bool | None = None,
@@ -372,6 +437,104 @@ def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, i
     return [(int(i // heads), int(i % heads), float(flat[i])) for i in order]
 
 
+def sink_heads(result: AttentionResult) -> np.ndarray:
+    """bool [L, H]: heads that give the first token at least SINK_SHARE of every token's weight on average."""
+    return result.stats.first >= SINK_SHARE
+
+
+def first_token_habit(result: AttentionResult, query: int) -> np.ndarray:
+    """[L, H]: the mean weight the OTHER tokens (after the first) give the first token in each head.
+
+    What a head gives the first token anyway; a query's weight above it is about this query.
+    """
+    rows = [i for i in range(1, result.num_tokens) if i != query]
+    if not rows:
+        return np.zeros(result.attentions.shape[:2], dtype=np.float32)
+    return result.attentions[:, :, rows, 0].mean(-1)
+
+
+def first_token_excess(matrix: np.ndarray, query: int) -> tuple[float, float]:
+    """(habit, excess) for one [T, T] map: what the other tokens give the first token on average, and
+    how much more `query` gives it."""
+    rows = [i for i in range(1, matrix.shape[0]) if i != query]
+    habit = float(matrix[rows, 0].mean()) if rows else 0.0
+    return habit, float(matrix[query, 0]) - habit
+
+
+@dataclass
+class Ranking:
+    rows: list[tuple[int, int, float]]  # (layer, head, value), best first
+    value: str  # what the value column means
+    note: str = ""  # says when the first token (an attention sink) dominates, or how it was left out
+    sink_dominated: bool = False
+
+
+def rank_by(result: AttentionResult, key: str, query: int = 0, target: int = 0, skip_first: bool = False,
+            top: int = 10) -> Ranking:
+    """Heads ranked by `key` ("between", "previous", "first", "entropy"), optionally without the first token.
+
+    Where the first token decides the ranking (the key token IS the first token, or the ranking
+    is attention to the first token) the note says so. With `skip_first`:
+    "between" with the first token as the key ranks by the weight above the head's habit (what
+    the other tokens give the first token), so a sink head, which gives it everything from
+    every token, scores near 0; "previous" skips the second token (whose previous token is the
+    first) and "entropy" renormalises the rows without the first token. An empty ranking
+    (entropy not computed yet, or a masked pair) has no rows.
+    """
+    first_label = display_token(result.tokens[0]) if result.tokens else "?"
+    sinks = sink_heads(result)
+    n_sinks = int(sinks.sum())
+    total = sinks.size
+    if key == "between":
+        q = max(0, min(query, result.num_tokens - 1))
+        k = max(0, min(target, result.num_tokens - 1))
+        if not result.visible()[q, k]:
+            return Ranking([], "weight", "")
+        names = f"“{display_token(result.tokens[q])}” → “{display_token(result.tokens[k])}”"
+        if k == 0 and q > 0:
+            if skip_first:
+                excess = result.attentions[:, :, q, 0] - first_token_habit(result, q)
+                return Ranking(rank_heads(excess), "weight above habit",
+                               f"{names}: the key is the first token, where {n_sinks} of {total} heads park "
+                               "attention (an attention sink). Ranked by how much MORE "
+                               f"“{display_token(result.tokens[q])}” attends to it than the head's other tokens "
+                               "do: sink heads score near 0.")
+            rows = rank_heads(result.between(q, k))
+            in_top = sum(bool(sinks[l_, h]) for l_, h, _ in rows[:top])
+            dominated = in_top > top // 2
+            note = (f"{names}: the key is the first token, an attention sink: {in_top} of these top {top} heads "
+                    f"give the first token over {SINK_SHARE:.0%} of EVERY token's weight, so their high values "
+                    "say little about this pair. Tick “Leave out the first token” to rank by the weight above "
+                    "that habit.") if dominated else ""
+            return Ranking(rows, "weight", note, dominated)
+        return Ranking(rank_heads(result.between(q, k)), "weight")
+    if key == "first":
+        return Ranking(rank_heads(result.stats.first), "mean weight",
+                       f"This ranking measures the attention sink itself: {n_sinks} of {total} heads give the first "
+                       f"token “{first_label}” over {SINK_SHARE:.0%} of every token's weight.", True)
+    values = result.stats.by_name(key, skip_first)
+    if values is None:
+        return Ranking([], "bits" if key == "entropy" else "mean weight")
+    rows = rank_heads(values, descending=key != "entropy")
+    value = "bits" if key == "entropy" else "mean weight"
+    if skip_first:
+        what = ("rows renormalised without the first token" if key == "entropy"
+                else "from the third token on (the second token's previous token is the first)")
+        return Ranking(rows, value, f"First token “{first_label}” left out: {what}.")
+    in_top = sum(bool(sinks[l_, h]) for l_, h, _ in rows[:top])
+    if key == "entropy" and in_top > top // 2:
+        return Ranking(rows, value, f"{in_top} of these top {top} “focused” heads are focused on the first token "
+                       f"“{first_label}” (an attention sink). Tick “Leave out the first token” to rank how "
+                       "they "
+                       "spread the rest.", True)
+    return Ranking(rows, value)
+
+
+def display_token(token: str) -> str:
+    """A token for a caption: byte-level space markers as spaces, trimmed."""
+    return token.replace("Ġ", " ").replace("▁", " ").strip() or token
+
+
 @dataclass
 class Analysis:
     """Everything the attention pane shows for one (model, text): one forward pass."""
@@ -385,14 +548,25 @@ class Analysis:
 
 
 def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int = 100) -> Analysis:
-    """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread)."""
+    """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread).
+
+    A text longer than `max_tokens` is analysed on its last tokens: the next token is the one
+    after the end of the text.
+    """
+    ids, truncated = encode(loaded.tokenizer, text, loaded.model.config)
+    return analyse_ids(loaded, ids, progress, top_pieces, truncated_from=truncated)
+
+
+def analyse_ids(loaded, ids: list[int], progress: Progress | None = None, top_pieces: int = 100,
+                truncated_from: int | None = None) -> Analysis:
+    """`analyse` for token ids as they are (generation appends ids: they are never re-tokenized)."""
     from explorer.core.generation import logit_lens, piece
 
     progress = ensure(progress)
     model, tokenizer = loaded.model, loaded.tokenizer
     causal = bool((loaded.extras or {}).get("causal", is_causal(model)))
-    result = extract_attention(model, tokenizer, text, model_id=loaded.entry.id, causal=causal, hidden=causal,
-                               entropy=False, progress=progress)
+    result = extract_attention_ids(model, tokenizer, list(ids), model_id=loaded.entry.id, causal=causal,
+                                   hidden=causal, entropy=False, progress=progress, truncated_from=truncated_from)
     lens = None
     pieces: dict[int, str] = {}
     if causal and result.next_logits is not None:

@@ -67,8 +67,12 @@ def test_sarah_preset_finds_the_head_where_it_attends_to_cat_and_a_click_chooses
     QTest.mouseMove(heat.plot_widget.viewport(), QPoint(pos.x(), pos.y()))
     qtbot.waitUntil(lambda: "cat" in heat.hover_label.text(), timeout=5000)
     assert f"{r.attentions[2, 7, 5, 3]:.4f}" in heat.hover_label.text()
-    # rank heads by previous-token attention instead
+    # rank heads by previous-token attention instead (by default without the first token)
+    assert view.skip_first.isChecked()
     view.set_ranking_key("previous")
+    top_layer, top_head = int(view.table.item(0, 0).text()), int(view.table.item(0, 1).text())
+    assert r.stats.previous_rest[top_layer, top_head] == r.stats.previous_rest.max()
+    view.skip_first.setChecked(False)
     top_layer, top_head = int(view.table.item(0, 0).text()), int(view.table.item(0, 1).text())
     assert r.stats.previous[top_layer, top_head] == r.stats.previous.max()
     # entropy is computed on the worker when asked for: the most focused head comes first
@@ -76,6 +80,10 @@ def test_sarah_preset_finds_the_head_where_it_attends_to_cat_and_a_click_chooses
     qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=TIMEOUT)
     top_layer, top_head = int(view.table.item(0, 0).text()), int(view.table.item(0, 1).text())
     assert r.stats.entropy[top_layer, top_head] == r.stats.entropy.min()
+    assert view.rank_note.isVisible() and "first token" in view.rank_note.text()  # focused on the sink
+    view.skip_first.setChecked(True)
+    top_layer, top_head = int(view.table.item(0, 0).text()), int(view.table.item(0, 1).text())
+    assert r.stats.entropy_rest[top_layer, top_head] == r.stats.entropy_rest.min()
 
 
 def test_step_through_qkv_matches_the_model_and_follows_the_chosen_query(qtbot, pane):
@@ -134,11 +142,14 @@ def test_generate_one_token_appends_it_and_updates_every_view(qtbot, pane):
     assert view.rows[0][1] == " Paris"
     assert view.bar_axis.labels[0] == "␣Paris"
     assert pane.analysis.lens[-1].token == " Paris"
+    ids = list(pane.analysis.result.token_ids)
+    paris = int(np.argmax(pane.analysis.result.next_logits))
     qtbot.mouseClick(view.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.text() == "The capital of France is Paris" and not pane.is_busy(), timeout=TIMEOUT)
     wait_idle(qtbot, pane)
     r = pane.analysis.result
     assert r.num_tokens == 6 and r.tokens[-1] == " Paris"
+    assert r.token_ids == ids + [paris]  # the chosen id is appended to the ids, not re-tokenized text
     assert "“␣Paris”" in view.generated.text()
     assert view.rows[0][1] != " Paris"  # the next prediction, after "Paris"
     for tab in ("heads", "local", "gqa"):  # every view shows the longer text once it is shown
@@ -153,7 +164,7 @@ def test_generate_one_token_appends_it_and_updates_every_view(qtbot, pane):
     qtbot.mouseClick(view.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.text() == "The capital of France is" and not pane.is_busy(), timeout=TIMEOUT)
     wait_idle(qtbot, pane)
-    assert pane.analysis.result.num_tokens == 5
+    assert pane.analysis.result.num_tokens == 5 and pane.analysis.result.token_ids == ids
 
 
 def test_the_encoder_state_export_and_presenter_fonts(qtbot, pane, tmp_path):
@@ -199,3 +210,55 @@ def test_empty_text_gives_a_clear_message(qtbot, pane):
     pane.set_text("   ")
     pane.recompute()
     assert pane.message.isVisible() and "Type some text" in pane.message.text()
+
+
+def test_leaving_the_first_token_out_of_the_it_to_sarah_ranking(qtbot, pane):
+    pane.set_text("Sarah fed the cat because it")
+    pane.recompute()
+    wait_idle(qtbot, pane)
+    r = pane.analysis.result
+    view = pane.heads_view
+    view.set_ranking_key("between")
+    view.query_pick.setCurrentIndex(5)  # "it"
+    view.key_pick.setCurrentIndex(0)  # "Sarah", the first token
+    qtbot.waitUntil(lambda: (pane.query_index(), pane.key_index()) == (5, 0), timeout=5000)
+
+    def table_top():
+        return [(int(view.table.item(i, 0).text()), int(view.table.item(i, 1).text()),
+                 float(view.table.item(i, 2).text())) for i in range(5)]
+
+    view.skip_first.setChecked(False)
+    raw = table_top()
+    assert raw[0][2] >= 0.999  # heads at 1.000 ...
+    assert view.rank_note.isVisible() and "attention sink" in view.rank_note.text()
+    assert view.table.horizontalHeaderItem(2).text() == "weight"
+    # ... that give "Sarah" nearly everything from every token: the caption names the sink
+    pane.select_head(raw[0][0], raw[0][1])
+    assert "Attention sink" in view.map_title.text() and "mostly that habit" in view.map_title.text()
+
+    view.skip_first.setChecked(True)  # the user ticks the box: the ranking and its note change
+    kept = table_top()
+    assert kept != raw and view.table.horizontalHeaderItem(2).text() == "weight above habit"
+    assert "MORE" in view.rank_note.text()
+    layer, head, value = kept[0]
+    habit = r.attentions[layer, head, 1:5, 0].mean()
+    assert value == pytest.approx(r.attentions[layer, head, 5, 0] - habit, abs=1e-3) and value > 0.3
+    assert {(l, h) for l, h, _ in raw[:3]}.isdisjoint({(l, h) for l, h, _ in kept[:5]})
+    # the orange outlines in the model view follow the ranking
+    marked = {(round(m.rect().y()), round(m.rect().x())) for m in view.grid.marks}
+    assert (layer, head) in marked and (raw[0][0], raw[0][1]) not in marked
+    assert pane.state()["skip_first"] is True
+
+
+def test_a_long_text_says_which_tokens_the_views_use(qtbot, pane):
+    pane.set_model_id("minilm")
+    pane.set_text("word " * 700 + "the end")
+    pane.recompute()
+    wait_idle(qtbot, pane)
+    r = pane.analysis.result
+    assert r.truncated_from == 704 and r.num_tokens == 512
+    assert r.tokens[-3:] == ["the", "end", "[SEP]"] and r.tokens[0] == "[CLS]"  # the END of the text
+    assert "its last 512" in pane.info.text()
+    show_tab(pane, "forward")
+    note = pane.forward_view.context_note
+    assert note.isVisible() and "last 512" in note.text() and "tokens 193 to 704" in note.text()

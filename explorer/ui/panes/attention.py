@@ -92,7 +92,9 @@ class AttentionPane(Pane):
         self.layer = self.head = 0
         self.query = -1  # -1: the last token
         self.key = 0
-        self.history: list[tuple[str, str]] = []  # (text before, generated piece)
+        # one entry per generated token: the text, ids and decoder state before it, and its piece
+        self.history: list[dict] = []
+        self._stream = None  # generation.TextStream of the tokens generated since the text was typed
         self.captures: dict[tuple, object] = {}
         self.compare_key: tuple | None = None
         self._pending: dict = {}
@@ -226,6 +228,9 @@ class AttentionPane(Pane):
     def recompute(self) -> None:
         self._debounce.stop()
         self._started = True
+        # the text is tokenized afresh: a new start for generation (no character waiting for its bytes)
+        self._stream = None
+        self.history.clear()
         text = self.text()
         model_id = self.model_id()
         if not text.strip():
@@ -285,8 +290,9 @@ class AttentionPane(Pane):
                 + (f" ({r.num_kv_heads} key/value heads)" if r.num_kv_heads != r.num_heads else "")
                 + (", causal (decoder)" if r.causal else ", bidirectional (encoder)"))
         if r.truncated_from:
-            info += (f". <b>The text has {r.truncated_from:,} tokens; only the first {n:,} are shown</b> "
-                     "(the model's context or the memory for all attention maps)")
+            info += (f". <b>The text has {r.truncated_from:,} tokens; every view uses its last {n:,}</b> "
+                     f"(tokens {r.truncated_from - n + 1:,} to {r.truncated_from:,}: the model's context or the "
+                     "memory for all attention maps), so the next token is the one after the end of the text")
         self.info.setText(info)
         self._paint_all()
         if pending.get("rerun"):
@@ -345,7 +351,8 @@ class AttentionPane(Pane):
             self.rope_view.show_rope(self.layer, self.head, q, k, capture)
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
-            self.forward_view.set_analysis(a, stages, [piece for _, piece in self.history])
+            self.forward_view.set_analysis(a, stages, [h["piece"] for h in self.history],
+                                           self._stream.pending if self._stream is not None else b"")
 
     # ------------------------------------------------------------------ selection
     def select_head(self, layer: int, head: int) -> None:
@@ -385,7 +392,8 @@ class AttentionPane(Pane):
     # ------------------------------------------------------------------ head entropy (on demand)
     def request_entropy(self) -> None:
         a = self.analysis
-        if a is None or a.result.stats.entropy is not None or self._entropy_for is a:
+        if a is None or (a.result.stats.entropy is not None and a.result.stats.entropy_rest is not None) \
+                or self._entropy_for is a:
             return
         self._entropy_for = a
         result = a.result
@@ -394,11 +402,11 @@ class AttentionPane(Pane):
             from explorer.core.attention import head_entropy
 
             ctx.report(None, "Entropy of every head")
-            return head_entropy(result.attentions)
+            return head_entropy(result.attentions), head_entropy(result.attentions, skip_first=True)
 
-        def done(entropy) -> None:
+        def done(values) -> None:
             self._entropy_for = None
-            result.stats.entropy = entropy
+            result.stats.entropy, result.stats.entropy_rest = values
             if self.analysis is a:
                 self.heads_view.refresh_ranking()
 
@@ -496,28 +504,42 @@ class AttentionPane(Pane):
 
     # ------------------------------------------------------------------ generation
     def generate(self, settings) -> None:
+        """One more token: its id is appended to the analysed ids (never re-tokenized) and the model reruns.
+
+        The editor gets the characters the new token completes; a character split over tokens
+        (an emoji in byte-level BPE) is shown as byte pieces under the plot until it is whole.
+        """
         a = self.analysis
         if a is None or a.result.next_logits is None:
             self.show_error("Generation needs a decoder (SmolLM2): choose it above.")
             return
         text = self.text()
-        model_id = self.model_id()
+        model_id = a.result.model_id
+        ids = list(a.result.token_ids)
+        total = a.result.truncated_from or len(ids)
         logits = a.result.next_logits
+        stream = self._stream
         rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
 
         def job(ctx):
-            from explorer.core.attention import analyse
-            from explorer.core.generation import append_token
+            from explorer.core.attention import analyse_ids, last_window, max_tokens, special_frame
+            from explorer.core.generation import TextStream, next_step
 
             loaded = ctx.models.get(model_id, "model", ctx)
-            new_text, chosen = append_token(loaded.tokenizer, text, logits, settings,
-                                            np.random.default_rng(rng_seed))
-            return text, new_text, chosen, analyse(loaded, new_text, ctx)
+            step = next_step(loaded.tokenizer, logits, settings, np.random.default_rng(rng_seed))
+            after = stream.copy() if stream is not None else TextStream(loaded.tokenizer)
+            completed = after.push(step.id)
+            # the maps' memory limit: past it, the window slides and keeps the newest tokens
+            window = last_window(ids + [step.id], max_tokens(loaded.model.config), special_frame(loaded.tokenizer))
+            cut = total + 1 if total + 1 > len(window) else None
+            return step, completed, after, analyse_ids(loaded, window, ctx, truncated_from=cut)
 
         def done(value) -> None:
-            before, new_text, chosen, analysis = value
-            self.history.append((before, chosen.token))
-            self.set_text(new_text)
+            step, completed, after, analysis = value
+            self.history.append({"text": text, "ids": ids, "truncated_from": a.result.truncated_from,
+                                 "stream": stream, "piece": step.piece})
+            self._stream = after
+            self.set_text(text + completed)
             self._on_analysis(analysis)
 
         self.info.setText("Generating one token…")
@@ -525,11 +547,22 @@ class AttentionPane(Pane):
                            on_error=self.show_error)
 
     def undo(self) -> None:
+        """Back to the ids before the last generated token (rerun on those ids, not on re-tokenized text)."""
         if not self.history:
             return
-        before, _ = self.history.pop()
-        self.set_text(before)
-        self.recompute()
+        entry = self.history.pop()
+        self._stream = entry["stream"]
+        self.set_text(entry["text"])
+        model_id = self.analysis.result.model_id if self.analysis is not None else self.model_id()
+
+        def job(ctx):
+            from explorer.core.attention import analyse_ids
+
+            loaded = ctx.models.get(model_id, "model", ctx)
+            return analyse_ids(loaded, entry["ids"], ctx, truncated_from=entry["truncated_from"])
+
+        self.engine.submit(job, owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
+                           on_error=self.show_error)
 
     # ------------------------------------------------------------------ presets and state
     def presets(self) -> list[str]:
@@ -558,7 +591,8 @@ class AttentionPane(Pane):
     def state(self) -> dict:
         return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
                 "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
-                "show": self.heads_view.mode(), "mask": self.local_view.settings().to_json(),
+                "show": self.heads_view.mode(),
+                "skip_first": self.heads_view.skip_first.isChecked(), "mask": self.local_view.settings().to_json(),
                 "sampling": self.forward_view.settings().to_json(), "compare": self.compare_view.settings()}
 
     def restore_state(self, state: dict) -> None:
@@ -574,6 +608,8 @@ class AttentionPane(Pane):
                 setattr(self, name, state[name])
         if isinstance(state.get("rank"), str):
             self.heads_view.set_ranking_key(state["rank"])
+        if isinstance(state.get("skip_first"), bool):
+            self.heads_view.skip_first.setChecked(state["skip_first"])
         if isinstance(state.get("show"), str):
             self.heads_view.set_mode(state["show"])
         if isinstance(state.get("mask"), dict):

@@ -1,6 +1,9 @@
 """The forward pass and the next token: the pipeline with real shapes, sampling controls, the logit lens."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -19,9 +22,13 @@ from explorer.ui.widgets.plot_axis import ReadableAxis
 SHOWN_CANDIDATES = 12
 
 
+_BYTE_PIECES = re.compile(r"(<[0-9A-F]{2}(?: [0-9A-F]{2})*>)")
+
+
 def quoted(token: str) -> str:
-    """A token with its spaces visible: ' Paris' -> '␣Paris'."""
-    return token.replace(" ", "␣").replace("\n", "⏎")
+    """A token with its spaces visible: ' Paris' -> '␣Paris' (byte pieces such as <F0 9F> stay as they are)."""
+    parts = _BYTE_PIECES.split(token)
+    return "".join(part if i % 2 else part.replace(" ", "␣").replace("\n", "⏎") for i, part in enumerate(parts))
 
 
 class PipelineDiagram(QWidget):
@@ -108,6 +115,8 @@ class ForwardView(QWidget):
 
         self.diagram = PipelineDiagram()
         self.diagram_caption = caption()
+        self.context_note = caption()
+        self.context_note.setVisible(False)
         self.temperature = QDoubleSpinBox(minimum=0.05, maximum=5.0, singleStep=0.1, value=1.0, decimals=2)
         self.top_k = QSpinBox(minimum=0, maximum=1000, value=0)
         self.top_k.setSpecialValueText("off")
@@ -177,6 +186,7 @@ class ForwardView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.diagram_caption)
+        layout.addWidget(self.context_note)
         layout.addWidget(self.diagram)
         layout.addLayout(body, 1)
         self.encoder_note = caption()
@@ -196,12 +206,25 @@ class ForwardView(QWidget):
         self.seed.setValue(int(s.seed or 0))
 
     # --- data in ---
-    def set_analysis(self, analysis: Analysis, stages: list[Stage], history: list[str]) -> None:
+    def set_analysis(self, analysis: Analysis, stages: list[Stage], history: list[str],
+                     pending: bytes = b"") -> None:
+        """`history`: the pieces generated so far; `pending`: bytes of a character not yet complete."""
+        from explorer.core.generation import byte_text
+
         self.analysis = analysis
         r = analysis.result
         self.diagram.set_stages(stages)
         self.diagram_caption.setText(f"<b>The forward pass of {analysis.title}</b> for these {r.num_tokens} "
                                      "tokens (hover for the details)")
+        self.context_note.setVisible(bool(r.truncated_from))
+        if r.truncated_from:
+            total, n = r.truncated_from, r.num_tokens
+            start = html.escape("".join(r.tokens[:4]).strip())
+            self.context_note.setText(
+                f"<span style='color:#b54708'><b>The text has {total:,} tokens: the prediction and the logit lens "
+                f"see only its last {n:,}</b> (tokens {total - n + 1:,} to {total:,}, from “{start}…” on), "
+                "the most "
+                "this model is analysed on; the other views show the same window.</span>")
         causal = r.causal and r.next_logits is not None
         for widget in (self.bars, self.generate_button, self.undo_button, self.lens, self.temperature, self.top_k,
                        self.top_p, self.greedy, self.sample, self.seed):
@@ -217,8 +240,12 @@ class ForwardView(QWidget):
             self.generated.setText("")
             return
         self.undo_button.setEnabled(bool(history))
-        self.generated.setText(("Generated so far: " + " ".join(f"“{quoted(t)}”" for t in history))
-                               if history else "")
+        text = ("Generated so far: " + " ".join(f"“{html.escape(quoted(t))}”" for t in history)) if history else ""
+        if pending:
+            text += (f" — <b>{html.escape(byte_text(pending))}</b>: the first bytes of a character split over "
+                     "tokens; it "
+                     "appears in the text when its last byte is generated")
+        self.generated.setText(text)
         self.refresh_bars()
         self._fill_lens()
 
@@ -255,7 +282,7 @@ class ForwardView(QWidget):
         self.bars.setXRange(0, top * 1.18, padding=0)
         self.bars.setYRange(0, len(self.rows), padding=0)
         text = self.analysis.result.tokens
-        last = quoted(text[-1]) if text else ""
+        last = html.escape(quoted(text[-1])) if text else ""
         filters = []
         if s.temperature != 1.0:
             filters.append(f"temperature {s.temperature:g}")

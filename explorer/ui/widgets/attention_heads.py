@@ -1,12 +1,14 @@
 """The heads tab: the layer x head grid, a ranking of heads, and one head (or an average) large."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderView, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from explorer.core.attention import STAT_TITLES, Analysis, rank_heads
+from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, first_token_excess, rank_by
 from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.attention_grid import HeadGrid
@@ -46,6 +48,13 @@ class HeadsView(QWidget):
         self.key_pick = TokenPicker()
         self.query_pick.picked.connect(lambda q: self.tokens_chosen.emit(q, self.key))
         self.key_pick.picked.connect(lambda k: self.tokens_chosen.emit(self.query, k))
+        self.skip_first = QCheckBox("Leave out the first token (attention sink)")
+        self.skip_first.setChecked(True)
+        self.skip_first.setToolTip("Many heads park most of every token's weight on the first token. Ticked, "
+                                   "rankings leave that out: attention TO the first token counts only above the "
+                                   "head's habit, and previous-token and entropy rankings ignore the first token.")
+        self.rank_note = caption()
+        self.rank_note.setVisible(False)
         self.only_top = QCheckBox("Fade all but the top")
         self.top_n = QSpinBox(minimum=1, maximum=50, value=5)
         self.table = QTableWidget(0, 3)
@@ -60,6 +69,7 @@ class HeadsView(QWidget):
         self.table.setMaximumHeight(260)
         self.rank_by.currentIndexChanged.connect(self.refresh_ranking)
         self.only_top.toggled.connect(self.refresh_ranking)
+        self.skip_first.toggled.connect(self._skip_first_toggled)
         self.top_n.valueChanged.connect(self.refresh_ranking)
 
         left = column_of(caption("<b>Every head</b> (rows = layers, columns = heads; click one). "
@@ -67,7 +77,9 @@ class HeadsView(QWidget):
                          (self.grid, 5),
                          row_of("Rank heads by", (self.rank_by, 1)),
                          row_of("Query:", (self.query_pick, 1), "→ key:", (self.key_pick, 1)),
+                         row_of(self.skip_first, end_stretch=True),
                          row_of(self.only_top, self.top_n, "heads", end_stretch=True),
+                         self.rank_note,
                          (self.table, 2), margins=(0, 0, 6, 0))
 
         # --- right: one head large ---
@@ -128,38 +140,37 @@ class HeadsView(QWidget):
         if index >= 0:
             self.rank_by.setCurrentIndex(index)
 
-    def ranked(self) -> list[tuple[int, int, float]]:
+    def ranking(self) -> Ranking:
         if self.analysis is None:
-            return []
-        r = self.analysis.result
-        key = self.ranking_key()
-        if key == "between":
-            q = max(0, min(self.query, r.num_tokens - 1))
-            k = max(0, min(self.key, r.num_tokens - 1))
-            return rank_heads(r.between(q, k))
-        values = r.stats.by_name(key)
-        if values is None:
-            return []
-        return rank_heads(values, descending=key != "entropy")
+            return Ranking([], "value")
+        return rank_by(self.analysis.result, self.ranking_key(), self.query, self.key, self.skip_first.isChecked(),
+                       top=max(10, self.top_n.value()))
+
+    def ranked(self) -> list[tuple[int, int, float]]:
+        return self.ranking().rows
+
+    def _skip_first_toggled(self) -> None:
+        self.refresh_ranking()
+        self.refresh_map()
 
     def refresh_ranking(self) -> None:
-        ranked = self.ranked()
+        ranking = self.ranking()
+        ranked = ranking.rows
         if self.analysis is not None and not ranked and self.ranking_key() == "entropy":
             self.entropy_needed.emit()
         top = ranked[:max(10, self.top_n.value())]
+        self.table.setHorizontalHeaderLabels(["layer", "head", ranking.value])
         self.table.setRowCount(len(top))
         for row, (layer, head, value) in enumerate(top):
             for col, text in enumerate((str(layer), str(head), f"{value:.3f}")):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
+        self.rank_note.setText(html.escape(ranking.note))
+        self.rank_note.setVisible(bool(ranking.note))
+        self.rank_note.setStyleSheet("color: #b54708;" if ranking.sink_dominated else "")
         n = self.top_n.value()
         self.grid.set_marked([(l, h) for l, h, _ in ranked[:n]], dim_others=self.only_top.isChecked())
-        if self.analysis is not None and self.ranking_key() == "between":
-            r = self.analysis.result
-            q, k = self.query, self.key
-            if 0 <= q < r.num_tokens and 0 <= k < r.num_tokens and not r.visible()[q, k]:
-                self.table.setRowCount(0)
 
     def _table_clicked(self, row: int, _col: int) -> None:
         ranked = self.ranked()
@@ -209,7 +220,28 @@ class HeadsView(QWidget):
         if 0 <= q < r.num_tokens and 0 <= k < r.num_tokens:
             focus = (f" — “{display_label(r.tokens[q])}” → “{display_label(r.tokens[k])}”: "
                      f"<b>{float(matrix[q, k]):.3f}</b>")
-        self.map_title.setText(f"<b>{what}</b> · {self.analysis.title}, {kind}{focus}")
+        self.map_title.setText(f"<b>{what}</b> · {self.analysis.title}, {kind}{focus}{self._sink_remark(matrix)}")
+
+    def _sink_remark(self, matrix: np.ndarray) -> str:
+        """Names the attention sink when the first token takes most of the weight shown."""
+        r = self.analysis.result
+        if r.num_tokens < 2:
+            return ""
+        share = float(matrix[1:, 0].mean())  # what the tokens after the first give the first token
+        if share < SINK_SHARE:
+            return ""
+        first = html.escape(display_label(r.tokens[0]))
+        remark = (f"<br><span style='color:#b54708'>Attention sink: on average {share:.0%} of each token's weight "
+                  f"goes to the first token “{first}”")
+        if self.key == 0 and 0 < self.query < r.num_tokens:
+            habit, excess = first_token_excess(matrix, self.query)
+            if excess < 0.1:
+                remark += ", so the weight on this pair is mostly that habit, not a link between the two tokens"
+            else:
+                name = html.escape(display_label(r.tokens[self.query]))
+                remark += (f"; “{name}” gives it {excess:.2f} more than "
+                           f"the other tokens do ({habit:.2f}): more than the habit")
+        return remark + ".</span>"
 
     # --- hover texts ---
     def _describe_cell(self, r: int, c: int, value: float) -> str:
@@ -226,6 +258,8 @@ class HeadsView(QWidget):
         if s.entropy is not None:
             text += f"entropy {s.entropy[layer, head]:.2f} bits, "
         text += f"previous token {s.previous[layer, head]:.2f}, first token {s.first[layer, head]:.2f}"
+        if s.first[layer, head] >= SINK_SHARE:
+            text += " (an attention sink)"
         if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens:
             text += (f", “{display_label(r.tokens[self.query])}” → “{display_label(r.tokens[self.key])}” "
                      f"{r.attentions[layer, head, self.query, self.key]:.2f}")
