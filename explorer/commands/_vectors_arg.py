@@ -16,16 +16,22 @@ def add_vectors_arguments(parser) -> None:
 
 
 def load_vectors(args) -> WordVectors:
+    """The vectors --vectors names; call it after checking the words (it reads up to 400,000 vectors)."""
     from explorer.cli import CliError
+    from explorer.commands._paths import check_input_file
+    from explorer.commands._text_input import check_text
 
     if args.k < 1:
         raise CliError("--k must be at least 1")
+    check_text(args.vectors, "--vectors")
     path = Path(args.vectors)
     if path.suffix and (path.exists() or "/" in args.vectors or "\\" in args.vectors):
         from explorer.core.vector_files import VectorFileError, load_vector_files
 
+        path = check_input_file(args.vectors, "--vectors")
+        metadata = check_input_file(args.metadata, "--metadata") if args.metadata is not None else None
         try:
-            data = load_vector_files(path, args.metadata)
+            data = load_vector_files(path, metadata)
         except VectorFileError as exc:
             raise CliError(str(exc)) from exc
         return WordVectors(path.name, data.labels, data.vectors)
