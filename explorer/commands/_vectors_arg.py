@@ -25,7 +25,7 @@ def load_vectors(args) -> WordVectors:
         raise CliError("--k must be at least 1")
     check_text(args.vectors, "--vectors")
     path = Path(args.vectors)
-    if path.suffix and (path.exists() or "/" in args.vectors or "\\" in args.vectors):
+    if path.suffix and ("/" in args.vectors or "\\" in args.vectors or _exists(path)):
         from explorer.core.vector_files import VectorFileError, load_vector_files
 
         path = check_input_file(args.vectors, "--vectors")
@@ -47,6 +47,14 @@ def load_vectors(args) -> WordVectors:
         raise CliError(f"'{args.vectors}' is not a set of word vectors; use one of: {known}, or a vectors file")
     # the loader directly, not the model store: it would import torch to pick a device
     return load_word_vectors(entry).model
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names something; a name the system refuses (too long...) counts: it was meant as a file."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return True
 
 
 def print_results(args, results) -> None:
