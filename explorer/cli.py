@@ -43,19 +43,22 @@ def print_json(data: object) -> None:
     sys.stdout.flush()
 
 
-def quiet_libraries() -> None:
+QUIET_ENVIRONMENT = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+                     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def quiet_libraries() -> dict[str, str | None]:
     """Keep stderr for our own lines: no library progress bars, advice or warnings in the CLI.
 
     transformers draws a "Loading weights" bar on every model load and warns about long texts
     ("Token indices sequence length ..."); huggingface_hub draws download bars. The variables
     cover libraries imported later, the calls those already imported (in-process callers).
+    Returns the variables' previous values, for `main` to put back when the command ends.
     """
     import logging
 
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    os.environ["TRANSFORMERS_VERBOSITY"] = "error"
-    os.environ["TRANSFORMERS_NO_ADVISORY_WARNINGS"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    previous = {name: os.environ.get(name) for name in QUIET_ENVIRONMENT}
+    os.environ.update(QUIET_ENVIRONMENT)
     if "huggingface_hub" in sys.modules:
         from huggingface_hub.utils import disable_progress_bars
 
@@ -75,6 +78,15 @@ def quiet_libraries() -> None:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    return previous
+
+
+def _restore_environment(previous: dict[str, str | None]) -> None:
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def say(message: object) -> None:
@@ -93,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         say("give a command, e.g. `llm-explorer list` (see --help)")
         return 2
-    quiet_libraries()
+    previous = quiet_libraries()
     import warnings
 
     try:
@@ -123,3 +135,5 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         say(f"{exc.__class__.__name__}: {exc}")
         return 1
+    finally:
+        _restore_environment(previous)
