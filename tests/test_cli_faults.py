@@ -219,6 +219,13 @@ class TestItem3OutputsFirstAndSmall:
             assert "--out" in message and not called, out
         assert listing(tmp_path) == before
 
+    @pytest.mark.parametrize("cache", ["/proc/llm-explorer-cache", "/sys/kernel"])
+    def test_train_mini_clip_refuses_a_cache_it_cannot_write_before_training(self, cache, monkeypatch):
+        monkeypatch.setenv("LLM_EXPLORER_CACHE", cache)
+        with tripwires() as called:
+            message = run_cli(["train-mini-clip", "--steps", "5"]).refused([])
+        assert "cache folder" in message and "LLM_EXPLORER_CACHE" in message and not called
+
     def test_layers_and_heads_syntax_is_checked_before_loading(self, tmp_path):
         for option, value in [("--layers", "a"), ("--layers", "3-1"), ("--heads", "-1"), ("--heads", "0,,1"),
                               ("--layers", "99999"), ("--heads", "")]:

@@ -285,10 +285,11 @@ def test_numbers_out_of_range_are_refused_and_in_range_accepted(command, option,
 CHILD = """
 import sys
 import explorer.models.loader as loader
+import explorer.models.tokenizer_loader as tokenizer_loader
 def tripped(*a, **k):
     sys.stderr.write("MODEL LOADED\\n")
     raise SystemExit(99)
-loader.load = tripped
+loader.load = tokenizer_loader.load_tokenizer = tripped
 from explorer.app import main
 main(sys.argv[1:])
 """
@@ -303,6 +304,8 @@ main(sys.argv[1:])
     ([b"attention", b"--model", b"minilm", b"--text", b"hi", b"--out", b"/proc/x.npz"], b"", "/proc"),
     ([b"screenshot", b"--pane", b"tokenizers", b"--out", b"s.png", b"--size", b"99999x99999"], b"", "8192"),
     ([b"screenshot", b"--pane", b"tokenizers", b"--out", b"s.png", b"--font-scale", b"nan"], b"", "--font-scale"),
+    # the pane is built (not shown) to read its presets: still no model
+    ([b"screenshot", b"--pane", b"attention", b"--out", b"s.png", b"--preset", b"nope"], b"", "no preset 'nope'"),
 ])
 def test_as_a_process_bad_input_is_one_line_and_no_model_loads(argv, stdin, message, tmp_path):
     import explorer

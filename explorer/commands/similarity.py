@@ -38,7 +38,7 @@ def run(args) -> int:
     texts = [t for t in texts if t]
     if not texts:
         raise CliError("give at least one non-empty --text")
-    from explorer.commands.train_mini_clip import StderrProgress
+    from explorer.commands.train_mini_clip import StderrProgress, check_cache_writable
     from explorer.core import image_io
     from explorer.core.multimodal import similarity_matrix
     from explorer.models import catalogue, device as devices, loader
@@ -74,6 +74,7 @@ def run(args) -> int:
     try:
         loaded = loader.load(entry, device, progress)
     except NotTrainedYet as exc:  # mini-CLIP only: no copy, or every copy damaged
+        check_cache_writable()
         if talk:
             if isinstance(exc, MiniClipDamaged):  # say which copies were damaged and why
                 print(f"llm-explorer: {exc}", file=sys.stderr)

@@ -53,6 +53,26 @@ class StderrProgress:
         pass
 
 
+def check_cache_writable() -> None:
+    """Refuse before training (minutes) when the folder the model is saved in cannot be written."""
+    import os
+    from pathlib import Path
+
+    from explorer.cli import CliError
+    from explorer.commands._paths import special_root
+    from explorer.models import paths
+
+    try:
+        folder = paths.cache_dir()
+    except OSError as exc:
+        raise CliError(f"cannot create the cache folder ({exc.strerror or exc}); set LLM_EXPLORER_CACHE to a "
+                       "folder that can be written") from None
+    root = special_root(Path(os.path.realpath(folder)))
+    if root or not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write in the cache folder {folder}; set LLM_EXPLORER_CACHE to a folder that can be "
+                       "written")
+
+
 def run(args) -> int:
     from explorer.cli import CliError, print_json
 
@@ -60,6 +80,7 @@ def run(args) -> int:
         raise CliError("--steps must be between 1 and 100000")
     if not 0 <= args.seed < 2**32:
         raise CliError("--seed must be between 0 and 4294967295")
+    check_cache_writable()
     from explorer.core import mini_clip
     from explorer.models.image_text import mini_clip_dir, train_and_save_mini_clip
 
