@@ -25,7 +25,8 @@ def load_vectors(args) -> WordVectors:
         raise CliError("--k must be at least 1")
     check_text(args.vectors, "--vectors")
     path = Path(args.vectors)
-    if path.suffix and ("/" in args.vectors or "\\" in args.vectors or _exists(path)):
+    # a path (a catalogue id never holds a slash), or a file name here with an extension
+    if "/" in args.vectors or "\\" in args.vectors or (path.suffix and _exists(path)):
         from explorer.core.vector_files import VectorFileError, load_vector_files
 
         path = check_input_file(args.vectors, "--vectors")
