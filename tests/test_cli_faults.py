@@ -309,7 +309,7 @@ class TestItem4QuietStderr:
         assert result.returncode == 0, result.stderr.decode()
         lines = result.stderr.decode().splitlines()
         assert len(lines) == 2 and all(line.startswith("llm-explorer: ") for line in lines), lines
-        assert "kept the first 512" in lines[0] and "writing 1 layers x 1 heads x 512 x 512" in lines[1]
+        assert "the file holds 512 of them" in lines[0] and "writing 1 layers x 1 heads x 512 x 512" in lines[1]
 
     def test_a_similarity_failure_is_one_line(self, tmp_path):
         (tmp_path / "broken.png").write_text("not a picture")

@@ -127,7 +127,7 @@ def run(args) -> int:
     talk = not args.json or args.progress
     if talk:
         if truncated_from:
-            print(f"llm-explorer: the text has {truncated_from:,} tokens; kept the first {len(ids):,} "
+            print(f"llm-explorer: the text has {truncated_from:,} tokens; the file holds {len(ids):,} of them "
                   f"(the most {loaded.entry.id} analyses at once)", file=sys.stderr)
         print(f"llm-explorer: writing {len(layers)} layers x {len(heads)} heads x {len(ids):,} x {len(ids):,} "
               f"tokens ({np.dtype(dtype).name}): {human_bytes(size)} before compression", file=sys.stderr, flush=True)
