@@ -107,6 +107,14 @@ def _commands_with(option: str) -> list[str]:
                   if any(option in action.option_strings for action in parser._actions))
 
 
+def _parses(action, value: str) -> bool:
+    try:
+        (action.type or str)(value)
+        return True
+    except Exception:  # noqa: BLE001 - argparse's type functions raise several kinds
+        return False
+
+
 def _argv_with_required(command: str, tmp_path, red_png: str) -> list[str]:
     """`command` with its required options filled with valid values (for commands added later too)."""
     from tests.test_cli_properties import COMMANDS
@@ -118,7 +126,7 @@ def _argv_with_required(command: str, tmp_path, red_png: str) -> list[str]:
     for action in COMMANDS[command]._actions:
         if action.required:
             option = max(action.option_strings, key=len)
-            argv += [option, fill.get(option, "x")]
+            argv += [option, fill.get(option) or next(v for v in ("1", "x") if _parses(action, v))]
     if command == "similarity":
         argv += ["--image", red_png]
     return argv
