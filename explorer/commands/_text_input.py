@@ -60,11 +60,13 @@ def check_text(text: str, source: str = "--text", allow_empty: bool = False) -> 
 def read_stdin(source: str = "standard input") -> str:
     """Standard input as UTF-8 bytes (never through the locale's decoder), at most MAX_TEXT_BYTES."""
     stream = getattr(sys.stdin, "buffer", None)
-    if stream is not None:
+    try:
+        if stream is None:  # closed (None), or a text stream swapped in: its characters, checked the same way
+            text = sys.stdin.read(MAX_TEXT_BYTES + 1) if sys.stdin is not None else ""
+            return check_text(text, source)
         data = stream.read(MAX_TEXT_BYTES + 1)
-    else:  # a text stream swapped in (tests): its characters, checked the same way
-        text = sys.stdin.read(MAX_TEXT_BYTES + 1) if sys.stdin is not None else ""
-        return check_text(text, source)
+    except OSError as exc:
+        raise _error(f"cannot read {source}: {exc.strerror or exc}") from None
     return check_text(decode(data or b"", source), source)
 
 
