@@ -64,13 +64,15 @@ class Ran:
     def check_contract(self, argv: list[str]) -> None:
         """Exit 0 or 2; a refusal is exactly one line; a --json success writes nothing on stderr."""
         assert "Traceback" not in self.err, (argv, self.err)
-        if self.loaded:
+        quiet = "--json" in argv and "--progress" not in argv
+        if self.loaded:  # accepted: with --json, nothing said on the way to the model either
+            assert not quiet or self.err == "", (argv, self.err)
             return
         assert self.code in (0, 2), (argv, self.code, self.err)
         if self.code == 2:
             lines = self.err.splitlines()
             assert len(lines) == 1 and lines[0].startswith("llm-explorer: "), (argv, self.err)
-        elif "--json" in argv and "--progress" not in argv:
+        elif quiet:
             assert self.err == "", (argv, self.err)
 
     def refused(self, argv: list[str]) -> str:

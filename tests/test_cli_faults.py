@@ -269,6 +269,9 @@ class TestItem3OutputsFirstAndSmall:
         assert main([*base, "--out", str(half), "--heads", "7", "--float16", "--json"]) == 0
         captured = capsys.readouterr()
         assert captured.err == ""  # --json: the size line only with --progress
+        assert main([*base, "--out", str(half), "--heads", "7", "--float16", "--json", "--progress"]) == 0
+        assert capsys.readouterr().err == (f"llm-explorer: writing 6 layers x 1 heads x {t:,} x {t:,} tokens "
+                                           f"(float16): {6 * t * t * 2 / 1000:,.1f} KB before compression\n")
         with np.load(half, allow_pickle=False) as h:
             assert h["attentions"].dtype == np.float16 and h["attentions"].shape == (6, 1, t, t)
             assert np.allclose(h["attentions"].astype(np.float32), reference[:, [7]], atol=1e-3)
