@@ -3,6 +3,13 @@
 Subcommands live in explorer/commands/, one module each with
 `register(subparsers)`; they are found by themselves. No Qt here (only the
 `screenshot` command imports it, when it runs).
+
+What every command keeps to (tests/test_cli_faults.py, tests/test_cli_properties.py):
+bad input exits 2 with exactly one line on stderr, before any model loads
+(text comes in through explorer.commands._text_input, paths are checked by
+explorer.commands._paths); a successful --json call writes nothing on stderr
+(progress only with --progress); never a traceback; nothing written but the
+output file. Library progress bars and warnings are silenced here, in one place.
 """
 from __future__ import annotations
 

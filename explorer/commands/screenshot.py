@@ -26,7 +26,7 @@ MAX_TIMEOUT_S = 86_400.0
 def register(subparsers) -> None:
     parser = subparsers.add_parser("screenshot", help="render a pane offscreen and save a PNG")
     parser.add_argument("--pane", required=True, help="pane id, e.g. tokenizers, attention")
-    parser.add_argument("--out", required=True, help="PNG file to write")
+    parser.add_argument("--out", required=True, help="PNG file to write (in a folder that exists)")
     parser.add_argument("--preset", help="one of the pane's presets")
     parser.add_argument("--size", default="1600x1000",
                         help=f"window size, WIDTHxHEIGHT, {MIN_SIDE} to {MAX_SIDE} pixels a side (default 1600x1000)")
