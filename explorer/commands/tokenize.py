@@ -15,8 +15,8 @@ def register(subparsers) -> None:
     parser.add_argument("--tokenizer", "-t", action="append", required=True, metavar="ID",
                         help="a tokenizer; repeat for several")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--text", help="the text to tokenize; '-' reads it from standard input (UTF-8)")
-    source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to tokenize")
+    source.add_argument("--text", help="the text to tokenize; '-' reads it from standard input (UTF-8, at most 10 MB)")
+    source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to tokenize (at most 10 MB)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=run)
 
