@@ -36,7 +36,8 @@ def register(subparsers) -> None:
                     "compression); a line on stderr says how large it will be. Choose layers and heads and "
                     "--float16 to keep it small.")
     parser.add_argument("--model", required=True, help="minilm, smollm2, or a Hugging Face id (online)")
-    parser.add_argument("--text", required=True, help="the text; '-' reads it from standard input (UTF-8, at most 10 MB)")
+    parser.add_argument("--text", required=True,
+                        help="the text; '-' reads it from standard input (UTF-8, at most 10 MB)")
     parser.add_argument("--out", required=True, help=".npz file to write (in a folder that exists)")
     parser.add_argument("--layers", metavar="LIST", help="only these layers, counted from 0: e.g. 0,5 or 0-3,11 "
                         "(default: all)")
