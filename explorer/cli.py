@@ -50,8 +50,11 @@ def print_json(data: object) -> None:
     sys.stdout.flush()
 
 
+# TQDM_DISABLE: plain tqdm bars too (transformers' first-run GGUF conversion of SmolLM2 draws one);
+# the app's own download progress passes disable=False explicitly and still reports
 QUIET_ENVIRONMENT = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
-                     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "TOKENIZERS_PARALLELISM": "false"}
+                     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1", "TOKENIZERS_PARALLELISM": "false",
+                     "TQDM_DISABLE": "1"}
 
 
 def quiet_libraries() -> dict[str, str | None]:
@@ -116,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     try:
+        from explorer.commands._paths import check_cache_setting
+
+        check_cache_setting()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # library deprecation notes are not the user's business
             return int(args.handler(args) or 0)

@@ -227,12 +227,22 @@ class TestItem3OutputsFirstAndSmall:
             assert "--out" in message and not called, out
         assert listing(tmp_path) == before
 
-    @pytest.mark.parametrize("cache", ["/proc/llm-explorer-cache", "/sys/kernel"])
-    def test_train_mini_clip_refuses_a_cache_it_cannot_write_before_training(self, cache, monkeypatch):
-        monkeypatch.setenv("LLM_EXPLORER_CACHE", cache)
-        with tripwires() as called:
-            message = run_cli(["train-mini-clip", "--steps", "5"]).refused([])
-        assert "cache folder" in message and "LLM_EXPLORER_CACHE" in message and not called
+    @pytest.mark.parametrize("argv", [["train-mini-clip", "--steps", "5"], ["list"],
+                                      ["tokenize", "-t", "smollm2", "--text", "hi"],
+                                      ["attention", "--model", "smollm2", "--text", "hi", "--out", "a.npz"]])
+    def test_a_cache_folder_that_cannot_be_written_is_refused_before_anything_runs(self, argv, tmp_path,
+                                                                                     monkeypatch):
+        (tmp_path / "a-file").write_text("x")
+        for cache in ["/proc/llm-explorer-cache", "/sys/kernel", str(tmp_path / "a-file" / "below")]:
+            monkeypatch.setenv("LLM_EXPLORER_CACHE", cache)
+            with tripwires() as called:
+                message = run_cli(argv).refused(argv)
+            assert message == (f"llm-explorer: LLM_EXPLORER_CACHE={cache} cannot be used as the cache folder; set "
+                               "it to a folder that can be written (or unset it)") and not called
+        monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path / "new" / "cache"))  # made when first needed: fine
+        with tripwires():
+            ran = run_cli(argv)
+        assert ran.loaded or ran.code == 0
 
     def test_layers_and_heads_syntax_is_checked_before_loading(self, tmp_path):
         for option, value in [("--layers", "a"), ("--layers", "3-1"), ("--heads", "-1"), ("--heads", "0,,1"),
@@ -321,6 +331,31 @@ class TestItem4QuietStderr:
         lines = result.stderr.decode().splitlines()
         assert len(lines) == 2 and all(line.startswith("llm-explorer: ") for line in lines), lines
         assert "the file holds 512 of them" in lines[0] and "writing 1 layers x 1 heads x 512 x 512" in lines[1]
+
+    def test_plain_tqdm_bars_are_silenced_too(self):
+        """transformers' first-run GGUF conversion (SmolLM2) draws a plain tqdm bar, not one of its own."""
+        from explorer.cli import QUIET_ENVIRONMENT
+
+        child = ("import sys\n"
+                 "import explorer.commands.list_models as command\n"
+                 "def run(args):\n"
+                 "    from tqdm.auto import tqdm\n"
+                 "    sum(tqdm(range(1000), desc='Converting and de-quantizing GGUF tensors...'))\n"
+                 "    return 0\n"
+                 "command.run = run\n"
+                 "from explorer.cli import main\n"
+                 "sys.exit(main(['list', '--json']))\n")
+        env = {name: value for name, value in os.environ.items() if name not in QUIET_ENVIRONMENT}
+        env["PYTHONPATH"] = _root()
+        result = subprocess.run([sys.executable, "-c", child], capture_output=True, env=env, timeout=120)
+        assert result.returncode == 0 and result.stderr == b""
+
+    def test_a_damaged_tokenizer_folder_is_one_line(self, tmp_path):
+        (tmp_path / "tokenizer.json").write_text("garbage")
+        for spec in [str(tmp_path), str(tmp_path / "tokenizer.json")]:
+            argv = ["tokenize", "-t", spec, "--text", "hi", "--json"]
+            message = run_cli(argv).refused(argv)
+            assert "is not a tokenizer this app can read" in message
 
     def test_a_similarity_failure_is_one_line(self, tmp_path):
         (tmp_path / "broken.png").write_text("not a picture")

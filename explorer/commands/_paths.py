@@ -105,3 +105,27 @@ def write_output(path: Path, write: Callable[[Path], object]) -> None:
         write_atomically(path, write)
     except OSError as exc:
         raise _error(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_cache_setting() -> None:
+    """LLM_EXPLORER_CACHE, when set, must name a folder that can be made and written, outside /proc, /sys, /dev.
+
+    Checked before a command runs (nothing is created here): otherwise the first model that
+    wants its cache (SmolLM2's converted weights, mini-CLIP's copies) fails midway.
+    """
+    value = os.environ.get("LLM_EXPLORER_CACHE")
+    if not value:
+        return
+    try:
+        real = Path(os.path.realpath(Path(value).expanduser()))
+    except (OSError, ValueError):
+        real = None
+    root = special_root(real) if real is not None else None
+    existing = real
+    while existing is not None and not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    usable = (real is not None and not root and existing is not None and existing.is_dir()
+              and os.access(existing, os.W_OK | os.X_OK))
+    if not usable:
+        raise _error(f"LLM_EXPLORER_CACHE={value} cannot be used as the cache folder; set it to a folder that can be "
+                     "written (or unset it)")

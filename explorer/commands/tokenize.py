@@ -68,8 +68,15 @@ def run(args) -> int:
     for entry in entries:
         try:
             tokenizers.append(load_tokenizer(entry))
-        except (UnknownModel, HubUnavailable, FileNotFoundError, ValueError) as exc:
+        except (UnknownModel, HubUnavailable, ValueError) as exc:
             raise CliError(exc.args[0] if exc.args else str(exc)) from exc
+        except OSError as exc:  # a file of the tokenizer (or its cache) is missing or unreadable
+            raise CliError(f"{entry.title}: {exc.strerror or exc}"
+                           + (f": {exc.filename}" if getattr(exc, "filename", None) else "")) from exc
+        except Exception as exc:  # noqa: BLE001 - a user's own tokenizer file fails in the library's own ways
+            if not entry.source.startswith("local:"):
+                raise
+            raise CliError(f"{entry.title} is not a tokenizer this app can read ({exc})") from exc
     results = [tokenizer.tokenize(text) for tokenizer in tokenizers]
     if args.json:
         print_json({"text": text, "results": [r.to_json() for r in results]})
