@@ -99,9 +99,14 @@ def _restore_environment(previous: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
+MAX_MESSAGE_CHARS = 1000
+
+
 def say(message: object) -> None:
     """One line on stderr, whatever the message holds."""
     line = " ".join(str(message).splitlines()).strip() or "failed"
+    if len(line) > MAX_MESSAGE_CHARS:  # a 100 KB argument quoted back is no help to anyone
+        line = line[:MAX_MESSAGE_CHARS] + "…"
     try:
         print(f"llm-explorer: {line}", file=sys.stderr, flush=True)
     except UnicodeEncodeError:

@@ -377,6 +377,13 @@ class TestItem4QuietStderr:
         ran = run_cli(["list"])
         assert ran.code == 1 and ran.err == "llm-explorer: RuntimeError: first line second line third\n"
 
+    def test_a_huge_argument_quoted_back_is_cut(self, tmp_path):
+        argv = ["screenshot", "--pane", "p" * 100_000, "--out", str(tmp_path / "s.png")]
+        with tripwires():
+            message = run_cli(argv).refused(argv)
+        assert message.startswith("llm-explorer: no pane 'ppp") and message.endswith("…")
+        assert len(message) == len("llm-explorer: ") + 1000 + 1
+
     def test_no_command_is_one_line(self):
         ran = run_cli([])
         assert ran.code == 2 and len(ran.err.splitlines()) == 1 and ran.out == ""
