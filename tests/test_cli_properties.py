@@ -113,7 +113,7 @@ def check_run(argv: list[str], stdin: bytes, root) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@FUZZ
+@settings(FUZZ, max_examples=120)
 @given(data=st.data())
 def test_random_and_hostile_arguments_keep_the_contract(command, sandbox, data):
     """Any mix of options with random, special and huge values: exit 0 or 2 in one line, or reach the model."""
