@@ -46,16 +46,21 @@ def test_similarity_json_has_one_row_per_image(trained_cache, images, monkeypatc
     assert red_row[0] > red_row[1] and blue_row[1] > blue_row[0]
 
 
-def test_a_bad_image_is_reported_on_stderr_and_the_rest_still_compared(trained_cache, images, tmp_path, monkeypatch,
-                                                                       capsys):
+def test_a_bad_image_is_reported_and_the_rest_still_compared(trained_cache, images, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
     broken = tmp_path / "broken.png"
     broken.write_text("not a picture")
-    argv = ["similarity", "--json", "--cpu", "--image", str(broken), "--image", images[0], "--text", "a red circle"]
-    assert main(argv) == 0
+    argv = ["similarity", "--cpu", "--image", str(broken), "--image", images[0], "--text", "a red circle"]
+    assert main(argv) == 0  # plain output: the skipped image is named on stderr, in one line (then progress)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if "broken.png" in line] == [
+        f"llm-explorer: skipped {broken}: not an image (or a format this app cannot read)"]
+    assert main([*argv, "--json"]) == 0  # --json: nothing on stderr, the skipped image is in the JSON
     captured = capsys.readouterr()
-    assert "broken.png" in captured.err and "not an image" in captured.err
-    assert json.loads(captured.out)["images"] == [images[0]]
+    assert captured.err == ""
+    data = json.loads(captured.out)
+    assert data["images"] == [images[0]]
+    assert data["skipped"][0]["image"] == str(broken) and "not an image" in data["skipped"][0]["problem"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -85,7 +90,7 @@ def test_without_a_usable_mini_clip_it_is_trained_first_then_used(images, tmp_pa
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path / "fresh-cache"))
     monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
     monkeypatch.setattr(mini_clip.TrainConfig, "default", classmethod(lambda cls, steps=None: small_default(40)))
-    assert main(["similarity", "--json", "--cpu", "--image", images[0], "--text", "a red circle"]) == 0
+    assert main(["similarity", "--json", "--progress", "--cpu", "--image", images[0], "--text", "a red circle"]) == 0
     captured = capsys.readouterr()
     assert "No usable mini-CLIP" in captured.err and "Training mini-CLIP" in captured.err
     assert (tmp_path / "fresh-cache" / "mini-clip" / "model.safetensors").is_file()
@@ -95,7 +100,7 @@ def test_without_a_usable_mini_clip_it_is_trained_first_then_used(images, tmp_pa
 def test_train_mini_clip_saves_the_model_and_prints_a_summary(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(tmp_path))
     monkeypatch.setattr(mini_clip.TrainConfig, "default", classmethod(lambda cls, steps=None: small_default(steps)))
-    assert main(["train-mini-clip", "--steps", "30", "--json"]) == 0
+    assert main(["train-mini-clip", "--steps", "30", "--json", "--progress"]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     assert summary["steps"] == 30 and summary["saved"] == str(tmp_path / "mini-clip")
@@ -103,3 +108,6 @@ def test_train_mini_clip_saves_the_model_and_prints_a_summary(tmp_path, monkeypa
     assert "step 30 of 30" in captured.err  # progress goes to stderr, not into the JSON
     assert (tmp_path / "mini-clip" / "model.safetensors").is_file()
     assert main(["train-mini-clip", "--steps", "0"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["train-mini-clip", "--steps", "5", "--json"]) == 0
+    assert capsys.readouterr().err == ""  # --json alone: no progress on stderr

@@ -16,16 +16,23 @@ def add_vectors_arguments(parser) -> None:
 
 
 def load_vectors(args) -> WordVectors:
+    """The vectors --vectors names; call it after checking the words (it reads up to 400,000 vectors)."""
     from explorer.cli import CliError
+    from explorer.commands._paths import check_input_file
+    from explorer.commands._text_input import check_text
 
     if args.k < 1:
         raise CliError("--k must be at least 1")
+    check_text(args.vectors, "--vectors")
     path = Path(args.vectors)
-    if path.suffix and (path.exists() or "/" in args.vectors or "\\" in args.vectors):
+    # a path (a catalogue id never holds a slash), or a file name here with an extension
+    if "/" in args.vectors or "\\" in args.vectors or (path.suffix and _exists(path)):
         from explorer.core.vector_files import VectorFileError, load_vector_files
 
+        path = check_input_file(args.vectors, "--vectors")
+        metadata = check_input_file(args.metadata, "--metadata") if args.metadata is not None else None
         try:
-            data = load_vector_files(path, args.metadata)
+            data = load_vector_files(path, metadata)
         except VectorFileError as exc:
             raise CliError(str(exc)) from exc
         return WordVectors(path.name, data.labels, data.vectors)
@@ -41,6 +48,14 @@ def load_vectors(args) -> WordVectors:
         raise CliError(f"'{args.vectors}' is not a set of word vectors; use one of: {known}, or a vectors file")
     # the loader directly, not the model store: it would import torch to pick a device
     return load_word_vectors(entry).model
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names something; a name the system refuses (too long...) counts: it was meant as a file."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return True
 
 
 def print_results(args, results) -> None:

@@ -15,11 +15,13 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from explorer.cli import CliError
+    from explorer.commands._text_input import check_words
     from explorer.core.word_vectors import WordNotFound, analogy
 
+    positive, negative = check_words(args.positive, "--positive"), check_words(args.negative, "--negative")
     vectors = load_vectors(args)
     try:
-        result = analogy(vectors, args.positive, args.negative, args.k)
+        result = analogy(vectors, positive, negative, args.k)
     except (WordNotFound, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print_results(args, result.results)

@@ -13,11 +13,13 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from explorer.cli import CliError
+    from explorer.commands._text_input import check_text
     from explorer.core.word_vectors import WordNotFound, neighbours
 
+    word = check_text(args.word, "--word")
     vectors = load_vectors(args)
     try:
-        results = neighbours(vectors, args.word, args.k)
+        results = neighbours(vectors, word, args.k)
     except (WordNotFound, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print_results(args, results)

@@ -1,6 +1,7 @@
 """`llm-explorer train-mini-clip [--steps N] [--json]`: train the small CLIP offline and save it.
 
-Progress goes to stderr; the summary (where it was saved, how accurate it is) to stdout.
+Progress goes to stderr (with --json, only if --progress asks); the summary
+(where it was saved, how accurate it is) to stdout.
 """
 from __future__ import annotations
 
@@ -13,20 +14,24 @@ def register(subparsers) -> None:
                                    "(offline, about 2-3 minutes on a CPU) and save it")
     parser.add_argument("--steps", type=int, default=None, help="training steps (default: the full size, 300)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON (and no progress on stderr)")
+    parser.add_argument("--progress", action="store_true", help="with --json, still show progress on stderr")
     parser.set_defaults(handler=run)
 
 
 class StderrProgress:
     """Progress for the CLI: one updating line on a terminal, a line every few seconds otherwise."""
 
-    def __init__(self, stream=None, interval: float = 2.0) -> None:
+    def __init__(self, stream=None, interval: float = 2.0, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
+        self.quiet = quiet  # --json without --progress: nothing on stderr
         self.interval = interval
         self._last = 0.0
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def report(self, fraction: float | None, message: str = "") -> None:
+        if self.quiet:
+            return
         now = time.monotonic()
         done = fraction is not None and fraction >= 1.0
         if not done and now - self._last < (0.2 if self._tty else self.interval):
@@ -48,17 +53,40 @@ class StderrProgress:
         pass
 
 
+def check_cache_writable() -> None:
+    """Refuse before training (minutes) when the folder the model is saved in cannot be written."""
+    import os
+    from pathlib import Path
+
+    from explorer.cli import CliError
+    from explorer.commands._paths import special_root
+    from explorer.models import paths
+
+    try:
+        folder = paths.cache_dir()
+    except OSError as exc:
+        raise CliError(f"cannot create the cache folder ({exc.strerror or exc}); set LLM_EXPLORER_CACHE to a "
+                       "folder that can be written") from None
+    root = special_root(Path(os.path.realpath(folder)))
+    if root or not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write in the cache folder {folder}; set LLM_EXPLORER_CACHE to a folder that can be "
+                       "written")
+
+
 def run(args) -> int:
     from explorer.cli import CliError, print_json
 
     if args.steps is not None and not 1 <= args.steps <= 100_000:
         raise CliError("--steps must be between 1 and 100000")
+    if not 0 <= args.seed < 2**32:
+        raise CliError("--seed must be between 0 and 4294967295")
+    check_cache_writable()
     from explorer.core import mini_clip
     from explorer.models.image_text import mini_clip_dir, train_and_save_mini_clip
 
     config = mini_clip.TrainConfig.default(args.steps)
     config.seed = args.seed
-    result = train_and_save_mini_clip(config, StderrProgress())
+    result = train_and_save_mini_clip(config, StderrProgress(quiet=args.json and not args.progress))
     summary = {"saved": str(mini_clip_dir()), "steps": result.steps_done, "seconds": round(result.seconds, 1),
                "final_loss": round(result.losses[-1], 4) if result.losses else None,
                "zero_shot_accuracy": result.accuracy, "plain_image_accuracy": result.plain_accuracy}
