@@ -55,6 +55,8 @@ run_cli() {
         || { cat "$WORK/$name.out" "$WORK/$name.err"; fail "$name exited with an error"; }
     grep -q "Traceback" "$WORK/$name.err" && { cat "$WORK/$name.err"; fail "$name printed a traceback"; }
     grep -Eq "$expected" "$WORK/$name.out" || { cat "$WORK/$name.out" "$WORK/$name.err"; fail "$name: no /$expected/"; }
+    # a successful --json call says nothing on stderr
+    case " $* " in *" --json "*) [ ! -s "$WORK/$name.err" ] || { cat "$WORK/$name.err"; fail "$name --json wrote to stderr"; } ;; esac
 }
 
 # every command that loads a model, vectors or a tokenizer (the SmolLM2 ones after the screenshot,
