@@ -12,12 +12,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
                                QTabWidget, QVBoxLayout)
 
+from explorer.models.catalogue import picker_label
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
 LONG_TEXT = ("Once upon a time, in a small village by the sea, there lived an old fisherman who went out "
              "every morning before sunrise. One day he caught a fish that could speak, and it said")
-MODELS = (("smollm2", "SmolLM2-135M (decoder)"), ("minilm", "MiniLM-L6 (encoder)"))
+# the picker's models; their labels come from the catalogue (which says that the offline SmolLM2 is 4-bit)
+MODELS = ("smollm2", "smollm2-hub", "minilm")
 TABS = (("heads", "Heads"), ("qkv", "Q·K·V step-through"), ("local", "Local / sparse"),
         ("gqa", "Grouped-query"), ("rope", "RoPE"), ("compare", "Encoder vs decoder"),
         ("forward", "Forward pass && next token"))
@@ -106,11 +108,12 @@ class AttentionPane(Pane):
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
         self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for model_id, text in MODELS:
-            self.model_box.addItem(text, model_id)
+        for model_id in MODELS:
+            self.model_box.addItem(picker_label(model_id), model_id)
         self.model_box.setToolTip("Choose a model, or type a Hugging Face id (online) such as openai-community/gpt2")
         self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_box.setMinimumContentsLength(22)
+        # wide enough for every catalogue label ("4-bit" must not be cut off)
+        self.model_box.setMinimumContentsLength(max(len(self.model_box.itemText(i)) for i in range(len(MODELS))))
         self.model_box.activated.connect(lambda _i: self.recompute())
         self.model_box.lineEdit().returnPressed.connect(self.recompute)
         self.editor = QPlainTextEdit()
