@@ -6,6 +6,7 @@ so `gpt2` names both the offline r50k_base tokenizer and the Hub GPT-2 model.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -22,10 +23,10 @@ QUANTIZABLE_KINDS: tuple[str, ...] = ("encoder", "causal-lm")
 
 def quantization_bits(quantization: str) -> int:
     """Bits per weight of a GGUF quantization type: "Q4_1" -> 4, "Q8_0" -> 8."""
-    digits = "".join(ch for ch in quantization.split("_")[0] if ch.isdigit())
-    if not digits:
+    match = re.fullmatch(r"I?Q(\d)_[0-9A-Z_]+", quantization)
+    if match is None:
         raise ValueError(f"unknown quantization '{quantization}'")
-    return int(digits)
+    return int(match.group(1))
 
 
 class UnknownModel(LookupError):
