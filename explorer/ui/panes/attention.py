@@ -310,7 +310,6 @@ class AttentionPane(Pane):
     def _refresh_current(self) -> None:
         from explorer.core import model_anatomy
         from explorer.core.generation import Candidate, softmax
-        from explorer.core.rope import inverse_frequencies, rope_config
 
         a = self.analysis
         if a is None:
@@ -348,9 +347,8 @@ class AttentionPane(Pane):
                 self.gqa_view.set_layer(self.layer)
         elif tab == "rope":
             if fresh:
-                rc = rope_config(a.config)
-                self.rope_view.set_model(a.config, inverse_frequencies(rc) if rc else None, r.tokens, r.num_layers,
-                                         r.num_heads, a.title)
+                # the frequencies and scale come from the model's own modules, with the layer's capture
+                self.rope_view.set_model(a.config, r.tokens, r.num_layers, r.num_heads, a.title)
             self.rope_view.show_rope(self.layer, self.head, q, k, capture)
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
