@@ -35,6 +35,8 @@ def test_the_offline_smollm2_is_named_as_a_4bit_copy_and_the_hub_one_as_the_orig
     # the Hub repo id a user types finds the same entry
     assert find_model(HUB_REPO) == original
     assert picker_label("minilm") == "MiniLM-L6 · encoder"
+    assert catalogue.short_title_of("smollm2") == "SmolLM2-135M (4-bit)"
+    assert catalogue.short_title_of("not a model") == "not a model"
 
 
 def test_quantization_bits_reads_gguf_type_names():

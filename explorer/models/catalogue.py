@@ -192,6 +192,14 @@ def picker_label(model_id: str, note: str = "") -> str:
     return f"{entry.short_title} · {role}{note}"
 
 
+def short_title_of(model_id: str) -> str:
+    """A model's short title for messages ("SmolLM2-135M (4-bit)"); what was typed when it is no model."""
+    try:
+        return find_model(model_id).short_title
+    except UnknownModel:
+        return model_id
+
+
 def looks_like_hub_id(text: str) -> bool:
     parts = text.split("/")
     return len(parts) == 2 and all(p and not p.startswith(".") and " " not in p for p in parts)

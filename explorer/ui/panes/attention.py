@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
                                QTabWidget, QVBoxLayout)
 
-from explorer.models.catalogue import picker_label
+from explorer.models.catalogue import picker_label, short_title_of
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
@@ -243,7 +243,7 @@ class AttentionPane(Pane):
         if not model_id:
             self.show_error("Choose a model.")
             return
-        self.info.setText(f"Running {model_id} on the text…")
+        self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
         def job(ctx):
             from explorer.core.attention import analyse
