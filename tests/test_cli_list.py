@@ -10,7 +10,7 @@ OFFLINE_DEFAULTS = {
 }
 HUB = {("tokenizer", "bert-base-cased"), ("tokenizer", "flan-t5"), ("tokenizer", "starcoder2"),
        ("tokenizer", "llama-3"), ("tokenizer", "qwen3"), ("tokenizer", "gemma-3"), ("causal-lm", "gpt2"),
-       ("image-text", "clip"), ("captioner", "blip")}
+       ("image-text", "clip"), ("captioner", "blip"), ("causal-lm", "smollm2-hub")}
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -29,6 +29,12 @@ def test_list_json_marks_offline_defaults_available_and_hub_entries_not():
         assert by_key[key]["offline"] and by_key[key]["available"], key
     for key in HUB:
         assert not by_key[key]["offline"] and not by_key[key]["available"], key
+    # what the weights are: the offline SmolLM2 is a 4-bit GGUF copy, every other text model full precision
+    text_models = [r for r in rows if r["kind"] in ("causal-lm", "encoder")]
+    assert {r["id"]: r["quantization"] for r in text_models} == {
+        "minilm": None, "smollm2": "Q4_1", "smollm2-hub": None, "gpt2": None}
+    assert "4-bit" in by_key[("causal-lm", "smollm2")]["title"]
+    assert by_key[("causal-lm", "smollm2-hub")]["source"] == "hub:HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
 def test_bad_arguments_give_one_line_and_exit_code_2():

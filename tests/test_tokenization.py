@@ -3,7 +3,9 @@
 References: tiktoken's `encode_ordinary` / `decode_with_offsets`, the
 `tokenizers` library's own encode and offsets, SentencePiece's own encode and
 offset mapping. The wrappers are loaded through the app's loader; the
-references are built here straight from the same files.
+references are built here straight from the same files, without the app's code:
+tiktoken's own `load_tiktoken_bpe` (with OpenAI's published sha256) and the split
+patterns and special tokens as published in tiktoken's `tiktoken_ext/openai_public.py`.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL,
 from explorer.core.tokenizer_training import TrainingError, TrainingSettings, train_tokenizer
 from explorer.models import catalogue, paths
 from explorer.models.tokenizer_loader import (has_token_embeddings, load_tokenizer_entry, resolve_tokenizer,
-                                              tiktoken_encoding, token_embedding_row)
+                                              token_embedding_row)
 
 OFFLINE = [e.id for e in catalogue.entries("tokenizer") if e.offline]
 BYTE_LEVEL = ("gpt2", "gpt-4", "gpt-4o", "smollm2")
@@ -44,21 +46,63 @@ HARD_INPUTS = {
 }
 
 
+# As published in tiktoken's tiktoken_ext/openai_public.py: (split pattern, sha256 of the rank file, special tokens)
+_R50K_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+_CL100K_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+                   r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")
+_O200K_PATTERN = "|".join([
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""\p{N}{1,3}""",
+    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+    r"""\s*[\r\n]+""",
+    r"""\s+(?!\S)""",
+    r"""\s+""",
+])
+PUBLISHED_TIKTOKEN = {
+    "r50k_base": (_R50K_PATTERN, "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+                  {"<|endoftext|>": 50256}),
+    "cl100k_base": (_CL100K_PATTERN, "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+                    {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
+                     "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276}),
+    "o200k_base": (_O200K_PATTERN, "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+                   {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}),
+}
+
+
+def published_tiktoken(name: str, folder: Path):
+    """tiktoken's own Encoding from the vendored rank file, built as tiktoken_ext/openai_public.py builds it."""
+    import gzip
+
+    import tiktoken
+    from tiktoken.load import load_tiktoken_bpe
+
+    pattern, sha256, special = PUBLISHED_TIKTOKEN[name]
+    plain = folder / f"{name}.tiktoken"  # the rank file as OpenAI publishes it: the vendored copy is gzipped
+    plain.write_bytes(gzip.decompress((paths.tiktoken_dir() / f"{name}.tiktoken.gz").read_bytes()))
+    # load_tiktoken_bpe refuses a file whose sha256 is not OpenAI's
+    ranks = load_tiktoken_bpe(str(plain), expected_hash=sha256)
+    return tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special)
+
+
 @pytest.fixture(scope="module")
 def tokenizers():
     return {tid: load_tokenizer_entry(catalogue.find(tid, "tokenizer")).model for tid in OFFLINE}
 
 
 @pytest.fixture(scope="module")
-def references():
+def references(tmp_path_factory):
     """The libraries themselves, opened on the same files as the app's loaders."""
     import sentencepiece
     from tokenizers import Tokenizer
 
     from explorer.models import smollm2
 
-    refs = {name: tiktoken_encoding(enc) for name, enc in
-            (("gpt2", "r50k_base"), ("gpt-4", "cl100k_base"), ("gpt-4o", "o200k_base"))}
+    folder = tmp_path_factory.mktemp("tiktoken")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIKTOKEN_CACHE_DIR", str(folder / "cache"))  # tiktoken's file cache: not in the user's /tmp
+        refs = {tid: published_tiktoken(name, folder) for tid, name in
+                (("gpt2", "r50k_base"), ("gpt-4", "cl100k_base"), ("gpt-4o", "o200k_base"))}
     for tid, path in (("bert-base-uncased", paths.minilm_dir() / "tokenizer.json"),
                       ("smollm2", smollm2.converted_dir() / "tokenizer.json")):
         tok = Tokenizer.from_file(str(path))

@@ -35,7 +35,9 @@ def register(subparsers) -> None:
                     "layers x heads x tokens^2 (SmolLM2, 1,000 tokens: about 1 GB of float32 before "
                     "compression); a line on stderr says how large it will be. Choose layers and heads and "
                     "--float16 to keep it small.")
-    parser.add_argument("--model", required=True, help="minilm, smollm2, or a Hugging Face id (online)")
+    parser.add_argument("--model", required=True,
+                        help="minilm, smollm2 (the offline 4-bit copy), smollm2-hub (the original weights, "
+                             "online) or a Hugging Face id (online)")
     parser.add_argument("--text", required=True,
                         help="the text; '-' reads it from standard input (UTF-8, at most 10 MB)")
     parser.add_argument("--out", required=True, help=".npz file to write (in a folder that exists)")

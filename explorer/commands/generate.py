@@ -57,7 +57,9 @@ def register(subparsers) -> None:
         description="Continue the END of a text with a causal language model. A text longer than the model's "
         "window keeps its last tokens (SmolLM2: 1,178, fewer when prompt + new tokens would pass its context).",
         epilog=EPILOG)
-    parser.add_argument("--model", default="smollm2", help="smollm2 or a Hugging Face causal LM id (online)")
+    parser.add_argument("--model", default="smollm2",
+                        help="smollm2 (the offline 4-bit copy), smollm2-hub (the original weights, online) "
+                             "or a Hugging Face causal LM id (online)")
     parser.add_argument("--text", required=True, help="the prompt; '-' reads it from standard input")
     parser.add_argument("--max-new-tokens", type=_bounded_int(1, MAX_NEW_TOKENS), required=True,
                         help=f"how many tokens at most (1 to {MAX_NEW_TOKENS}); fewer when the model ends the text")

@@ -23,7 +23,7 @@ def run(args) -> int:
         state = "available" if row["available"] else ("needs download" if not row["offline"] else "missing")
         if row["available"] and row["id"] == "mini-clip":
             state = _mini_clip_state()
-        print(f"{row['kind']:13} {row['id']:18} {where:8} {state:24} {row['licence']}")
+        print(f"{row['kind']:13} {row['id']:18} {where:8} {state:24} {row['licence']:28} {row['title']}")
     return 0
 
 

@@ -8,7 +8,9 @@ def register(subparsers) -> None:
         description="The most likely tokens after the END of a text. A text longer than the model's window keeps "
         "its last tokens (SmolLM2: 1,178); the JSON says how many the prediction saw (context_tokens) and "
         "whether the text was cut (truncated).")
-    parser.add_argument("--model", default="smollm2", help="smollm2 or a Hugging Face causal LM id (online)")
+    parser.add_argument("--model", default="smollm2",
+                        help="smollm2 (the offline 4-bit copy), smollm2-hub (the original weights, online) "
+                             "or a Hugging Face causal LM id (online)")
     parser.add_argument("--text", required=True, help="the text; '-' reads it from standard input")
     parser.add_argument("--top-k", type=int, default=10, help="how many candidates (default 10)")
     parser.add_argument("--device", choices=("auto", "cpu"), default="auto")

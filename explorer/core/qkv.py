@@ -20,6 +20,7 @@ import numpy as np
 
 from explorer.core.attention import additive_mask, is_causal, num_kv_heads
 from explorer.core.progress import Progress, ensure
+from explorer.core.rope import ModelRope, model_rope
 
 
 class _Stop(Exception):
@@ -67,6 +68,8 @@ class LayerCapture:
     visible: np.ndarray  # bool [T, T]
     model_weights: np.ndarray  # [H, T, T] the model's probabilities in this layer
     model_head_out: np.ndarray  # [H, T, d] the model's per-head outputs (before the output projection)
+    # the model's own rotary embedding (inv_freq with its scaling), None without RoPE
+    rope: ModelRope | None = None
 
     @property
     def num_heads(self) -> int:
@@ -252,7 +255,8 @@ def capture_layer(model, ids: list[int], layer: int, *, causal: bool | None = No
     scaling = float(getattr(module, "scaling", None) or 1.0 / math.sqrt(head_dim))
     heads_out = got["heads"].reshape(t, num_heads, head_dim).transpose(1, 0, 2)
     return LayerCapture(layer, x, w_q, b_q, w_k, b_k, w_v, b_v, q, k, v, q_rot, k_rot, cos, sin, scaling,
-                        visible, got["weights"], np.ascontiguousarray(heads_out))
+                        visible, got["weights"], np.ascontiguousarray(heads_out),
+                        model_rope(model) if cos is not None else None)
 
 
 @dataclass

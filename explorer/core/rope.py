@@ -42,13 +42,42 @@ def inverse_frequencies(rc: RopeConfig) -> np.ndarray:
     return 1.0 / (rc.theta ** (np.arange(0, rc.rotary_dim, 2, dtype=np.float64) / rc.rotary_dim))
 
 
-def model_inverse_frequencies(model) -> np.ndarray | None:
-    """The model's own inv_freq buffer (includes any RoPE scaling), when it has one."""
+@dataclass
+class ModelRope:
+    """A model's own rotary embedding: what it really turns q and k by, scaling included."""
+    inv_freq: np.ndarray  # radians per position for every pair, from the module's `inv_freq` buffer
+    rope_type: str  # "default", "llama3", "linear", "yarn", ...
+    # multiplies cos and sin (yarn / longrope); 1.0 for the plain and Llama 3 kinds
+    attention_scaling: float = 1.0
+
+
+def model_rope(model) -> ModelRope | None:
+    """The rotary embedding module's frequencies, or None when the model has no RoPE.
+
+    transformers computes `inv_freq` with the config's rope scaling applied (Llama 3's
+    slower low frequencies, linear or dynamic factors...), so it is what the model uses,
+    where `inverse_frequencies` is only the textbook formula.
+    """
     for _, module in model.named_modules():
         inv = getattr(module, "inv_freq", None)
         if inv is not None and hasattr(inv, "detach"):
-            return inv.detach().double().cpu().numpy()
+            return ModelRope(inv.detach().double().cpu().numpy(), str(getattr(module, "rope_type", "default")),
+                             float(getattr(module, "attention_scaling", 1.0) or 1.0))
     return None
+
+
+def model_inverse_frequencies(model) -> np.ndarray | None:
+    """The model's own inv_freq buffer (includes any RoPE scaling), when it has one."""
+    found = model_rope(model)
+    return None if found is None else found.inv_freq
+
+
+def scaled_pairs(rc: RopeConfig, inv_freq: np.ndarray) -> int:
+    """How many pairs turn at another speed than the textbook formula gives (rope scaling)."""
+    formula = inverse_frequencies(rc)
+    if formula.shape != inv_freq.shape:
+        return int(inv_freq.size)
+    return int((~np.isclose(inv_freq, formula, rtol=1e-5, atol=0.0)).sum())
 
 
 def wavelengths(inv_freq: np.ndarray) -> np.ndarray:

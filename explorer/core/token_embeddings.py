@@ -52,7 +52,12 @@ def load_token_embeddings(weights: Path, tokenizer_json: Path, tensor: str, titl
     with safe_open(str(weights), framework="numpy") as fh:
         if tensor not in fh.keys():
             raise ValueError(f"{weights.name} has no tensor '{tensor}'")
-        matrix = np.asarray(fh.get_tensor(tensor), dtype=np.float32)
+        bfloat16 = fh.get_slice(tensor).get_dtype() == "BF16"
+        if not bfloat16:
+            matrix = np.asarray(fh.get_tensor(tensor), dtype=np.float32)
+    if bfloat16:  # numpy has no bfloat16 (the Hub's SmolLM2 stores it): torch widens it to float32 exactly
+        with safe_open(str(weights), framework="pt") as fh:
+            matrix = fh.get_tensor(tensor).float().numpy()
     progress.check()
     tokenizer = Tokenizer.from_file(str(tokenizer_json))
     vocab = tokenizer.get_vocab(with_added_tokens=True)

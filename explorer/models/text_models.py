@@ -40,9 +40,13 @@ def load_text_model(entry: CatalogueEntry, device, progress: Progress | None = N
     # a Hub id the user typed may name an encoder or a decoder: its config decides
     causal = _is_causal(config) if entry.hub_id else entry.kind == "causal-lm"
     cls = AutoModelForCausalLM if causal else AutoModel
+    import torch
+
+    # fp32 whatever the file holds (the Hub's SmolLM2 is bfloat16): the views turn tensors into
+    # numpy arrays, which have no bfloat16, and bf16 -> fp32 is exact
     model = cls.from_pretrained(
         str(folder), local_files_only=True, trust_remote_code=False, use_safetensors=True,
-        attn_implementation="eager",
+        attn_implementation="eager", dtype=torch.float32,
     )
     model.eval()
     model.to(device)

@@ -177,14 +177,20 @@ def _read_json(path: Path) -> dict:
 
 @dataclass(frozen=True)
 class EmbeddingSource:
-    model_title: str
+    model_id: str  # the catalogue model, whose title names the matrix
     tensor: str
+
+    @property
+    def model_title(self) -> str:
+        from explorer.models.catalogue import find_model
+
+        return find_model(self.model_id).title
 
 
 # the offline models whose token-embedding matrix belongs to a catalogue tokenizer
 EMBEDDING_SOURCES: dict[str, EmbeddingSource] = {
-    "bert-base-uncased": EmbeddingSource("MiniLM-L6 (all-MiniLM-L6-v2)", "embeddings.word_embeddings.weight"),
-    "smollm2": EmbeddingSource("SmolLM2-135M-Instruct", "model.embed_tokens.weight"),
+    "bert-base-uncased": EmbeddingSource("minilm", "embeddings.word_embeddings.weight"),
+    "smollm2": EmbeddingSource("smollm2", "model.embed_tokens.weight"),
 }
 
 

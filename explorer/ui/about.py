@@ -63,6 +63,7 @@ def about_html() -> str:
     model_rows = "".join(
         f"<tr><td>{html.escape(e.title)}</td><td>{html.escape(e.kind)}</td><td>{html.escape(e.licence)}</td>"
         f"<td>{html.escape(_source(e.source))}</td></tr>" for e in bundled_entries())
+    notes = "".join(f"<p>{html.escape(e.quantization_note)}</p>" for e in bundled_entries() if e.quantization)
     software_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
                             for k, v in BUNDLED_SOFTWARE_LICENCES)
     return (f"<h2>{APP_NAME} {html.escape(__version__)}</h2>"
@@ -71,7 +72,7 @@ def about_html() -> str:
             f"<h3>Versions</h3><table cellpadding='3'>{version_rows}</table>"
             "<h3>Bundled models and vocabularies</h3>"
             "<table cellpadding='3'><tr><th align='left'>Name</th><th align='left'>Kind</th>"
-            f"<th align='left'>Licence</th><th align='left'>Comes from</th></tr>{model_rows}</table>"
+            f"<th align='left'>Licence</th><th align='left'>Comes from</th></tr>{model_rows}</table>{notes}"
             "<p>Models from the Hugging Face Hub keep the licence on their model card.</p>"
             f"<h3>Software it is built on</h3><table cellpadding='3'>{software_rows}</table>")
 

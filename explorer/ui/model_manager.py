@@ -76,6 +76,7 @@ class ModelManagerDialog(QDialog):
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, (entry.id, entry.kind))
+                item.setToolTip(" ".join(t for t in (entry.description, entry.quantization_note) if t))
                 self.table.setItem(row, col, item)
 
     def selected(self) -> catalogue.CatalogueEntry | None:

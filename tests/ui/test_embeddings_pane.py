@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from explorer.models import paths
 from tests.helpers import show_pane
+from tests.test_sentence_embeddings import reference_cosines
 
 SLOW_MS = 180_000
 
@@ -225,6 +227,8 @@ def test_sentences_are_clustered_by_topic(pane, qtbot):
 
 
 def test_typed_sentences_show_their_minilm_cosines_in_the_table(pane, qtbot):
+    from sentence_transformers import SentenceTransformer
+
     # (was the retired Sentence similarity pane's first test)
     click_tab(qtbot, pane, pane.sentences)
     idle(qtbot, pane)  # the tab's first run (its example sentences) finishes first
@@ -234,6 +238,10 @@ def test_typed_sentences_show_their_minilm_cosines_in_the_table(pane, qtbot):
     qtbot.waitUntil(lambda: tab.result is not None and len(tab.result.texts) == 3, timeout=SLOW_MS)
     idle(qtbot, pane)
     shown = np.array([[float(tab.table.item(i, j).text()) for j in range(3)] for i in range(3)])
+    # the numbers are sentence-transformers' own: its pipeline on the same MiniLM files gives the same cosines
+    expected = reference_cosines(SentenceTransformer(str(paths.minilm_dir()), device="cpu"), sentences)
+    assert np.allclose(tab.table.values, expected, atol=1e-5)
+    assert np.allclose(shown, expected, atol=0.005 + 1e-6)  # shown to 2 decimals
     assert np.allclose(np.diag(shown), 1.0, atol=0.01)
     # the two sentences about cats (1 and 3) are the most similar pair, and the summary says so
     assert shown[0, 2] > shown[0, 1] and shown[0, 2] > shown[1, 2]

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSplitter,
                                QVBoxLayout)
 
+from explorer.models.catalogue import find_model, picker_label
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
                                            short, str_of)
 from explorer.ui.pane import ExportTarget
@@ -18,8 +19,8 @@ BANK = ["We sat on the grassy bank of the river and watched the water.",
         "The fisherman walked along the river bank at dawn.",
         "I deposited my salary at the bank this morning.",
         "The bank approved my loan and charged interest."]
-MODELS = {"minilm": ("MiniLM-L6 (encoder, reads both ways)", "encoder"),
-          "smollm2": ("SmolLM2-135M (decoder, reads left to right)", "causal-lm")}
+# model id -> how its attention reads (the picker label's name comes from the catalogue)
+MODELS = {"minilm": ", reads both ways", "smollm2": ", reads left to right", "smollm2-hub": ", reads left to right"}
 
 
 class ContextualTab(EmbeddingTab):
@@ -33,8 +34,8 @@ class ContextualTab(EmbeddingTab):
         self._font_scale, self._dark = 1.0, False
         self.word = QLineEdit("bank")
         self.model = QComboBox()
-        for model_id, (title, _) in MODELS.items():
-            self.model.addItem(title, model_id)
+        for model_id, reads in MODELS.items():
+            self.model.addItem(picker_label(model_id, reads), model_id)
         self.sentences = QPlainTextEdit("\n".join(BANK))
         self.go = QPushButton("Compute")
         self.layer = QSlider(Qt.Orientation.Horizontal)
@@ -105,16 +106,16 @@ class ContextualTab(EmbeddingTab):
             self.message.error("Type a few sentences that use the word, one per line.")
             return
         model_id = self.model_id()
-        title, kind = MODELS[model_id]
-        self.message.info(f"Running {title.split(' (')[0]} on {len(sentences)} sentences…")
+        entry = find_model(model_id)
+        self.message.info(f"Running {entry.short_title} on {len(sentences)} sentences…")
 
         def job(ctx):
             from explorer.core.contextual import contextual_embeddings
             from explorer.core.word_vectors import neighbours
 
-            loaded = ctx.models.get(model_id, kind, ctx)
+            loaded = ctx.models.get_entry(entry, ctx)
             result = contextual_embeddings(loaded.model, loaded.tokenizer, word, sentences, loaded.device,
-                                           causal=kind == "causal-lm", model_title=title.split(" (")[0],
+                                           causal=entry.kind == "causal-lm", model_title=entry.short_title,
                                            progress=ctx)
             try:
                 wv = ctx.models.get("glove-50d", "word-vectors", ctx).model

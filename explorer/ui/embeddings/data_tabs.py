@@ -10,6 +10,7 @@ from PySide6.QtGui import QFontMetrics, QTextDocumentFragment
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QTableWidget, QVBoxLayout)
 
+from explorer.models.catalogue import find_model
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
                                            str_of)
 from explorer.ui.embeddings.projection_panel import ProjectionPanel, make_point_set
@@ -226,6 +227,11 @@ class SentencesTab(EmbeddingTab):
             self._fit_row_names()
 
 
+# model id -> the size of its token-embedding matrix (the picker's name comes from the catalogue)
+TOKEN_CLOUD_MODELS = {"smollm2": "49,152 tokens × 576", "smollm2-hub": "49,152 tokens × 576",
+                      "minilm": "30,522 word pieces × 384"}
+
+
 class TokenCloudTab(EmbeddingTab):
     key = "tokens"
     title = "Token cloud"
@@ -233,8 +239,8 @@ class TokenCloudTab(EmbeddingTab):
     def __init__(self, engine, pane_id: str) -> None:
         super().__init__(engine, pane_id)
         self.model = QComboBox()
-        self.model.addItem("SmolLM2-135M: 49,152 tokens × 576", "smollm2")
-        self.model.addItem("MiniLM-L6: 30,522 word pieces × 384", "minilm")
+        for model_id, rows in TOKEN_CLOUD_MODELS.items():
+            self.model.addItem(f"{find_model(model_id).short_title}: {rows}", model_id)
         self.load_button = QPushButton("Load")
         self.message = MessageLabel()
         self.panel = ProjectionPanel(engine, self.owner)
@@ -302,7 +308,9 @@ class TokenCloudTab(EmbeddingTab):
 
 SOURCES = {"glove": "GloVe 6B: all 400,000 words", "text": "A text file: one item per line, embedded by a model",
            "vectors": "Vector files: TSV / CSV / NPY (+ metadata TSV)"}
-TEXT_MODELS = {"minilm": "MiniLM sentence embeddings (384-d)", "smollm2": "SmolLM2 mean hidden state (576-d)",
+TEXT_MODELS = {"minilm": "MiniLM sentence embeddings (384-d)",
+               "smollm2": f"{find_model('smollm2').short_title}: mean hidden state (576-d)",
+               "smollm2-hub": f"{find_model('smollm2-hub').short_title}: mean hidden state (576-d)",
                "glove": "GloVe: mean of the word vectors (50-d)"}
 
 
@@ -448,17 +456,17 @@ def load_source(ctx, source: str, text_path: str, model: str, vectors_path: str,
     from explorer.core.vector_files import read_text_items
 
     items = read_text_items(text_path)
-    name = f"{Path(text_path).name} ({TEXT_MODELS[model].split(' (')[0]})"
+    name = f"{Path(text_path).name} ({TEXT_MODELS[model].rsplit(' (', 1)[0]})"
     notes: list[str] = []
     if model == "minilm":
         from explorer.core.sentence_embeddings import embed_sentences
 
         loaded = ctx.models.get("minilm", "encoder", ctx)
         vectors = embed_sentences(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx).vectors
-    elif model == "smollm2":
+    elif model in ("smollm2", "smollm2-hub"):
         from explorer.core.text_vectors import mean_hidden_state
 
-        loaded = ctx.models.get("smollm2", "causal-lm", ctx)
+        loaded = ctx.models.get(model, "causal-lm", ctx)
         vectors = mean_hidden_state(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx)
     else:
         from explorer.core.text_vectors import glove_text_vectors

@@ -12,12 +12,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
                                QTabWidget, QVBoxLayout)
 
+from explorer.models.catalogue import picker_label, short_title_of
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
 LONG_TEXT = ("Once upon a time, in a small village by the sea, there lived an old fisherman who went out "
              "every morning before sunrise. One day he caught a fish that could speak, and it said")
-MODELS = (("smollm2", "SmolLM2-135M (decoder)"), ("minilm", "MiniLM-L6 (encoder)"))
+# the picker's models; their labels come from the catalogue (which says that the offline SmolLM2 is 4-bit)
+MODELS = ("smollm2", "smollm2-hub", "minilm")
 TABS = (("heads", "Heads"), ("qkv", "Q·K·V step-through"), ("local", "Local / sparse"),
         ("gqa", "Grouped-query"), ("rope", "RoPE"), ("compare", "Encoder vs decoder"),
         ("forward", "Forward pass && next token"))
@@ -106,11 +108,12 @@ class AttentionPane(Pane):
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
         self.model_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        for model_id, text in MODELS:
-            self.model_box.addItem(text, model_id)
+        for model_id in MODELS:
+            self.model_box.addItem(picker_label(model_id), model_id)
         self.model_box.setToolTip("Choose a model, or type a Hugging Face id (online) such as openai-community/gpt2")
         self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_box.setMinimumContentsLength(22)
+        # wide enough for every catalogue label ("4-bit" must not be cut off)
+        self.model_box.setMinimumContentsLength(max(len(self.model_box.itemText(i)) for i in range(len(MODELS))))
         self.model_box.activated.connect(lambda _i: self.recompute())
         self.model_box.lineEdit().returnPressed.connect(self.recompute)
         self.editor = QPlainTextEdit()
@@ -240,7 +243,7 @@ class AttentionPane(Pane):
         if not model_id:
             self.show_error("Choose a model.")
             return
-        self.info.setText(f"Running {model_id} on the text…")
+        self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
         def job(ctx):
             from explorer.core.attention import analyse
@@ -307,7 +310,6 @@ class AttentionPane(Pane):
     def _refresh_current(self) -> None:
         from explorer.core import model_anatomy
         from explorer.core.generation import Candidate, softmax
-        from explorer.core.rope import inverse_frequencies, rope_config
 
         a = self.analysis
         if a is None:
@@ -345,9 +347,8 @@ class AttentionPane(Pane):
                 self.gqa_view.set_layer(self.layer)
         elif tab == "rope":
             if fresh:
-                rc = rope_config(a.config)
-                self.rope_view.set_model(a.config, inverse_frequencies(rc) if rc else None, r.tokens, r.num_layers,
-                                         r.num_heads, a.title)
+                # the frequencies and scale come from the model's own modules, with the layer's capture
+                self.rope_view.set_model(a.config, r.tokens, r.num_layers, r.num_heads, a.title)
             self.rope_view.show_rope(self.layer, self.head, q, k, capture)
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)

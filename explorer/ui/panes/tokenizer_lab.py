@@ -822,8 +822,8 @@ class TokenizerLabPane(Pane):
 
     def _show_embedding(self, row, text: str) -> None:
         rows, dim = row.matrix_shape
-        self.strip.set_row(row.values, f"Row {row.token_id:,} of {row.model_title}'s token-embedding matrix "
-                                       f"({rows:,} × {dim}): the {dim} numbers the model starts from for "
+        self.strip.set_row(row.values, f"Row {row.token_id:,} of the token-embedding matrix ({rows:,} × {dim}) "
+                                       f"of {row.model_title}: the {dim} numbers the model starts from for "
                                        f"“{visible_whitespace(text)}”, {TokenEmbeddingStrip.columns} a line.")
 
     def show_vocabulary(self, key: str) -> None:

@@ -26,7 +26,10 @@ class RopeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.config: rope.RopeConfig | None = None
-        self.inv_freq: np.ndarray | None = None
+        self.title = ""
+        self.model_rope: rope.ModelRope | None = None
+        self.inv_freq: np.ndarray | None = None  # the model's own, from its rotary embedding module
+        self.scale: float | None = None
         self.capture: LayerCapture | None = None
         self.tokens: list[str] = []
         self.layer = self.head = self.query = self.key = 0
@@ -51,7 +54,7 @@ class RopeView(QWidget):
         self.wave_plot.setLogMode(y=True)
         self.wave_plot.setTitle("Tokens per full turn, for every pair")
         self.score_plot = pg.PlotWidget(axisItems=readable_axes())
-        self.score_plot.setTitle("q·k / √d when q sits n tokens after k")
+        self.score_plot.setTitle("q·k × scale when q sits n tokens after k")
         for plot in (self.turn_plot, self.wave_plot, self.score_plot):
             plot.setBackground(None)
             plot.getPlotItem().hideButtons()
@@ -61,7 +64,7 @@ class RopeView(QWidget):
         self.post_map = HeatmapView("score", "query token", "key token")
         self.diff_map = HeatmapView("change", "query token", "key token")
         self.diff_title = caption("<b>After − before</b>: what the positions changed")
-        self.pre_title = caption("<b>Scores q·k/√d with the unrotated q and k</b>")
+        self.pre_title = caption("<b>Scores q·k × scale with the unrotated q and k</b>")
         self.post_title = caption("<b>Scores after RoPE</b> (what the model really uses)")
         self.turn_caption = caption()
         plots = QGridLayout()
@@ -88,9 +91,13 @@ class RopeView(QWidget):
         layout.addWidget(self.intro)
         layout.addWidget(self.body, 1)
 
-    def set_model(self, config, model_inv_freq: np.ndarray | None, tokens: list[str], num_layers: int,
-                  num_heads: int, title: str) -> None:
+    def set_model(self, config, tokens: list[str], num_layers: int, num_heads: int, title: str) -> None:
+        """A new analysis; the frequencies and the scale come with the first capture of the model's layers."""
         self.config = rope.rope_config(config)
+        self.title = title
+        self.model_rope = None  # the model's own rotary embedding, from a layer capture
+        self.scale = None  # the attention module's own scaling of q·k
+        self.inv_freq = None
         if list(tokens) != self.tokens:
             self.capture = None  # it belonged to another text
         self.tokens = list(tokens)
@@ -100,21 +107,39 @@ class RopeView(QWidget):
         quiet_set(self.head_spin, min(self.head, num_heads - 1), num_heads - 1)
         self.query_pick.set_tokens(tokens, self.query)
         self.key_pick.set_tokens(tokens, self.key)
+        self.body.setVisible(False)
         if self.config is None:
-            self.inv_freq = None
-            self.body.setVisible(False)
             self.intro.setText(f"<b>{title}</b> does not use RoPE: it adds a learned position vector to each "
                                "token's embedding before the first layer. Choose SmolLM2 to see rotary positions.")
             return
-        self.body.setVisible(True)
-        self.inv_freq = model_inv_freq if model_inv_freq is not None else rope.inverse_frequencies(self.config)
+        self.intro.setText(f"<b>{title}</b>: reading the model's own rotary embedding…")
+
+    def _take_model_rope(self, capture: LayerCapture) -> None:
+        """Frequencies from the model's rotary module (its inv_freq, rope scaling included) and its own scale."""
+        if capture.rope is None or self.config is None:
+            return
+        first = self.model_rope is None
+        self.model_rope = capture.rope
+        self.inv_freq = capture.rope.inv_freq
+        # the module's q·k scale; yarn-style RoPE also multiplies cos and sin, so both q and k grow by it
+        self.scale = capture.scaling * capture.rope.attention_scaling ** 2
+        if not first:
+            return
         c = self.config
-        quiet_set(self.pair_spin, min(self.pair_spin.value(), c.num_pairs - 1), c.num_pairs - 1)
+        pairs = self.inv_freq.size
+        quiet_set(self.pair_spin, min(self.pair_spin.value(), pairs - 1), pairs - 1)
+        scaled = rope.scaled_pairs(c, self.inv_freq)
+        how = (f"This model scales RoPE (rope type “{self.model_rope.rope_type}”): {scaled} of its {pairs} pairs "
+               "turn at another speed than this formula gives; the plots use the model's own frequencies."
+               if scaled else "The plots use the model's own frequencies (no rope scaling: they follow this formula).")
         self.intro.setText(
-            f"<b>{title}</b>: RoPE turns each query and key before the dot product. A head vector of "
-            f"{c.head_dim} numbers is {c.num_pairs} pairs; pair i turns by position × θ<sub>i</sub> with "
-            f"θ<sub>i</sub> = {c.theta:,.0f}<sup>−2i/{c.rotary_dim}</sup> (rope_theta = {c.theta:,.0f}). "
-            "Because q and k both turn, their score depends only on how far apart they are.")
+            f"<b>{self.title}</b>: RoPE turns each query and key before the dot product. A head vector of "
+            f"{c.head_dim} numbers is {pairs} pairs; pair i turns by position × θ<sub>i</sub> with "
+            f"θ<sub>i</sub> = {c.theta:,.0f}<sup>−2i/{c.rotary_dim}</sup> (rope_theta = {c.theta:,.0f}). {how} "
+            "Because q and k both turn, their score depends only on how far apart they are. Scores use this "
+            f"attention's own scale, q·k × {self.scale:.4g}.")
+        self.score_plot.setTitle(f"q·k × {self.scale:.4g} when q sits n tokens after k")
+        self.body.setVisible(True)
 
     def show_rope(self, layer: int, head: int, query: int, key: int, capture: LayerCapture | None) -> None:
         """Draw everything once for this selection (the real vectors once the layer's capture is here)."""
@@ -124,6 +149,8 @@ class RopeView(QWidget):
         self.query_pick.set_current(query)
         self.key_pick.set_current(key)
         self.capture = capture if capture is not None and capture.layer == layer else None
+        if self.capture is not None:
+            self._take_model_rope(self.capture)
         self.refresh_plots()
         self.refresh_maps()
 
@@ -141,12 +168,13 @@ class RopeView(QWidget):
         if self.config is None or self.inv_freq is None:
             return
         c, inv = self.config, self.inv_freq
-        pair = min(self.pair_spin.value(), c.num_pairs - 1)
+        num_pairs = inv.size
+        pair = min(self.pair_spin.value(), num_pairs - 1)
         real = self._real_vectors()
         fg = QColor("#e8e8e8") if self._dark else QColor("#202020")
         # 1. the pair turning
         self.turn_plot.clear()
-        start = (real[0][pair], real[0][pair + c.num_pairs]) if real is not None else (1.0, 0.0)
+        start = (real[0][pair], real[0][pair + num_pairs]) if real is not None else (1.0, 0.0)
         positions = np.arange(TRAJECTORY_POSITIONS)
         path = rope.pair_trajectory(start, pair, inv, positions)
         radius = float(np.hypot(*start)) or 1.0
@@ -172,7 +200,7 @@ class RopeView(QWidget):
         source = (f"head {self.head}'s real q for “{display_label(self.tokens[self.query])}”"
                   if real is not None and self.query < len(self.tokens) else "the vector (1, 0)")
         self.turn_caption.setText(
-            f"<b>Left</b>: pair {pair} (dimensions {pair} and {pair + c.num_pairs}) of {source}, turned as if it "
+            f"<b>Left</b>: pair {pair} (dimensions {pair} and {pair + num_pairs}) of {source}, turned as if it "
             f"stood at positions 0–{TRAJECTORY_POSITIONS - 1}: θ = {inv[pair]:.4g} rad per token, one full turn "
             f"every {wavelength:,.1f} tokens. <b>Middle</b>: fast pairs (left) tell neighbours apart, slow "
             f"pairs (right) barely turn over the whole context. <b>Right</b>: the score of one fixed q and k "
@@ -185,13 +213,13 @@ class RopeView(QWidget):
         # 2. wavelengths
         self.wave_plot.clear()
         waves = rope.wavelengths(inv)
-        self.wave_plot.plot(np.arange(c.num_pairs), waves, pen=pg.mkPen("#4363d8", width=2 * self._font_scale),
+        self.wave_plot.plot(np.arange(num_pairs), waves, pen=pg.mkPen("#4363d8", width=2 * self._font_scale),
                             symbol="o", symbolSize=6 * self._font_scale, symbolBrush="#4363d8")
         self.wave_plot.plot([pair], [waves[pair]], pen=None, symbol="o", symbolSize=14 * self._font_scale,
                             symbolBrush="#e6194b")
         # 3. score against distance
         self.score_plot.clear()
-        scale = c.head_dim ** -0.5
+        scale = self.scale
         distances = np.arange(MAX_DISTANCE + 1)
         if real is not None:
             q, k = real
@@ -226,7 +254,7 @@ class RopeView(QWidget):
         dlim = float(np.abs(finite_diff).max()) if finite_diff.size else 1.0
         self.diff_map.set_matrix(diff, tokens, tokens, mask=hidden if hidden.any() else None,
                                  levels=(-(dlim or 1.0), dlim or 1.0), colormap="CET-D1", keep_view=True)
-        self.pre_title.setText(f"<b>Layer {cap.layer}, head {head}: q·k/√d, q and k not rotated</b> "
+        self.pre_title.setText(f"<b>Layer {cap.layer}, head {head}: q·k × {cap.scaling:.4g}, q and k not rotated</b> "
                                "(no position information)")
         self.post_title.setText("<b>After RoPE</b> (what the model uses; red = high, blue = low)")
         self.diff_title.setText(f"<b>After − before</b>: what the positions changed (up to ±{dlim:.2f})")
@@ -246,9 +274,10 @@ class RopeView(QWidget):
     def data(self) -> dict:
         if self.inv_freq is None:
             return {}
-        out = {"inverse_frequency": self.inv_freq, "tokens_per_turn": rope.wavelengths(self.inv_freq)}
+        out = {"inverse_frequency": self.inv_freq, "tokens_per_turn": rope.wavelengths(self.inv_freq),
+               "scale": np.array([self.scale])}
         real = self._real_vectors()
         if real is not None:
             out["score_vs_distance"] = rope.score_vs_distance(real[0], real[1], self.inv_freq, MAX_DISTANCE,
-                                                              self.config.head_dim ** -0.5)
+                                                              self.scale)
         return out
