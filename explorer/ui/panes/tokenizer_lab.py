@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
+from explorer.core.session_schema import MAX_TOKENIZER_ROWS, MAX_TRAINED_TOKENIZERS
 from explorer.core.tokenization import FLAG_SPECIAL, TextTokenizer, Tokenization, visible_whitespace
 from explorer.core.tokenizer_training import (ALGORITHM_TITLES, ALGORITHMS, MAX_VOCAB, MIN_VOCAB, TrainingSettings)
 from explorer.models import catalogue
@@ -77,6 +78,13 @@ def _font_height(font: QFont) -> float:
     return QFontMetricsF(font).height()
 
 
+def _trainable(spec: object) -> bool:
+    """A session's trained-tokenizer entry that names an algorithm, a size and a text or a file."""
+    return (isinstance(spec, dict) and spec.get("algorithm") in ALGORITHMS
+            and isinstance(spec.get("vocab_size"), int) and not isinstance(spec.get("vocab_size"), bool)
+            and (isinstance(spec.get("file"), str) or isinstance(spec.get("training_text"), str)))
+
+
 def default_tokenizers() -> list[str]:
     return [e.id for e in catalogue.entries("tokenizer") if e.offline]
 
@@ -97,6 +105,8 @@ class TokenizerLabPane(Pane):
         self._tokenizers: dict[str, TextTokenizer] = {}   # loaded, kept even when the row is removed
         self._results: dict[str, Tokenization] = {}
         self._trained: dict[str, dict] = {}               # key -> settings + where its training text came from
+        self._pending_trained: list[dict] = []            # from a session: trained again only when asked
+        self._held: set[str] = set()                      # session rows that need a download: wait for a press
         self._loading: set[str] = set()
         self._row_jobs: set[str] = set()
         self._train_counter = itertools.count(1)
@@ -232,6 +242,10 @@ class TokenizerLabPane(Pane):
         self.train_button.clicked.connect(self.train)
         self.train_status = QLabel("Learns a vocabulary from the text in seconds; it appears as a new row.")
         self.train_status.setWordWrap(True)
+        # a session's trained tokenizers are listed, not trained on opening: this button trains them
+        self.retrain_button = QPushButton("Train them again")
+        self.retrain_button.clicked.connect(self.train_pending)
+        self.retrain_button.hide()
         source = QVBoxLayout()
         source.addWidget(self.train_on_text)
         file_line = QHBoxLayout()
@@ -245,6 +259,7 @@ class TokenizerLabPane(Pane):
         form.addRow("Train on", source)
         form.addRow(self.train_button)
         form.addRow(self.train_status)
+        form.addRow(self.retrain_button)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -326,7 +341,8 @@ class TokenizerLabPane(Pane):
             "tokenizers": [key for key in self._rows if key not in self._trained],
             "show_ids": self.show_ids.isChecked(),
             "break_lines": self.break_lines.isChecked(),
-            "trained": [dict(spec) for key, spec in self._trained.items() if key in self._rows],
+            "trained": [dict(spec) for key, spec in self._trained.items() if key in self._rows]
+                       + [dict(spec) for spec in self._pending_trained],
             "train_form": {"algorithm": self.train_algorithm.currentData(), "vocab_size": self.train_vocab.value()},
         }
 
@@ -348,13 +364,12 @@ class TokenizerLabPane(Pane):
         if isinstance(keys, list) and all(isinstance(k, str) for k in keys):
             for key in list(self._rows):
                 self.remove_tokenizer(key)
-            for key in keys:
-                self.add_tokenizer(key)
+            for key in keys[:MAX_TOKENIZER_ROWS]:
+                self.add_tokenizer(key, wait_for_download=True)
         trained = state.get("trained")
         if isinstance(trained, list):
-            for spec in trained:
-                if isinstance(spec, dict):
-                    self._train_from_spec(spec)
+            # a session restores inputs: the trained tokenizers are listed, trained only when the user asks
+            self._set_pending_trained([dict(spec) for spec in trained if _trainable(spec)][:MAX_TRAINED_TOKENIZERS])
         text = state.get("text")
         if isinstance(text, str):
             self.editor.setPlainText(text)
@@ -378,7 +393,7 @@ class TokenizerLabPane(Pane):
             return
         self._started = True
         for key in self._rows:
-            if key not in self._tokenizers and key not in self._trained:
+            if key not in self._tokenizers and key not in self._trained and key not in self._held:
                 self._load(key)
         self.retokenize()
 
@@ -417,8 +432,11 @@ class TokenizerLabPane(Pane):
     def result(self, key: str) -> Tokenization | None:
         return self._results.get(key)
 
-    def add_tokenizer(self, spec: str) -> str | None:
-        """Add a row for a catalogue id, a Hub id or a local folder; returns its key (None if refused)."""
+    def add_tokenizer(self, spec: str, wait_for_download: bool = False) -> str | None:
+        """Add a row for a catalogue id, a Hub id or a local folder; returns its key (None if refused).
+
+        wait_for_download (a session restoring its rows): a Hub tokenizer waits for the row's Download button.
+        """
         from explorer.models.tokenizer_loader import resolve_tokenizer
 
         try:
@@ -436,6 +454,10 @@ class TokenizerLabPane(Pane):
         self._insert_row(key, entry.title, subtitle)
         if key in self._tokenizers:
             self._tokenizer_ready(key, self._tokenizers[key])
+        elif wait_for_download and not entry.offline:
+            self._held.add(key)
+            self._rows[key].set_waiting(f"{entry.title} comes from the Hugging Face Hub: press Download to "
+                                        "fetch it.", "Download")
         elif self._started:
             self._load(key)
         elif not entry.offline:
@@ -458,6 +480,7 @@ class TokenizerLabPane(Pane):
         return row
 
     def remove_tokenizer(self, key: str) -> None:
+        self._held.discard(key)
         row = self._rows.pop(key, None)
         if row is None:
             return
@@ -509,6 +532,7 @@ class TokenizerLabPane(Pane):
 
     # --- loading ---
     def _load(self, key: str) -> None:
+        self._held.discard(key)  # a press on the row's button: the download is the user's choice
         entry = self._entries.get(key)
         row = self._rows.get(key)
         if entry is None or row is None:
@@ -845,6 +869,13 @@ class TokenizerLabPane(Pane):
             self.set_training_file(path)
 
     def set_training_file(self, path: str) -> None:
+        from explorer.core.safe_paths import UnsafePathError, check_path
+
+        try:
+            check_path(path, "file", "text file")
+        except UnsafePathError as exc:
+            self.train_status.setText(str(exc))
+            return
         self.train_file = path
         self.train_on_file.setChecked(True)
         self.train_file_button.setText(Path(path).name[:28])
@@ -885,11 +916,11 @@ class TokenizerLabPane(Pane):
             from explorer.core.tokenizer_training import train_tokenizer
             from explorer.models.loaded import LoadedModel
 
+            from explorer.core.safe_paths import check_path
+
             corpus = text
             if file is not None:
-                path = Path(file)
-                if not path.is_file():
-                    raise FileNotFoundError(f"no file at {path}")
+                path = check_path(file, "file", "text file")  # never /proc, a FIFO or a device
                 if path.stat().st_size > MAX_TRAINING_FILE_BYTES:
                     raise ValueError(f"{path.name} is larger than {MAX_TRAINING_FILE_BYTES // 1_000_000} MB")
                 corpus = path.read_bytes().decode("utf-8", errors="replace")
@@ -902,6 +933,29 @@ class TokenizerLabPane(Pane):
         self.engine.submit(job, owner=f"{self.pane_id}.train:{key}", title=f"Training {settings.title}",
                            on_result=lambda tok: self._trained_ready(key, spec, tok),
                            on_error=self._training_failed)
+
+    def _set_pending_trained(self, specs: list[dict]) -> None:
+        """List a session's trained tokenizers with their sources; the button trains them when pressed."""
+        self._pending_trained = specs
+        self.retrain_button.setVisible(bool(specs))
+        if not specs:
+            return
+        count = len(specs)
+        self.retrain_button.setText(f"Train {'it' if count == 1 else f'these {count}'} again")
+        listed = "; ".join(f"{ALGORITHM_TITLES.get(spec['algorithm'], spec['algorithm'])} "
+                           f"{int(spec['vocab_size']):,} on "
+                           + (spec["file"] if isinstance(spec.get("file"), str)
+                              else f"the text box ({len(spec.get('training_text') or ''):,} characters)")
+                           for spec in specs)
+        self.train_status.setText(f"This session had {count} tokenizer{'s' if count != 1 else ''} trained here: "
+                                  f"{listed}. They are not trained until you press the button below.")
+
+    def train_pending(self) -> None:
+        """The user pressed "Train again": train the session's tokenizers, each a job of its own."""
+        specs, self._pending_trained = self._pending_trained, []
+        self.retrain_button.hide()
+        for spec in specs:
+            self._train_from_spec(spec)
 
     def _trained_ready(self, key: str, spec: dict, tokenizer: TextTokenizer) -> None:
         self.train_button.setEnabled(True)

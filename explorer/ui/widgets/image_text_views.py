@@ -178,6 +178,10 @@ class SearchView(QWidget):
             self.source_buttons[key] = button
         self.index_status = QLabel("")
         sources_row.addWidget(self.index_status, 1)
+        # a folder named by a session is indexed only when the user presses this
+        self.index_folder_button = QPushButton("Index this folder")
+        self.index_folder_button.hide()
+        sources_row.addWidget(self.index_folder_button)
         self.query = QLineEdit()
         self.query.setPlaceholderText("Describe what you look for, e.g. a yellow star")
         self.query.setClearButtonEnabled(True)
