@@ -22,6 +22,12 @@ class UnsafePathError(ValueError):
     """A path the app will not read; str() is the sentence shown to the user."""
 
 
+def printable(text: str, limit: int = 120) -> str:
+    """A name as one line for a message: control characters escaped, long ones cut with "..."."""
+    escaped = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+
+
 def in_special_root(path: str | os.PathLike) -> bool:
     """True for /proc, /dev, /sys and anything under them (after following links)."""
     try:
@@ -50,7 +56,7 @@ def check_path(path: str | os.PathLike, kind: str = "file", what: str = "file") 
         raise UnsafePathError(f"The {what} name is empty.")
     if "\x00" in text:
         raise UnsafePathError(f"The {what} name {text[:80]!r} holds a NUL character, which no file name can.")
-    shown = text if len(text) <= 120 else text[:117] + "..."
+    shown = printable(text)
     candidate = Path(text).expanduser()
     if in_special_root(candidate):
         raise UnsafePathError(f"{shown} is a system file (under /proc, /dev or /sys), not a {what} "

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from explorer.core.safe_paths import UnsafePathError, check_path
+from explorer.core.safe_paths import UnsafePathError, check_path, printable
 
 SESSION_FORMAT = "llm-explorer-session"
 SESSION_VERSION = 1
@@ -79,7 +79,7 @@ class SessionPath:
 
     @property
     def field(self) -> str:
-        return f"{self.pane} / {' / '.join(self.keys)}"
+        return printable(f"{self.pane} / {' / '.join(self.keys)}", 160)
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def check_values(state: dict, pane: str) -> None:
     stack: list[tuple[tuple[str, ...], Any]] = [((), state)]
     while stack:
         keys, value = stack.pop()
-        field = f"pane '{pane}': '{' / '.join(keys)}'"
+        field = f"pane '{pane}': '{printable(' / '.join(keys), 160)}'"
         if isinstance(value, bool) or value is None or isinstance(value, str):
             continue
         if isinstance(value, int):
@@ -319,7 +319,8 @@ def check_paths(state: Any, where: str, pane: str = "") -> list[SessionPath]:
         kind = path_kind(pane, keys, value)
         if kind is None:
             continue
-        key = keys[-1] if keys else ""
+        key = printable(keys[-1] if keys else "", 60)
+        shown = printable(value)
         if "\x00" in value:
             raise SessionError(f"{where}: the file name in '{key}' is not valid.")
         path = Path(value)
@@ -330,15 +331,15 @@ def check_paths(state: Any, where: str, pane: str = "") -> list[SessionPath]:
             info = checked.stat()
         except UnsafePathError as exc:
             if not os.path.lexists(path):
-                raise SessionError(f"{where}: the file {value[:120]} in '{key}' no longer exists.") from None
+                raise SessionError(f"{where}: the file {shown} in '{key}' no longer exists.") from None
             raise SessionError(f"{where}, '{key}': {exc}") from None
         except OSError:
-            raise SessionError(f"{where}: the file {value[:120]} in '{key}' cannot be read.") from None
+            raise SessionError(f"{where}: the file {shown} in '{key}' cannot be read.") from None
         if stat.S_ISREG(info.st_mode) and info.st_size > MAX_REFERENCED_FILE_BYTES:
-            raise SessionError(f"{where}: {value[:120]} in '{key}' is {_mib(info.st_size)}; files a session "
+            raise SessionError(f"{where}: {shown} in '{key}' is {_mib(info.st_size)}; files a session "
                                f"names may be 0 to {_mib(MAX_REFERENCED_FILE_BYTES)}.")
         if not os.access(path, os.R_OK):
-            raise SessionError(f"{where}: {value[:120]} in '{key}' cannot be read (permissions).")
+            raise SessionError(f"{where}: {shown} in '{key}' cannot be read (permissions).")
         found.append(SessionPath(pane, keys, value, kind))
     return found
 
