@@ -331,6 +331,11 @@ class ImageTextPane(Pane):
         if tab in self.views:
             self.tabs.setCurrentIndex([key for key, _ in TABS].index(tab))
         self._dirty.update(key for key, _ in TABS)
+        if self.index is None:
+            # a session never builds a search index by itself: the user presses a source (or "Index this folder")
+            self._dirty.discard("search")
+            if not self._folder_held:
+                self.search.index_status.setText("Choose what to search in.")
         self._started = True
         self._refresh_current()
 
