@@ -1,0 +1,16 @@
+"""The status bar: a message is never drawn over by "Ready"."""
+from __future__ import annotations
+
+
+def test_a_message_shown_while_the_bar_was_hidden_is_not_covered_by_ready(main_window, qtbot):
+    """Presenter mode hides the bar when idle; "That was the last scene." arrived then, and "Ready" was drawn
+    over it once the bar came back."""
+    bar = main_window.status
+    bar.hide()
+    main_window.notify("That was the last scene.")
+    bar.show()
+    qtbot.wait(10)
+    assert bar.currentMessage() == "That was the last scene."
+    assert not bar.activity.isVisible()
+    bar.clearMessage()
+    assert bar.activity.isVisible() and bar.activity.text() == "Ready"
