@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextOption
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QApplication, QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QPlainTextEdit, QPushButton,
                                QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
@@ -129,7 +129,11 @@ class TokenizerLabPane(Pane):
         self.header = QLabel()
         self.header.setWordWrap(True)
 
-        presets = QHBoxLayout()
+        # the examples and the view options share a line; on a narrow window or at presenter sizes the
+        # options move to a second line instead of pushing the pane past the window's right edge
+        self._examples = QWidget()
+        presets = QHBoxLayout(self._examples)
+        presets.setContentsMargins(0, 0, 0, 0)
         presets.addWidget(QLabel("Examples:"))
         self.preset_buttons: dict[str, QPushButton] = {}
         for name in PRESETS:
@@ -143,15 +147,22 @@ class TokenizerLabPane(Pane):
         self.break_lines = QCheckBox("New line at ↵")
         self.break_lines.setToolTip("Start a new line of chips after each newline of the text")
         self.break_lines.toggled.connect(self._view_options_changed)
-        presets.addWidget(self.show_ids)
-        presets.addWidget(self.break_lines)
+        self._options = QWidget()
+        options = QHBoxLayout(self._options)
+        options.setContentsMargins(0, 0, 0, 0)
+        options.addWidget(self.show_ids)
+        options.addWidget(self.break_lines)
         self.add_button = QToolButton()
         self.add_button.setText("Add tokenizer ▾")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_menu = QMenu(self)
         self.add_menu.aboutToShow.connect(self._fill_add_menu)
         self.add_button.setMenu(self.add_menu)
-        presets.addWidget(self.add_button)
+        options.addWidget(self.add_button)
+        options.addStretch(1)
+        self._top_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._top_row.addWidget(self._examples, 1)
+        self._top_row.addWidget(self._options)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -284,7 +295,7 @@ class TokenizerLabPane(Pane):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addLayout(presets)
+        layout.addLayout(self._top_row)
         layout.addWidget(self.message)
         layout.addWidget(self.split, 1)
 
@@ -312,14 +323,34 @@ class TokenizerLabPane(Pane):
             row.apply_font(base)
         self.chart.set_chart_font(base)
         self.strip.set_strip_font(base)
+        self._fit_top_row()
+
+    def _fit_top_row(self) -> None:
+        """Examples and options on one line when they fit the window, else the options on a line below."""
+        # the pane sits in a scroll area: its parent (the viewport) is as wide as the window lets it be
+        holder = self.parentWidget()
+        available = holder.width() if holder is not None else self.width()
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        needed = (self._examples.sizeHint().width() + self._options.sizeHint().width()
+                  + self._top_row.spacing() + (margins.left() + margins.right() if margins else 0))
+        direction = (QBoxLayout.Direction.LeftToRight if needed <= available
+                     else QBoxLayout.Direction.TopToBottom)
+        if self._top_row.direction() != direction:
+            self._top_row.setDirection(direction)
 
     def _right_width_now(self) -> int:
-        """The side column: 22 lines of text wide, but never more than a third of the pane."""
+        """The side column: 22 lines of text wide, but never more than a third of the pane, unless its
+        content (presenter sizes) needs more to show whole, its scroll bar included: then up to 45%."""
         limit = self.width() // 3 if self.width() > 600 else self._right_width
-        return max(260, min(self._right_width, limit))
+        content = self.right_panel.widget()
+        need = content.minimumSizeHint().width() + self.right_panel.verticalScrollBar().sizeHint().width() + 4
+        if self.width() > 600:
+            limit = max(limit, min(need, int(self.width() * 0.45)))
+        return max(260, min(max(self._right_width, need), limit))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._fit_top_row()
         width = self._right_width_now()
         if self.right_panel.width() != width:
             self.right_panel.setFixedWidth(width)
