@@ -146,3 +146,18 @@ def test_a_pane_failing_without_a_reason_is_still_named(main_window, qtbot, tmp_
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
+
+
+def test_a_session_naming_a_hub_model_waits_for_run(main_window, qtbot, tmp_path, jobs):
+    path = write_session(tmp_path, {"attention": {"model": "someone-else/a-model-from-the-hub", "text": "Hi there"}})
+    try:
+        assert main_window.open_session(path), main_window.last_message
+        pane = main_window.show_pane("attention")
+        qtbot.wait(600)  # past the text box's debounce
+        assert "attention.main" not in jobs, "the session started a download"
+        assert pane.message.isVisible() and "press Run" in pane.message.text()
+        pane.run_button.click()
+        assert "attention.main" in jobs
+    finally:
+        main_window.engine.cancel(None)
+        wait_for_jobs(qtbot, main_window.engine)
