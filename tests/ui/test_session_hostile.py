@@ -161,3 +161,65 @@ def test_a_session_naming_a_hub_model_waits_for_run(main_window, qtbot, tmp_path
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
+
+
+def _leaves(state, keys=()):
+    """(key path, value) of every leaf in a pane's state."""
+    if isinstance(state, dict):
+        for k, v in state.items():
+            yield from _leaves(v, (*keys, k))
+    else:
+        yield keys, state
+
+
+def test_random_values_in_every_real_setting_open_or_are_refused_cleanly(main_window, qtbot, tmp_path, jobs):
+    """Each real pane's own settings, one leaf at a time replaced by a hostile value of the same JSON type
+    (or another type): the window opens it or refuses it with a reason; it never raises or starts work."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from explorer.core.session_schema import INT_RANGE
+    from explorer.ui.session import pane_templates
+
+    for pane_id in main_window.pane_ids():
+        main_window.show_pane(pane_id)
+    main_window.engine.cancel(None)
+    wait_for_jobs(qtbot, main_window.engine)
+    templates = pane_templates(main_window)
+    image_text = main_window.panes["image-text"]
+    read: list = []
+    image_text.add_files = read.append  # user files opened (bundled samples may load: they are the defaults)
+    jobs.clear()
+    leaves = [(pane, keys) for pane, state in templates.items() for keys, _ in _leaves(state) if keys]
+    hostile = (st.integers(INT_RANGE[0], INT_RANGE[1]) | st.sampled_from([INT_RANGE[0], INT_RANGE[1], -1, 0, 10**30])
+               | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+               | st.text(max_size=30) | st.sampled_from(["", "/proc/self/environ", "/", "\x00", "..", "a" * 5000])
+               | st.lists(st.integers(-5, 5) | st.text(max_size=5), max_size=5) | st.booleans() | st.none())
+    counter = iter(range(10**6))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(leaf=st.sampled_from(leaves), value=hostile)
+    def opens_or_refuses(leaf, value):
+        pane, keys = leaf
+        state = json.loads(json.dumps(templates[pane]))
+        node = state
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+        path = write_session(tmp_path, {pane: state}, f"s{next(counter)}.json")
+        main_window.last_message = ""
+        opened = main_window.open_session(path)
+        box = getattr(main_window, "session_paths_box", None)
+        if box is not None:
+            press(box, "Leave them out")
+        if not opened:
+            message = main_window.last_message
+            assert message and "()" not in message and "\n" not in message, message
+        assert [o for o in started(jobs) if o != "image-text.images"] == [] and read == [], (leaf, value)
+        main_window.engine.cancel(None)
+
+    try:
+        opens_or_refuses()
+    finally:
+        main_window.engine.cancel(None)
+        wait_for_jobs(qtbot, main_window.engine)
