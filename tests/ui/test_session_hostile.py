@@ -223,3 +223,19 @@ def test_random_values_in_every_real_setting_open_or_are_refused_cleanly(main_wi
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)
+
+
+@pytest.mark.parametrize("state, words", [
+    ({"layer": 10**30}, ["'layer'", "2,147,483,647"]),
+    ({"trained": [{"algorithm": "bpe", "vocab_size": 300, "training_text": "x"}] * 50}, ["'trained'", "0 to 8"]),
+    ({"files": ["/dev/zero"]}, ["system file"]),
+    ({"tokenizers": ["/proc"]}, ["system file"]),
+])
+def test_a_scene_file_is_held_to_the_same_limits_as_a_session(state, words):
+    from explorer.ui.scenes import SceneError, parse_scenes
+
+    deck = {"format": "llm-explorer-scenes", "version": 1, "title": "t",
+            "scenes": [{"title": "a", "pane": "tokenizers", "state": state}]}
+    with pytest.raises(SceneError) as info:
+        parse_scenes(deck)
+    assert all(w in str(info.value) for w in words), str(info.value)
