@@ -862,8 +862,9 @@ class ImageTextPane(Pane):
         self.search_source, self.search_folder, self.index = "folder", folder, None
         self._folder_held = True
         self.search.results.clear()
-        self.search.index_status.setText(f"This session searched in {folder}: press “Index this folder” to "
-                                         "embed its images.")
+        self.search.index_status.setText(f"This session searched in “{Path(folder).name or folder}”: press "
+                                         "“Index this folder” to embed its images.")
+        self.search.index_status.setToolTip(folder)
         self.search.index_folder_button.show()
 
     def _build_index(self, key: str, folder: str | None) -> None:
