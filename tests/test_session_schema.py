@@ -127,7 +127,8 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
 def test_a_huge_text_value_is_refused(tmp_path):
     data = good()
     data["panes"]["tokenizers"]["text"] = "x" * 4_000_001
-    assert "characters" in refused(tmp_path, data)
+    message = refused(tmp_path, data)
+    assert "'panes / tokenizers / text'" in message and "0 to 4,000,000" in message
 
 
 @pytest.mark.parametrize("change, words", [

@@ -158,23 +158,36 @@ def parse_json_text(raw: bytes | str, what: str = "file") -> Any:
 
 
 def check_size_and_depth(data: Any, what: str = "file") -> None:
-    """Refuse structures deeper than MAX_DEPTH, with more than MAX_NODES values or huge strings."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
+    """Refuse structures deeper than MAX_DEPTH, with more than MAX_NODES values or huge strings.
+
+    The refusal names where (the keys leading to the value) and the limit.
+    """
+    stack: list[tuple[Any, int, tuple[str, ...]]] = [(data, 1, ())]
     nodes = 0
     while stack:
-        value, depth = stack.pop()
+        value, depth, keys = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            raise SessionError(f"This {what} holds more than {MAX_NODES:,} values; that is not a real {what}.")
+            raise SessionError(f"This {what} holds more than {MAX_NODES:,} values (0 to {MAX_NODES:,} allowed); "
+                               f"that is not a real {what}.")
         if depth > MAX_DEPTH:
-            raise SessionError(f"This {what} is nested more than {MAX_DEPTH} levels deep; that is not a real {what}.")
+            raise SessionError(f"This {what} is nested more than {MAX_DEPTH} levels deep{_at(keys)} "
+                               f"(1 to {MAX_DEPTH} allowed); that is not a real {what}.")
         if isinstance(value, str) and len(value) > MAX_STRING_CHARS:
-            raise SessionError(f"This {what} holds a text of {len(value):,} characters; "
-                               f"the limit is {MAX_STRING_CHARS:,}.")
+            raise SessionError(f"This {what} holds a text of {len(value):,} characters{_at(keys)}; "
+                               f"a text may hold 0 to {MAX_STRING_CHARS:,}.")
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((v, depth + 1, (*keys, str(k))) for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, depth + 1, keys) for v in value)
+
+
+def _at(keys: tuple[str, ...]) -> str:
+    """" in 'panes / tokenizers / text'" for a message, or nothing at the top level."""
+    if not keys:
+        return ""
+    shown = keys if len(keys) <= 6 else (*keys[:3], "…", *keys[-2:])
+    return f" in '{printable(' / '.join(shown), 160)}'"
 
 
 # --- the session itself ---
@@ -221,7 +234,8 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
     if isinstance(current, str) and current not in templates and current in RETIRED_PANES:
         current = None  # keep whatever pane is showing
     if current is not None and (not isinstance(current, str) or current not in templates):
-        raise SessionError(f"The session's current pane {str(current)[:40]!r} does not exist in this version.")
+        raise SessionError(f"The session's current pane ('current_pane') {printable(str(current), 40)!r} does not "
+                           f"exist in this version; it may be one of: {', '.join(templates)}.")
     font_scale = data.get("font_scale", 1.0)
     if not _is_number(font_scale) or not FONT_SCALE_RANGE[0] <= float(font_scale) <= FONT_SCALE_RANGE[1]:
         raise SessionError(f"The session's text size ('font_scale') must be a number from {FONT_SCALE_RANGE[0]} "
