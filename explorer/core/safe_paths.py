@@ -28,6 +28,10 @@ def printable(text: str, limit: int = 120) -> str:
     return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def in_special_root(path: str | os.PathLike) -> bool:
     """True for /proc, /dev, /sys and anything under them (after following links)."""
     try:
@@ -59,7 +63,7 @@ def check_path(path: str | os.PathLike, kind: str = "file", what: str = "file") 
     shown = printable(text)
     candidate = Path(text).expanduser()
     if in_special_root(candidate):
-        raise UnsafePathError(f"{shown} is a system file (under /proc, /dev or /sys), not a {what} "
+        raise UnsafePathError(f"{shown} is a system file (under /proc, /dev or /sys), not {_a(what)} "
                               "the app reads.")
     try:
         info = candidate.stat()
@@ -69,9 +73,9 @@ def check_path(path: str | os.PathLike, kind: str = "file", what: str = "file") 
         raise UnsafePathError(f"The {what} {shown} cannot be read: {exc.strerror or exc}.") from None
     special = special_kind(info.st_mode)
     if special:
-        raise UnsafePathError(f"{shown} is {special}, not a {what}: the app reads only plain files and folders.")
+        raise UnsafePathError(f"{shown} is {special}, not {_a(what)}: the app reads only plain files and folders.")
     if kind == "file" and stat.S_ISDIR(info.st_mode):
-        raise UnsafePathError(f"{shown} is a folder; a {what} is needed here.")
+        raise UnsafePathError(f"{shown} is a folder; {_a(what)} is needed here.")
     if kind == "folder" and not stat.S_ISDIR(info.st_mode):
         raise UnsafePathError(f"{shown} is not a folder.")
     return candidate
