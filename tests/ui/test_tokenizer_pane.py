@@ -154,6 +154,10 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
     assert shown_tokens(pane, key)[-1] == "</s>"  # Unigram here ends like T5
     assert pane.state()["trained"] == [{"algorithm": "unigram", "vocab_size": 60,
                                         "training_text": "hello there " * 50}]
+    # the same settings again in this window (a rolled-back or reopened session): back at once, not retrained
+    pane.restore_state(pane.state())
+    assert key in pane.row_keys() and not pane.retrain_button.isVisibleTo(pane)
+    assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
 
 
 def test_bpe_training_lists_its_merges(pane, qtbot):

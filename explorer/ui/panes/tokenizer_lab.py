@@ -70,6 +70,7 @@ PAGE_CHARS = 4_000      # characters per page of chips: layout work per keystrok
 DEBOUNCE_MS = 40
 DEBOUNCE_LONG_MS = 300
 MAX_TRAINING_FILE_BYTES = 50_000_000
+TRAIN_HINT = "Learns a vocabulary from the text in seconds; it appears as a new row."
 
 
 def _font_height(font: QFont) -> float:
@@ -251,7 +252,7 @@ class TokenizerLabPane(Pane):
         self.train_file: str | None = None
         self.train_button = QPushButton("Train tokenizer")
         self.train_button.clicked.connect(self.train)
-        self.train_status = QLabel("Learns a vocabulary from the text in seconds; it appears as a new row.")
+        self.train_status = QLabel(TRAIN_HINT)
         self.train_status.setWordWrap(True)
         # a session's trained tokenizers are listed, not trained on opening: this button trains them
         self.retrain_button = QPushButton("Train them again")
@@ -399,8 +400,19 @@ class TokenizerLabPane(Pane):
                 self.add_tokenizer(key, wait_for_download=True)
         trained = state.get("trained")
         if isinstance(trained, list):
-            # a session restores inputs: the trained tokenizers are listed, trained only when the user asks
-            self._set_pending_trained([dict(spec) for spec in trained if _trainable(spec)][:MAX_TRAINED_TOKENIZERS])
+            # a session restores inputs: a tokenizer trained in this window with the same settings comes back
+            # at once; the others are listed, trained only when the user asks
+            pending = []
+            for spec in [dict(spec) for spec in trained if _trainable(spec)][:MAX_TRAINED_TOKENIZERS]:
+                key = next((k for k, done in self._trained.items()
+                            if done == spec and k in self._tokenizers and k not in self._rows), None)
+                if key is None:
+                    pending.append(spec)
+                else:
+                    tokenizer = self._tokenizers[key]
+                    self._insert_row(key, tokenizer.title, tokenizer.encoding)
+                    self._tokenizer_ready(key, tokenizer)
+            self._set_pending_trained(pending)
         text = state.get("text")
         if isinstance(text, str):
             self.editor.setPlainText(text)
@@ -970,6 +982,8 @@ class TokenizerLabPane(Pane):
         self._pending_trained = specs
         self.retrain_button.setVisible(bool(specs))
         if not specs:
+            if self.train_status.text().startswith("This session had"):
+                self.train_status.setText(TRAIN_HINT)
             return
         count = len(specs)
         self.retrain_button.setText(f"Train {'it' if count == 1 else f'these {count}'} again")
