@@ -239,3 +239,22 @@ def test_a_scene_file_is_held_to_the_same_limits_as_a_session(state, words):
     with pytest.raises(SceneError) as info:
         parse_scenes(deck)
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_a_relative_tokenizer_name_in_a_session_never_reads_a_folder_here(main_window, qtbot, tmp_path,
+                                                                         monkeypatch, jobs):
+    """Only full paths are listed for confirmation: a relative name must not load a folder of the current
+    directory."""
+    (tmp_path / "mytok").mkdir()
+    (tmp_path / "mytok" / "tokenizer.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    path = write_session(tmp_path, {"tokenizers": {"tokenizers": ["gpt2", "mytok"]}})
+    try:
+        assert main_window.open_session(path), main_window.last_message
+        pane = main_window.panes["tokenizers"]
+        assert pane.row_keys() == ["gpt2"]
+        assert getattr(main_window, "session_paths_box", None) is None
+        assert not any("mytok" in o for o in jobs)
+    finally:
+        main_window.engine.cancel(None)
+        wait_for_jobs(qtbot, main_window.engine)

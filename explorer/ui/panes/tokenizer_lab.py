@@ -483,7 +483,12 @@ class TokenizerLabPane(Pane):
         from explorer.models.tokenizer_loader import resolve_tokenizer
 
         try:
-            entry = resolve_tokenizer(spec)
+            if wait_for_download and not Path(spec).expanduser().is_absolute():
+                # from a session: a relative name is a catalogue or Hub id, never a folder here that the
+                # user was not shown (full paths were listed for them to confirm)
+                entry = catalogue.find(spec.strip(), "tokenizer")
+            else:
+                entry = resolve_tokenizer(spec)
         except (LookupError, ValueError, OSError) as exc:
             self._say(str(exc.args[0] if exc.args else exc))
             return None
