@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (QApplication, QBoxLayout, QButtonGroup, QCheckBox
                                QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
-from explorer.core.session_schema import MAX_TOKENIZER_ROWS, MAX_TRAINED_TOKENIZERS
 from explorer.core.tokenization import FLAG_SPECIAL, TextTokenizer, Tokenization, visible_whitespace
 from explorer.core.tokenizer_training import (ALGORITHM_TITLES, ALGORITHMS, MAX_VOCAB, MIN_VOCAB, TrainingSettings)
 from explorer.models import catalogue
@@ -379,6 +378,9 @@ class TokenizerLabPane(Pane):
         }
 
     def restore_state(self, state: dict) -> None:
+        # the session's limits (imported here: the session module is not needed before the first paint)
+        from explorer.core.session_schema import MAX_TOKENIZER_ROWS, MAX_TRAINED_TOKENIZERS
+
         if not isinstance(state, dict):
             return
         if isinstance(state.get("show_ids"), bool):
