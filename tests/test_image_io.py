@@ -236,3 +236,12 @@ def test_a_walk_from_the_root_never_enters_proc_dev_or_sys(monkeypatch):
     monkeypatch.setattr(image_io.os, "walk", walk)
     list(image_io._walk(image_io.Path("/"), True))
     assert seen == ["/"]
+
+
+def test_a_huge_folder_scan_stops_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_io, "MAX_SCANNED_ENTRIES", 5)
+    for i in range(8):
+        (tmp_path / f"note{i}.txt").write_text("x")
+    write_image(tmp_path / "z.png")
+    files, messages, _ = image_io.scan([tmp_path])
+    assert files == [] and any("stopped after looking at 5 files" in text for _, text in messages)

@@ -20,6 +20,8 @@ WORKING_SIDE = 512
 MAX_DECODE_PIXELS = 64_000_000
 # a dropped folder is scanned up to this many files
 MAX_FILES = 20_000
+# ... and up to this many entries of any kind (a drop of "/" or a home folder must end)
+MAX_SCANNED_ENTRIES = 300_000
 
 
 @dataclass
@@ -180,12 +182,18 @@ def scan(paths: Iterable[str | Path], recursive: bool = True,
             missing += 1
             continue
         if path.is_dir():
+            seen = 0
             for child in _walk(path, recursive, unreadable):
+                seen += 1
                 if is_image_name(child):
                     found.append(child)
                 else:
                     ignored += 1
                 if len(found) >= limit:
+                    break
+                if seen >= MAX_SCANNED_ENTRIES:
+                    messages.append((str(path), f"stopped after looking at {MAX_SCANNED_ENTRIES:,} files: "
+                                                "choose a smaller folder to search all of it"))
                     break
         else:
             # a file dropped by hand is always tried: its content decides, not its name
