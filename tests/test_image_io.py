@@ -161,3 +161,87 @@ def test_a_folder_with_a_link_cycle_and_hidden_files_still_loads(tmp_path):
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     report = image_io.load_images([tmp_path])
     assert [im.name for im in report.images] == ["a.png"]
+
+
+def test_one_unreadable_entry_is_skipped_and_counted_not_the_end_of_the_scan(tmp_path, monkeypatch):
+    """Tests run as root, where chmod 000 stops nothing: the PermissionError is raised by hand."""
+    import os
+    import socket
+    from pathlib import Path
+
+    write_image(tmp_path / "a.png")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    write_image(locked / "secret.png")
+    write_image(tmp_path / "z.png")
+    os.mkfifo(tmp_path / "pipe.png")  # a FIFO named like an image: opening it would block forever
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock.png"))
+    real_stat = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self.name == "secret.png":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    try:
+        report = image_io.load_images([tmp_path])
+    finally:
+        sock.close()
+    assert sorted(im.name for im in report.images) == ["a.png", "z.png"]
+    assert report.messages[0] == ("", image_io.unreadable_message(3))
+    assert "3 entries could not be read" in report.messages[0][1]
+
+
+def test_an_unlistable_folder_is_counted_too(tmp_path, monkeypatch):
+    import os
+
+    write_image(tmp_path / "a.png")
+    (tmp_path / "sub").mkdir()
+    real_walk = os.walk
+
+    def walk(top, *args, onerror=None, **kwargs):
+        for root, dirs, files in real_walk(top, *args, onerror=onerror, **kwargs):
+            if root.endswith("sub"):
+                onerror(PermissionError(13, "Permission denied", root))
+                continue
+            yield root, dirs, files
+
+    monkeypatch.setattr(image_io.os, "walk", walk)
+    files, messages, skipped = image_io.scan([tmp_path])
+    assert [f.name for f in files] == ["a.png"]
+    assert messages[0][1].startswith("1 entry could not be read") and skipped == 1
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/dev/zero", "/sys"])
+def test_system_files_dropped_by_hand_are_refused_unopened(target):
+    report = image_io.load_images([target])
+    assert report.images == [] and report.skipped == 1
+    assert "system file" in report.messages[0][1]
+    with pytest.raises(image_io.ImageLoadError, match="system file"):
+        image_io.load_image(target)
+
+
+def test_a_walk_from_the_root_never_enters_proc_dev_or_sys(monkeypatch):
+    seen: list[str] = []
+    real_walk = image_io.os.walk
+
+    def walk(top, *args, **kwargs):
+        for root, dirs, files in real_walk(top, *args, **kwargs):
+            seen.append(root)
+            dirs[:] = [d for d in dirs if d in ("proc", "dev", "sys")] if root == "/" else dirs
+            yield root, dirs, []
+
+    monkeypatch.setattr(image_io.os, "walk", walk)
+    list(image_io._walk(image_io.Path("/"), True))
+    assert seen == ["/"]
+
+
+def test_a_huge_folder_scan_stops_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_io, "MAX_SCANNED_ENTRIES", 5)
+    for i in range(8):
+        (tmp_path / f"note{i}.txt").write_text("x")
+    write_image(tmp_path / "z.png")
+    files, messages, _ = image_io.scan([tmp_path])
+    assert files == [] and any("stopped after looking at 5 files" in text for _, text in messages)

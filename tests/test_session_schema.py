@@ -115,14 +115,20 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     path = tmp_path / "huge.json"
     with open(path, "wb") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
-    with pytest.raises(SessionError, match="MB"):
+    with pytest.raises(SessionError, match="at most 16 MiB") as info:
+        load_session_file(path, TEMPLATES)
+    assert "17" not in str(info.value).split("at most")[1]  # a 16 MiB limit is not "17 MB"
+    with open(path, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(SessionError, match=r"\(50 MiB\); a session file is at most 16 MiB"):
         load_session_file(path, TEMPLATES)
 
 
 def test_a_huge_text_value_is_refused(tmp_path):
     data = good()
     data["panes"]["tokenizers"]["text"] = "x" * 4_000_001
-    assert "characters" in refused(tmp_path, data)
+    message = refused(tmp_path, data)
+    assert "'panes / tokenizers / text'" in message and "0 to 4,000,000" in message
 
 
 @pytest.mark.parametrize("change, words", [
@@ -167,7 +173,7 @@ def test_file_names_inside_a_session_must_be_plain_readable_files(tmp_path):
     ok = good()
     ok["panes"]["tokenizers"]["image_path"] = str(image)
     assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["tokenizers"]["image_path"] == str(image)
-    for value, words in (("/dev/zero", "not a plain file"), (str(tmp_path), "not a plain file"),
+    for value, words in (("/dev/zero", "system file"), (str(tmp_path), "is a folder"),
                          ("../../etc/passwd", "full path"), (str(tmp_path / "gone.png"), "no longer exists"),
                          ("/etc/passwd\x00.png", "not valid")):
         data = good()
@@ -181,7 +187,7 @@ def test_lists_of_files_and_folders_are_checked_too(tmp_path):
     ok = good()
     ok["panes"]["tokenizers"].update(files=[str(image)], search_folder=str(tmp_path))
     assert load_session_file(write(tmp_path, ok), TEMPLATES).panes["tokenizers"]["files"] == [str(image)]
-    for change, words in (({"files": [str(image), "/dev/zero"]}, "not a plain file"),
+    for change, words in (({"files": [str(image), "/dev/zero"]}, "system file"),
                           ({"search_folder": str(image)}, "not a folder"),
                           ({"search_folder": "relative/dir"}, "full path")):
         data = good()

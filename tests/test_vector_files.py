@@ -92,3 +92,22 @@ def test_missing_files_and_text_items(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("caf\xe9\n".encode("latin-1"))
     with pytest.raises(VectorFileError, match="not UTF-8"):
         read_text_items(tmp_path / "latin1.txt")
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/dev/zero", "fifo", "fifo.npy"])
+def test_system_files_and_pipes_are_refused_before_they_are_opened(tmp_path, target):
+    import os
+
+    from explorer.core.vector_files import VectorFileError, load_vector_files, read_text_items
+
+    if target.startswith("fifo"):
+        target = str(tmp_path / target)
+        os.mkfifo(target)  # opening it for reading would block forever
+    with pytest.raises(VectorFileError, match="system file|named pipe"):
+        load_vector_files(target)
+    with pytest.raises(VectorFileError, match="system file|named pipe"):
+        read_text_items(target)
+    good = tmp_path / "v.tsv"
+    good.write_text("1\t2\n3\t4\n")
+    with pytest.raises(VectorFileError, match="system file|named pipe"):
+        load_vector_files(good, target)

@@ -7,6 +7,7 @@ app needs) or is skipped, and either way the user reads one line about it.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ WORKING_SIDE = 512
 MAX_DECODE_PIXELS = 64_000_000
 # a dropped folder is scanned up to this many files
 MAX_FILES = 20_000
+# ... and up to this many entries of any kind (a drop of "/" or a home folder must end)
+MAX_SCANNED_ENTRIES = 300_000
 
 
 @dataclass
@@ -59,13 +62,22 @@ def load_image(path: str | Path, max_side: int = WORKING_SIDE, max_pixels: int |
     """One file -> an RGB image at most `max_side` on its longer side. Raises `ImageLoadError`."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    from explorer.core.safe_paths import UnsafePathError, check_path
+
     path = Path(path)
     limit = max_pixels if max_pixels is not None else MAX_DECODE_PIXELS
-    if not path.exists():
-        raise ImageLoadError("skipped: the file does not exist")
-    if path.is_dir():
-        raise ImageLoadError("skipped: a folder, not an image")
-    if path.stat().st_size == 0:
+    try:
+        if not path.exists():
+            raise ImageLoadError("skipped: the file does not exist")
+        check_path(path, "any", "image")  # a FIFO, a device or /proc is never opened
+        if path.is_dir():
+            raise ImageLoadError("skipped: a folder, not an image")
+        empty = path.stat().st_size == 0
+    except UnsafePathError as exc:
+        raise ImageLoadError(f"skipped: {exc}") from None
+    except OSError as exc:
+        raise ImageLoadError(f"skipped: cannot read it ({exc.strerror or exc})") from None
+    if empty:
         raise ImageLoadError("skipped: the file is empty")
     note = ""
     try:
@@ -147,49 +159,105 @@ def scan(paths: Iterable[str | Path], recursive: bool = True,
          limit: int = MAX_FILES) -> tuple[list[Path], list[tuple[str, str]], int]:
     """Dropped files and folders -> image-looking files (sorted within each folder), messages, how many skipped.
 
-    Files whose names do not look like images are counted in one message rather than listed one by one.
+    Files whose names do not look like images are counted in one message rather than listed one by one;
+    so are entries the scan cannot read (no permission, a FIFO, a socket, a device): one of them never
+    stops the scan of the rest.
     """
+    from explorer.core.safe_paths import UnsafePathError, check_path
+
     found: list[Path] = []
     messages: list[tuple[str, str]] = []
     ignored = missing = 0
+    unreadable = [0]  # entries inside folders that could not be read, counted by _walk
     for raw in paths:
         path = Path(raw)
+        if not os.path.lexists(path):
+            messages.append((str(path), "skipped: no such file or folder"))
+            missing += 1
+            continue
+        try:
+            path = check_path(path, "any", "file or folder")
+        except UnsafePathError as exc:
+            messages.append((str(raw), f"skipped: {exc}"))
+            missing += 1
+            continue
         if path.is_dir():
-            for child in _walk(path, recursive):
+            seen = 0
+            for child in _walk(path, recursive, unreadable):
+                seen += 1
                 if is_image_name(child):
                     found.append(child)
                 else:
                     ignored += 1
                 if len(found) >= limit:
                     break
-        elif path.is_file():
+                if seen >= MAX_SCANNED_ENTRIES:
+                    messages.append((str(path), f"stopped after looking at {MAX_SCANNED_ENTRIES:,} files: "
+                                                "choose a smaller folder to search all of it"))
+                    break
+        else:
             # a file dropped by hand is always tried: its content decides, not its name
             found.append(path)
-        else:
-            messages.append((str(path), "skipped: no such file or folder"))
-            missing += 1
         if len(found) >= limit:
             messages.append((str(path), f"only the first {limit:,} images are used"))
             found = found[:limit]
             break
+    if unreadable[0]:
+        # first, so that the line is seen even when many per-file messages follow
+        messages.insert(0, ("", unreadable_message(unreadable[0])))
     if ignored:
         messages.append(("", f"skipped {ignored} file{'s' if ignored != 1 else ''} that "
                              f"{'are' if ignored != 1 else 'is'} not images (by name)"))
     # the same file dropped twice counts once
     unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique, messages, ignored + missing
+    return unique, messages, ignored + missing + unreadable[0]
 
 
-def _walk(folder: Path, recursive: bool):
+def unreadable_message(count: int) -> str:
+    """The line a scan result shows for entries it passed over."""
+    return (f"{count:,} entr{'ies' if count != 1 else 'y'} could not be read (no permission, or not a plain "
+            "file or folder) and " + ("were" if count != 1 else "was") + " left out")
+
+
+def _walk(folder: Path, recursive: bool, unreadable: list[int] | None = None):
     """Files under `folder`, sorted per folder, hidden ones skipped; symbolic links to folders are not
-    followed (a link cycle would never end); unreadable folders are passed over."""
-    for root, dirs, files in os.walk(folder, followlinks=False, onerror=lambda exc: None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+    followed (a link cycle would never end); /proc, /dev and /sys are never entered. Entries that cannot
+    be read (a folder without permission, a FIFO, a socket, a device, a file whose stat fails) are
+    passed over and counted in unreadable[0]."""
+    from explorer.core.safe_paths import in_special_root, special_kind
+
+    counter = unreadable if unreadable is not None else [0]
+
+    def count_error(_exc: OSError) -> None:
+        counter[0] += 1
+
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=count_error):
+        if recursive:
+            kept = []
+            for d in sorted(dirs):
+                if d.startswith("."):
+                    continue
+                if in_special_root(Path(root) / d):
+                    counter[0] += 1
+                    continue
+                kept.append(d)
+            dirs[:] = kept
+        else:
+            dirs[:] = []
         for name in sorted(files):
-            if not name.startswith("."):
-                child = Path(root) / name
-                if child.is_file():
-                    yield child
+            if name.startswith("."):
+                continue
+            child = Path(root) / name
+            try:
+                info = child.stat()
+            except OSError:  # permission, a link to nowhere, a file gone since the listing
+                counter[0] += 1
+                continue
+            if special_kind(info.st_mode):
+                counter[0] += 1
+                continue
+            if stat.S_ISREG(info.st_mode):
+                yield child
 
 
 def load_images(paths: Sequence[str | Path], progress=None, max_side: int = WORKING_SIDE,

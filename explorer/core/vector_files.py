@@ -41,11 +41,24 @@ class VectorSet:
         return int(self.vectors.shape[0])
 
 
+def _check_file(path: Path) -> None:
+    """Missing, a folder, or special (a FIFO, a device, /proc ...): refused before anything opens it."""
+    from explorer.core.safe_paths import UnsafePathError, check_path
+
+    try:
+        if not path.exists():
+            raise VectorFileError(f"{path} does not exist")
+        if path.is_dir():
+            raise VectorFileError(f"{path} is a folder, not a file")
+        check_path(path, "file")
+    except UnsafePathError as exc:
+        raise VectorFileError(str(exc)) from None
+    except OSError as exc:
+        raise VectorFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
 def _read_text(path: Path, empty: str = "no vectors") -> str:
-    if not path.exists():
-        raise VectorFileError(f"{path} does not exist")
-    if path.is_dir():
-        raise VectorFileError(f"{path} is a folder, not a file")
+    _check_file(path)
     size = path.stat().st_size
     if size == 0:
         raise VectorFileError(f"{path.name} is empty: {empty}")
@@ -112,8 +125,7 @@ def read_vectors(path: str | Path) -> tuple[np.ndarray, list[str] | None]:
     """A vectors file (.tsv, .csv, .txt, .vec or .npy) -> (float32 matrix, labels from the file or None)."""
     path = Path(path)
     if path.suffix.lower() == ".npy":
-        if not path.exists():
-            raise VectorFileError(f"{path} does not exist")
+        _check_file(path)
         try:
             array = np.load(path, allow_pickle=False)
         except ValueError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
+from explorer.core.safe_paths import check_path, in_special_root
 from explorer.core.tokenization import HFTokenizer, SentencePieceTokenizer, TextTokenizer, TiktokenTokenizer
 from explorer.models import catalogue, hub, paths
 from explorer.models.catalogue import CatalogueEntry
@@ -36,8 +37,10 @@ def resolve_tokenizer(spec: str) -> CatalogueEntry:
     if not spec:
         raise ValueError("name a tokenizer: a catalogue id, a Hub id like org/name, or a folder")
     path = Path(spec).expanduser()
+    if in_special_root(path):  # /proc, /dev, /sys are never read as a tokenizer folder
+        check_path(path, "any", "tokenizer folder or file")
     if path.exists() and (path.is_dir() or path.suffix in (".json", ".model")):
-        return local_entry(path)
+        return local_entry(check_path(path, "any", "tokenizer folder or file"))
     return catalogue.find(spec, "tokenizer")
 
 

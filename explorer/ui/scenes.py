@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from explorer.core.atomic_write import write_text_atomically
-from explorer.core.session_schema import (FONT_SCALE_RANGE, THEMES, SessionError, check_paths, read_json_file)
+from explorer.core.session_schema import (FONT_SCALE_RANGE, THEMES, SessionError, check_paths, check_values,
+                                          read_json_file)
 from explorer.models.paths import resources_dir
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ def _parse_scene(raw: Any, number: int) -> Scene:
         if not isinstance(state, dict):
             raise SceneError(f"{where}: \"state\" must be an object.")
         try:
-            check_paths(state, where)
+            # the same limits as a session: numbers a widget can hold, bounded lists, no system files
+            check_values(state, raw["pane"].strip())
+            check_paths(state, where, raw["pane"].strip())
         except SessionError as exc:
             raise SceneError(str(exc)) from None
     settings = raw.get("settings", {})

@@ -1,4 +1,10 @@
-"""Save the window's panes to a session file and bring them back, all or nothing."""
+"""Save the window's panes to a session file and bring them back, all or nothing.
+
+A session file is data, not a program: opening one restores what was typed and
+chosen, and nothing else. Files and folders it names are first left out and
+listed for the user, who decides whether the panes may read them; training,
+indexing and downloads start only when the user presses their buttons.
+"""
 from __future__ import annotations
 
 import json
@@ -9,12 +15,15 @@ from typing import TYPE_CHECKING
 
 from explorer import __version__
 from explorer.core.atomic_write import write_text_atomically
-from explorer.core.session_schema import Session, SessionError, load_session_file, session_text
+from explorer.core.session_schema import (Session, SessionError, load_session_file, session_text,
+                                          without_paths)
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
 
 SESSION_FILTER = "LLM Explorer sessions (*.json);;All files (*)"
+# how many of a session's files the confirmation lists by name
+LISTED_PATHS = 12
 
 
 def pane_templates(window: "MainWindow") -> dict[str, dict]:
@@ -58,12 +67,61 @@ def save_session(window: "MainWindow", path: str | os.PathLike) -> Path:
 
 
 def open_session(window: "MainWindow", path: str | os.PathLike) -> Session:
-    """Validate the whole file first, then apply it; on any failure the window is left as it was."""
+    """Validate the whole file first, then apply it; on any failure the window is left as it was.
+
+    Files and folders the session names are not read yet: the session is applied without them and
+    the user is asked (a non-blocking box) whether the panes may read them.
+    """
     session = load_session_file(path, _Templates(window))
-    apply_session(window, session)
+    apply_session(window, without_paths(session) if session.paths else session)
     if session.notes:  # e.g. a pane an older version saved: say what was left out
         window.show_message("Session opened", " ".join(session.notes))
+    if session.paths:
+        ask_to_use_paths(window, session)
     return session
+
+
+def paths_question(session: Session) -> str:
+    """The confirmation's text: each file the session names, where it goes, and what happens next."""
+    count = len(session.paths)
+    lines = [f"This session names {count} file{'s' if count != 1 else ''} or folder{'s' if count != 1 else ''} "
+             "on this computer. They have not been read. Use them?", ""]
+    for item in session.paths[:LISTED_PATHS]:
+        lines.append(f"• {item.path}  ({item.field})")
+    if count > LISTED_PATHS:
+        lines.append(f"… and {count - LISTED_PATHS} more")
+    lines += ["", "Training, indexing and downloads still start only when you press their buttons."]
+    return "\n".join(lines)
+
+
+def ask_to_use_paths(window: "MainWindow", session: Session):
+    """A window-modal, non-blocking box: "Use these files" applies the full session, "Leave them out" keeps
+    it without them. Returns the box (window.session_paths_box, for tests)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "Files named in the session", paths_question(session),
+                      QMessageBox.StandardButton.NoButton, window)
+    use = box.addButton("Use these files", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Leave them out", QMessageBox.ButtonRole.RejectRole)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def answered(button) -> None:
+        window.session_paths_box = None
+        if button is not use:
+            window.notify("The session's files were left out.")
+            return
+        try:
+            apply_session(window, session)
+        except SessionError as exc:
+            window.show_message("Cannot use the session's files", str(exc), warning=True)
+            return
+        window.notify(f"The session's {len(session.paths)} file(s) are in place.")
+
+    box.buttonClicked.connect(answered)
+    window.session_paths_box = box
+    box.open()
+    return box
 
 
 def apply_session(window: "MainWindow", session: Session) -> None:
@@ -74,12 +132,25 @@ def apply_session(window: "MainWindow", session: Session) -> None:
         try:
             _apply(window, before)
         finally:
-            raise SessionError(f"The session could not be applied ({exc}); nothing was changed.") from exc
+            raise SessionError(f"The session could not be applied ({_reason(exc)}); nothing was changed.") from exc
+
+
+class _PaneRefused(Exception):
+    def __init__(self, pane_id: str, exc: BaseException) -> None:
+        super().__init__(f"pane '{pane_id}' refused its settings: {_reason(exc)}")
+
+
+def _reason(exc: BaseException) -> str:
+    """Never an empty reason: an OverflowError from Qt has no text, its class name still says something."""
+    return str(exc).strip() or exc.__class__.__name__
 
 
 def _apply(window: "MainWindow", session: Session) -> None:
     for pane_id, state in session.panes.items():
-        window.panes[pane_id].restore_state(state)
+        try:
+            window.panes[pane_id].restore_state(state)
+        except Exception as exc:  # noqa: BLE001 - named, then rolled back by apply_session
+            raise _PaneRefused(pane_id, exc) from exc
     window.set_theme(session.theme)
     window.set_font_scale(session.font_scale)
     if session.current_pane:

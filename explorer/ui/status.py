@@ -26,10 +26,20 @@ class EngineStatusBar(QStatusBar):
         self.addPermanentWidget(self.cancel_button)
         self.addPermanentWidget(self.device)
         engine.busy_changed.connect(self._on_busy)
+        self.messageChanged.connect(self._sync_activity)
         engine.progress_changed.connect(self._on_progress)
         engine.device_changed.connect(lambda text: self.device.setText(f"Device: {text}"))
         engine.notice.connect(lambda text: self.showMessage(text, 15000))
         engine.job_failed.connect(lambda owner, msg: self.showMessage(f"Error: {msg}", 15000))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # A message shown while the bar was hidden (presenter mode hides it when idle) does not hide
+        # the activity label when the bar reappears: "Ready" would be drawn over "That was the last scene."
+        super().showEvent(event)
+        self._sync_activity()
+
+    def _sync_activity(self, *_args) -> None:
+        self.activity.setVisible(not self.currentMessage())
 
     def _on_busy(self, busy: bool, title: str) -> None:
         self.activity.setText(title if busy else "Ready")

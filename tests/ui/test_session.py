@@ -109,7 +109,7 @@ def test_corrupt_and_hostile_sessions_are_refused_with_a_message_and_change_noth
         huge = tmp_path / "huge.json"
         with open(huge, "wb") as fh:
             fh.truncate(64 * 1024 * 1024)
-        assert main_window.open_session(huge) is False and "MB" in main_window.last_message
+        assert main_window.open_session(huge) is False and "at most 16 MiB" in main_window.last_message
         assert main_window.open_session(tmp_path) is False and "folder" in main_window.last_message
         assert _snapshot(main_window) == before
         assert pane.editor.toPlainText() == "What the teacher typed"

@@ -141,14 +141,23 @@ def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
 
 
 def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
-    pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"],
-                        "trained": [{"algorithm": "unigram", "vocab_size": 60, "training_text": "hello there " * 50}]})
+    spec = {"algorithm": "unigram", "vocab_size": 60, "training_text": "hello there " * 50}
+    pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"], "trained": [spec]})
+    # a session restores inputs: the trained tokenizer is listed and trained only when the user asks
+    assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
+    assert pane.retrain_button.isVisibleTo(pane) and "1 tokenizer trained here" in pane.train_status.text()
+    assert pane.state()["trained"] == [spec]  # saving again before retraining keeps it
+    qtbot.mouseClick(pane.retrain_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(k.startswith("trained:unigram") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:unigram")][0]
     qtbot.waitUntil(lambda: pane.result(key) is not None and pane.result(key).text == "Hello there", timeout=10_000)
     assert shown_tokens(pane, key)[-1] == "</s>"  # Unigram here ends like T5
     assert pane.state()["trained"] == [{"algorithm": "unigram", "vocab_size": 60,
                                         "training_text": "hello there " * 50}]
+    # the same settings again in this window (a rolled-back or reopened session): back at once, not retrained
+    pane.restore_state(pane.state())
+    assert key in pane.row_keys() and not pane.retrain_button.isVisibleTo(pane)
+    assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
 
 
 def test_bpe_training_lists_its_merges(pane, qtbot):

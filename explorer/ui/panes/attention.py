@@ -103,6 +103,7 @@ class AttentionPane(Pane):
         self._started = False
         self._entropy_for = None  # the analysis whose head entropy is being computed
         self._painted: dict[str, object] = {}  # tab -> the analysis it shows (tabs repaint when shown)
+        self._held = False  # a session named a Hub model: nothing runs (downloads) until the user presses Run
 
         # --- input row ---
         self.model_box = QComboBox()
@@ -224,7 +225,7 @@ class AttentionPane(Pane):
     def activated(self) -> None:
         if not self._started:
             self._started = True
-            if self.analysis is None:
+            if self.analysis is None and not self._held:
                 self.recompute()
 
     # ------------------------------------------------------------------ the main job
@@ -234,14 +235,14 @@ class AttentionPane(Pane):
         # the text is tokenized afresh: a new start for generation (no character waiting for its bytes)
         self._stream = None
         self.history.clear()
+        self._held = False
         text = self.text()
         model_id = self.model_id()
         if not text.strip():
-            self.engine.cancel("attention.main")
-            self.show_error("Type some text first.")
+            self._clear_result("Type some text first.")
             return
         if not model_id:
-            self.show_error("Choose a model.")
+            self._clear_result("Choose a model.")
             return
         self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
@@ -261,10 +262,19 @@ class AttentionPane(Pane):
         self.message.setVisible(True)
         self.info.setText("")
 
+    def _clear_result(self, message: str) -> None:
+        """Nothing to show (no model, no text): the previous model's maps go too, only the message stays."""
+        self.engine.cancel("attention.main")
+        self.analysis = None
+        self._painted.clear()
+        self.tabs.setVisible(False)
+        self.show_error(message)
+
     def _on_analysis(self, analysis) -> None:
         previous = self.analysis
         self.analysis = analysis
         self.message.setVisible(False)
+        self.tabs.setVisible(True)
         r = analysis.result
         n = r.num_tokens
         if previous is None or previous.result.model_id != r.model_id:
@@ -624,7 +634,12 @@ class AttentionPane(Pane):
             self.set_tab(state["tab"])
             self.tabs.blockSignals(False)
         self._pending = {k: state[k] for k in ("layer", "head") if isinstance(state.get(k), int)}
-        if self._started:
+        self._held = self.model_box.findData(self.model_id()) < 0 and bool(self.model_id())
+        if self._held:
+            # a Hub model named by the session: opening a session never downloads, the user presses Run
+            self.show_error(f"This session used {self.model_id()[:80]}, which comes from the Hugging Face Hub: "
+                            "press Run to download it and show its attention.")
+        elif self._started:
             self.recompute()
 
     # ------------------------------------------------------------------ export and presentation

@@ -141,6 +141,7 @@ class ImageTextPane(Pane):
         self.index = None  # core.image_index.ImageIndex of the searched collection
         self.search_source = "shapes"
         self.search_folder = ""
+        self._folder_held = False  # search_folder came from a session and waits for "Index this folder"
         self.available: dict[str, bool] = {}
         self.mini_info: dict | None = None
         self.mini_origin: str | None = None  # "user" (trained here) or "shipped" (comes with the app)
@@ -212,6 +213,7 @@ class ImageTextPane(Pane):
         self.zero_shot.settings_changed.connect(lambda: self._refresh("zero-shot"))
         self.joint_map.settings_changed.connect(lambda: self._refresh("joint-map"))
         self.search.index_requested.connect(self._index_requested)
+        self.search.index_folder_button.clicked.connect(lambda: self.index_folder(self.search_folder))
         self.search.query_changed.connect(lambda _text: self._run_search())
         self.search.similar_requested.connect(self._search_similar)
         self.search.image_query_requested.connect(self._search_with_file)
@@ -321,7 +323,7 @@ class ImageTextPane(Pane):
         elif source in ("shapes", "photos"):
             self.load_samples(source)
         if text("search_source") == "folder" and text("search_folder"):
-            self.index_folder(state["search_folder"])
+            self.hold_folder(state["search_folder"])  # indexed when the user presses "Index this folder"
         elif text("search_source") in ("shapes", "photos"):
             self.search_source = state["search_source"]
             self.index = None
@@ -329,6 +331,11 @@ class ImageTextPane(Pane):
         if tab in self.views:
             self.tabs.setCurrentIndex([key for key, _ in TABS].index(tab))
         self._dirty.update(key for key, _ in TABS)
+        if self.index is None:
+            # a session never builds a search index by itself: the user presses a source (or "Index this folder")
+            self._dirty.discard("search")
+            if not self._folder_held:
+                self.search.index_status.setText("Choose what to search in.")
         self._started = True
         self._refresh_current()
 
@@ -686,9 +693,11 @@ class ImageTextPane(Pane):
         elif key == "zero-shot":
             self._run_zero_shot()
         elif key == "search":
-            if self.index is None:
-                self._index_requested(self.search_source if self.search_source != "folder" or self.search_folder
-                                      else self._sample_kind())
+            if self.index is None and self.search_source == "folder" and self.search_folder:
+                if not self._folder_held:  # the user's own folder (e.g. after a model change): index it again
+                    self.index_folder(self.search_folder)
+            elif self.index is None:
+                self._index_requested(self.search_source if self.search_source != "folder" else self._sample_kind())
             else:
                 self._run_search()
         elif key == "joint-map":
@@ -829,13 +838,34 @@ class ImageTextPane(Pane):
             if folder:
                 self.index_folder(folder)
             return
+        self.search.index_folder_button.hide()
+        self._folder_held = False
         self.search_source = key
         self._build_index(key, None)
 
     def index_folder(self, folder: str) -> None:
+        from explorer.core.safe_paths import UnsafePathError, check_path
+
+        self.search.index_folder_button.hide()
+        self._folder_held = False
+        try:
+            check_path(folder, "folder", "folder")
+        except UnsafePathError as exc:
+            self.search.index_status.setText(str(exc))
+            return
         self.search_source = "folder"
         self.search_folder = folder
         self._build_index("folder", folder)
+
+    def hold_folder(self, folder: str) -> None:
+        """A session's folder: shown with a button; nothing walks it until the user presses it."""
+        self.search_source, self.search_folder, self.index = "folder", folder, None
+        self._folder_held = True
+        self.search.results.clear()
+        self.search.index_status.setText(f"This session searched in “{Path(folder).name or folder}”: press "
+                                         "“Index this folder” to embed its images.")
+        self.search.index_status.setToolTip(folder)
+        self.search.index_folder_button.show()
 
     def _build_index(self, key: str, folder: str | None) -> None:
         model_id = self.model_id

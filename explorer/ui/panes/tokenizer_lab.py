@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor, QTextOption
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QApplication, QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QInputDialog, QLabel, QMenu, QPlainTextEdit, QPushButton,
                                QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
@@ -69,12 +69,20 @@ PAGE_CHARS = 4_000      # characters per page of chips: layout work per keystrok
 DEBOUNCE_MS = 40
 DEBOUNCE_LONG_MS = 300
 MAX_TRAINING_FILE_BYTES = 50_000_000
+TRAIN_HINT = "Learns a vocabulary from the text in seconds; it appears as a new row."
 
 
 def _font_height(font: QFont) -> float:
     from PySide6.QtGui import QFontMetricsF
 
     return QFontMetricsF(font).height()
+
+
+def _trainable(spec: object) -> bool:
+    """A session's trained-tokenizer entry that names an algorithm, a size and a text or a file."""
+    return (isinstance(spec, dict) and spec.get("algorithm") in ALGORITHMS
+            and isinstance(spec.get("vocab_size"), int) and not isinstance(spec.get("vocab_size"), bool)
+            and (isinstance(spec.get("file"), str) or isinstance(spec.get("training_text"), str)))
 
 
 def default_tokenizers() -> list[str]:
@@ -97,6 +105,8 @@ class TokenizerLabPane(Pane):
         self._tokenizers: dict[str, TextTokenizer] = {}   # loaded, kept even when the row is removed
         self._results: dict[str, Tokenization] = {}
         self._trained: dict[str, dict] = {}               # key -> settings + where its training text came from
+        self._pending_trained: list[dict] = []            # from a session: trained again only when asked
+        self._held: set[str] = set()                      # session rows that need a download: wait for a press
         self._loading: set[str] = set()
         self._row_jobs: set[str] = set()
         self._train_counter = itertools.count(1)
@@ -119,7 +129,11 @@ class TokenizerLabPane(Pane):
         self.header = QLabel()
         self.header.setWordWrap(True)
 
-        presets = QHBoxLayout()
+        # the examples and the view options share a line; on a narrow window or at presenter sizes the
+        # options move to a second line instead of pushing the pane past the window's right edge
+        self._examples = QWidget()
+        presets = QHBoxLayout(self._examples)
+        presets.setContentsMargins(0, 0, 0, 0)
         presets.addWidget(QLabel("Examples:"))
         self.preset_buttons: dict[str, QPushButton] = {}
         for name in PRESETS:
@@ -133,15 +147,22 @@ class TokenizerLabPane(Pane):
         self.break_lines = QCheckBox("New line at ↵")
         self.break_lines.setToolTip("Start a new line of chips after each newline of the text")
         self.break_lines.toggled.connect(self._view_options_changed)
-        presets.addWidget(self.show_ids)
-        presets.addWidget(self.break_lines)
+        self._options = QWidget()
+        options = QHBoxLayout(self._options)
+        options.setContentsMargins(0, 0, 0, 0)
+        options.addWidget(self.show_ids)
+        options.addWidget(self.break_lines)
         self.add_button = QToolButton()
         self.add_button.setText("Add tokenizer ▾")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_menu = QMenu(self)
         self.add_menu.aboutToShow.connect(self._fill_add_menu)
         self.add_button.setMenu(self.add_menu)
-        presets.addWidget(self.add_button)
+        options.addWidget(self.add_button)
+        options.addStretch(1)
+        self._top_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._top_row.addWidget(self._examples, 1)
+        self._top_row.addWidget(self._options)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -230,8 +251,12 @@ class TokenizerLabPane(Pane):
         self.train_file: str | None = None
         self.train_button = QPushButton("Train tokenizer")
         self.train_button.clicked.connect(self.train)
-        self.train_status = QLabel("Learns a vocabulary from the text in seconds; it appears as a new row.")
+        self.train_status = QLabel(TRAIN_HINT)
         self.train_status.setWordWrap(True)
+        # a session's trained tokenizers are listed, not trained on opening: this button trains them
+        self.retrain_button = QPushButton("Train them again")
+        self.retrain_button.clicked.connect(self.train_pending)
+        self.retrain_button.hide()
         source = QVBoxLayout()
         source.addWidget(self.train_on_text)
         file_line = QHBoxLayout()
@@ -245,6 +270,7 @@ class TokenizerLabPane(Pane):
         form.addRow("Train on", source)
         form.addRow(self.train_button)
         form.addRow(self.train_status)
+        form.addRow(self.retrain_button)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -269,7 +295,7 @@ class TokenizerLabPane(Pane):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addLayout(presets)
+        layout.addLayout(self._top_row)
         layout.addWidget(self.message)
         layout.addWidget(self.split, 1)
 
@@ -297,14 +323,34 @@ class TokenizerLabPane(Pane):
             row.apply_font(base)
         self.chart.set_chart_font(base)
         self.strip.set_strip_font(base)
+        self._fit_top_row()
+
+    def _fit_top_row(self) -> None:
+        """Examples and options on one line when they fit the window, else the options on a line below."""
+        # the pane sits in a scroll area: its parent (the viewport) is as wide as the window lets it be
+        holder = self.parentWidget()
+        available = holder.width() if holder is not None else self.width()
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        needed = (self._examples.sizeHint().width() + self._options.sizeHint().width()
+                  + self._top_row.spacing() + (margins.left() + margins.right() if margins else 0))
+        direction = (QBoxLayout.Direction.LeftToRight if needed <= available
+                     else QBoxLayout.Direction.TopToBottom)
+        if self._top_row.direction() != direction:
+            self._top_row.setDirection(direction)
 
     def _right_width_now(self) -> int:
-        """The side column: 22 lines of text wide, but never more than a third of the pane."""
+        """The side column: 22 lines of text wide, but never more than a third of the pane, unless its
+        content (presenter sizes) needs more to show whole, its scroll bar included: then up to 45%."""
         limit = self.width() // 3 if self.width() > 600 else self._right_width
-        return max(260, min(self._right_width, limit))
+        content = self.right_panel.widget()
+        need = content.minimumSizeHint().width() + self.right_panel.verticalScrollBar().sizeHint().width() + 4
+        if self.width() > 600:
+            limit = max(limit, min(need, int(self.width() * 0.45)))
+        return max(260, min(max(self._right_width, need), limit))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._fit_top_row()
         width = self._right_width_now()
         if self.right_panel.width() != width:
             self.right_panel.setFixedWidth(width)
@@ -326,11 +372,15 @@ class TokenizerLabPane(Pane):
             "tokenizers": [key for key in self._rows if key not in self._trained],
             "show_ids": self.show_ids.isChecked(),
             "break_lines": self.break_lines.isChecked(),
-            "trained": [dict(spec) for key, spec in self._trained.items() if key in self._rows],
+            "trained": [dict(spec) for key, spec in self._trained.items() if key in self._rows]
+                       + [dict(spec) for spec in self._pending_trained],
             "train_form": {"algorithm": self.train_algorithm.currentData(), "vocab_size": self.train_vocab.value()},
         }
 
     def restore_state(self, state: dict) -> None:
+        # the session's limits (imported here: the session module is not needed before the first paint)
+        from explorer.core.session_schema import MAX_TOKENIZER_ROWS, MAX_TRAINED_TOKENIZERS
+
         if not isinstance(state, dict):
             return
         if isinstance(state.get("show_ids"), bool):
@@ -348,13 +398,23 @@ class TokenizerLabPane(Pane):
         if isinstance(keys, list) and all(isinstance(k, str) for k in keys):
             for key in list(self._rows):
                 self.remove_tokenizer(key)
-            for key in keys:
-                self.add_tokenizer(key)
+            for key in keys[:MAX_TOKENIZER_ROWS]:
+                self.add_tokenizer(key, wait_for_download=True)
         trained = state.get("trained")
         if isinstance(trained, list):
-            for spec in trained:
-                if isinstance(spec, dict):
-                    self._train_from_spec(spec)
+            # a session restores inputs: a tokenizer trained in this window with the same settings comes back
+            # at once; the others are listed, trained only when the user asks
+            pending = []
+            for spec in [dict(spec) for spec in trained if _trainable(spec)][:MAX_TRAINED_TOKENIZERS]:
+                key = next((k for k, done in self._trained.items()
+                            if done == spec and k in self._tokenizers and k not in self._rows), None)
+                if key is None:
+                    pending.append(spec)
+                else:
+                    tokenizer = self._tokenizers[key]
+                    self._insert_row(key, tokenizer.title, tokenizer.encoding)
+                    self._tokenizer_ready(key, tokenizer)
+            self._set_pending_trained(pending)
         text = state.get("text")
         if isinstance(text, str):
             self.editor.setPlainText(text)
@@ -378,7 +438,7 @@ class TokenizerLabPane(Pane):
             return
         self._started = True
         for key in self._rows:
-            if key not in self._tokenizers and key not in self._trained:
+            if key not in self._tokenizers and key not in self._trained and key not in self._held:
                 self._load(key)
         self.retokenize()
 
@@ -417,12 +477,20 @@ class TokenizerLabPane(Pane):
     def result(self, key: str) -> Tokenization | None:
         return self._results.get(key)
 
-    def add_tokenizer(self, spec: str) -> str | None:
-        """Add a row for a catalogue id, a Hub id or a local folder; returns its key (None if refused)."""
+    def add_tokenizer(self, spec: str, wait_for_download: bool = False) -> str | None:
+        """Add a row for a catalogue id, a Hub id or a local folder; returns its key (None if refused).
+
+        wait_for_download (a session restoring its rows): a Hub tokenizer waits for the row's Download button.
+        """
         from explorer.models.tokenizer_loader import resolve_tokenizer
 
         try:
-            entry = resolve_tokenizer(spec)
+            if wait_for_download and not Path(spec).expanduser().is_absolute():
+                # from a session: a relative name is a catalogue or Hub id, never a folder here that the
+                # user was not shown (full paths were listed for them to confirm)
+                entry = catalogue.find(spec.strip(), "tokenizer")
+            else:
+                entry = resolve_tokenizer(spec)
         except (LookupError, ValueError, OSError) as exc:
             self._say(str(exc.args[0] if exc.args else exc))
             return None
@@ -436,6 +504,10 @@ class TokenizerLabPane(Pane):
         self._insert_row(key, entry.title, subtitle)
         if key in self._tokenizers:
             self._tokenizer_ready(key, self._tokenizers[key])
+        elif wait_for_download and not entry.offline:
+            self._held.add(key)
+            self._rows[key].set_waiting(f"{entry.title} comes from the Hugging Face Hub: press Download to "
+                                        "fetch it.", "Download")
         elif self._started:
             self._load(key)
         elif not entry.offline:
@@ -458,6 +530,7 @@ class TokenizerLabPane(Pane):
         return row
 
     def remove_tokenizer(self, key: str) -> None:
+        self._held.discard(key)
         row = self._rows.pop(key, None)
         if row is None:
             return
@@ -509,6 +582,7 @@ class TokenizerLabPane(Pane):
 
     # --- loading ---
     def _load(self, key: str) -> None:
+        self._held.discard(key)  # a press on the row's button: the download is the user's choice
         entry = self._entries.get(key)
         row = self._rows.get(key)
         if entry is None or row is None:
@@ -845,6 +919,13 @@ class TokenizerLabPane(Pane):
             self.set_training_file(path)
 
     def set_training_file(self, path: str) -> None:
+        from explorer.core.safe_paths import UnsafePathError, check_path
+
+        try:
+            check_path(path, "file", "text file")
+        except UnsafePathError as exc:
+            self.train_status.setText(str(exc))
+            return
         self.train_file = path
         self.train_on_file.setChecked(True)
         self.train_file_button.setText(Path(path).name[:28])
@@ -885,11 +966,11 @@ class TokenizerLabPane(Pane):
             from explorer.core.tokenizer_training import train_tokenizer
             from explorer.models.loaded import LoadedModel
 
+            from explorer.core.safe_paths import check_path
+
             corpus = text
             if file is not None:
-                path = Path(file)
-                if not path.is_file():
-                    raise FileNotFoundError(f"no file at {path}")
+                path = check_path(file, "file", "text file")  # never /proc, a FIFO or a device
                 if path.stat().st_size > MAX_TRAINING_FILE_BYTES:
                     raise ValueError(f"{path.name} is larger than {MAX_TRAINING_FILE_BYTES // 1_000_000} MB")
                 corpus = path.read_bytes().decode("utf-8", errors="replace")
@@ -902,6 +983,31 @@ class TokenizerLabPane(Pane):
         self.engine.submit(job, owner=f"{self.pane_id}.train:{key}", title=f"Training {settings.title}",
                            on_result=lambda tok: self._trained_ready(key, spec, tok),
                            on_error=self._training_failed)
+
+    def _set_pending_trained(self, specs: list[dict]) -> None:
+        """List a session's trained tokenizers with their sources; the button trains them when pressed."""
+        self._pending_trained = specs
+        self.retrain_button.setVisible(bool(specs))
+        if not specs:
+            if self.train_status.text().startswith("This session had"):
+                self.train_status.setText(TRAIN_HINT)
+            return
+        count = len(specs)
+        self.retrain_button.setText(f"Train {'it' if count == 1 else f'these {count}'} again")
+        listed = "; ".join(f"{ALGORITHM_TITLES.get(spec['algorithm'], spec['algorithm'])} "
+                           f"{int(spec['vocab_size']):,} on "
+                           + (spec["file"] if isinstance(spec.get("file"), str)
+                              else f"the text box ({len(spec.get('training_text') or ''):,} characters)")
+                           for spec in specs)
+        self.train_status.setText(f"This session had {count} tokenizer{'s' if count != 1 else ''} trained here: "
+                                  f"{listed}. They are not trained until you press the button below.")
+
+    def train_pending(self) -> None:
+        """The user pressed "Train again": train the session's tokenizers, each a job of its own."""
+        specs, self._pending_trained = self._pending_trained, []
+        self.retrain_button.hide()
+        for spec in specs:
+            self._train_from_spec(spec)
 
     def _trained_ready(self, key: str, spec: dict, tokenizer: TextTokenizer) -> None:
         self.train_button.setEnabled(True)

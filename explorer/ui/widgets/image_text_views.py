@@ -11,7 +11,7 @@ from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal, SignalInst
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.image_text_bars import ZeroShotBars
@@ -177,7 +177,14 @@ class SearchView(QWidget):
             sources_row.addWidget(button)
             self.source_buttons[key] = button
         self.index_status = QLabel("")
+        # a long folder path wraps or is cut, never widens the pane past the window
+        self.index_status.setWordWrap(True)
+        self.index_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         sources_row.addWidget(self.index_status, 1)
+        # a folder named by a session is indexed only when the user presses this
+        self.index_folder_button = QPushButton("Index this folder")
+        self.index_folder_button.hide()
+        sources_row.addWidget(self.index_folder_button)
         self.query = QLineEdit()
         self.query.setPlaceholderText("Describe what you look for, e.g. a yellow star")
         self.query.setClearButtonEnabled(True)

@@ -352,6 +352,12 @@ class ScatterView(QWidget):
         self.legend.setVisible(False)
         self.empty = pg.TextItem(empty_text, anchor=(0.5, 0.5), color="#777777")
         self.plot.addItem(self.empty, ignoreBounds=True)
+        # zoomed or panned away from every point: say so over the empty plot and offer the way back
+        self.away = QLabel("No points in this part of the map. <a href='reset'>Reset view</a> shows them all.",
+                           self.plot_widget)
+        self.away.setTextFormat(Qt.TextFormat.RichText)
+        self.away.linkActivated.connect(lambda _link: self.reset_view())
+        self.away.hide()
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search labels (regular expression)")
@@ -403,6 +409,10 @@ class ScatterView(QWidget):
         self.point_size.valueChanged.connect(self.set_point_size)
         self.reset_button.clicked.connect(self.reset_view)
         self.view_box.sigRangeChanged.connect(self._update_arrows)
+        self._away_timer = QTimer(self, singleShot=True, interval=100)  # not on every frame of a drag
+        self._away_timer.timeout.connect(self._check_away)
+        self.view_box.sigRangeChanged.connect(self._away_timer.start)
+        self.view_box.sigResized.connect(self._away_timer.start)
         # the view moves only when asked (reset_view): new colours or labels must not re-fit it
         self.view_box.disableAutoRange()
         # a fitted view stays fitted while the layout settles (axes widen, panels resize), until the
@@ -644,6 +654,24 @@ class ScatterView(QWidget):
                 self.view_box.setXRange(x0, x1 + need * span / (width_px - need), padding=0)
         self._update_arrows()
 
+    def is_away(self) -> bool:
+        """True when there are points but none lies inside the shown range."""
+        if not self.n_points:
+            return False
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        x, y = self._xy[:, 0], self._xy[:, 1]
+        return not bool(np.any((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)))
+
+    def _check_away(self) -> None:
+        away = self.is_away()
+        if away:
+            self.away.adjustSize()
+            area = self.plot_widget.size()
+            self.away.move(max(0, (area.width() - self.away.width()) // 2),
+                           max(0, (area.height() - self.away.height()) // 2))
+            self.away.raise_()
+        self.away.setVisible(away)
+
     def set_legend_visible(self, visible: bool) -> None:
         """Hide the legend where the labels already say what each colour is."""
         self._legend_wanted = visible
@@ -679,6 +707,10 @@ class ScatterView(QWidget):
         self.legend.setLabelTextColor(fg)
         self.legend.setBrush(pg.mkBrush(30, 30, 30, 200) if dark else pg.mkBrush(255, 255, 255, 220))
         self.empty.setColor("#aaaaaa" if dark else "#777777")
+        self.away.setStyleSheet(
+            "QLabel { padding: 8px; border-radius: 4px; "
+            + ("background: rgba(40, 40, 40, 235); color: #e8e8e8; border: 1px solid #666; }" if dark else
+               "background: rgba(255, 255, 255, 235); color: #202020; border: 1px solid #bbb; }"))
         empty_font = QFont()
         empty_font.setPointSizeF(14 * font_scale)
         self.empty.setFont(empty_font)

@@ -103,12 +103,19 @@ class TokenizerRow(QFrame):
         self.chips.set_message(message)
         self._update_labels(None)
 
-    def set_failed(self, message: str) -> None:
+    def set_failed(self, message: str, button: str = "Retry") -> None:
         self.state = "failed"
+        self.retry_button.setText(button)
         self.retry_button.show()
         self.chips.set_message(message)
         self.chips.setToolTip(message)
         self._update_labels(None, failed=True)
+
+    def set_waiting(self, message: str, button: str) -> None:
+        """Not loaded on purpose (a session's Hub tokenizer): the button (e.g. "Download") loads it."""
+        self.set_failed(message, button)
+        self.state = "waiting"
+        self._update_labels(None)
 
     def set_ready(self, title: str, encoding: str, vocab_size: int) -> None:
         self.title, self.encoding, self.vocab_size = title, encoding, vocab_size
