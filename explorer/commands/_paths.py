@@ -14,8 +14,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-# system folders whose "files" are devices or views of the kernel, on Linux and macOS
-SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+from explorer.core.safe_paths import SPECIAL_ROOTS  # the one list of system trees the app never reads
+
 MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS accept
 
 
