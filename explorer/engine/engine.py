@@ -190,7 +190,10 @@ class _Worker(QThread):
             return
         if self.uses_host:
             try:  # start the host now: torch loads there while the user looks at the window
-                self.host_client().start()
+                host = self.host_client()
+                host.start()
+                if host.device_label != "starting…":  # a host that was already running said it before we listened
+                    self.device_ready.emit(host.device_label)
             except Exception as exc:  # noqa: BLE001 - the first job says it again, with its own message
                 self.notice.emit(f"The model process could not start: {exc}")
         else:
