@@ -268,10 +268,11 @@ class Soak:
 
 
 def settle(window, timeout_s: float = 300.0) -> bool:
-    """Leave presenter mode, close dialogs, and wait until the engine and every pane are idle."""
+    """Leave presenter mode, drop queued jobs, and wait until the engine and every pane are idle."""
     from PySide6.QtTest import QTest
 
     window.presenter.exit()
+    window.engine.cancel(None)  # what the soak left queued (a 50 KB attention run) is nobody's wait
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if window.engine.is_idle() and not any(p.is_busy() for p in window.built_panes()):

@@ -245,7 +245,8 @@ class PresenterMode(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         # A presentation clicker sends Page Down / Page Up: step scenes even while a
         # text box has the focus (it would otherwise scroll the text).
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and not event.modifiers():
+        # isinstance first: this sees every event of the application, and event.type() builds an enum each call
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and not event.modifiers():
             if event.key() == QtCore.Qt.Key.Key_PageDown:
                 self.window.next_scene()
                 return True
