@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PIP_VERSION := 26.3
 PIP_TOOLS_VERSION := 7.7.0
 
-.PHONY: run test bench setup models sysdeps package clean lock
+.PHONY: run test bench soak setup models sysdeps package clean lock
 
 $(STAMP): pyproject.toml requirements.lock Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ test: setup sysdeps
 
 bench: setup sysdeps
 	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+# 3,000 seeded random actions in the real window: uncaught exceptions, RSS growth, longest GUI stall
+# (JSON and the replayable action log in benchmarks/results/)
+soak: setup sysdeps
+	HF_HUB_OFFLINE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.soak --actions 3000
 
 # Linux installer: PyInstaller one-folder bundle + tarball, then start the bundle with a minimal
 # environment (no venv, no Python on PATH, no network) and check a rendered screenshot.

@@ -23,7 +23,7 @@ from explorer.ui.about import TipsBanner
 from explorer.ui.first_paint import on_first_paint
 from explorer.ui.pane import ExportTarget, Pane, PaneSpec, discover_pane_specs
 from explorer.ui.presenter import (PRESENTER_SCALES, THEME_TITLES, CaptionBar, PresenterMode, apply_theme,
-                                   refresh_style)
+                                   enable_sheet_font_propagation, theme_sheet)
 from explorer.ui.settings import open_settings, read_float, read_str
 from explorer.ui.status import EngineStatusBar
 
@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
         self.pane_specs: dict[str, PaneSpec] = {s.pane_id: s for s in discover_pane_specs()}
         self.panes = _LazyPanes(self)
         self._holders: dict[str, QWidget] = {}  # pane id -> the scroll area around it
+        # pane id -> the (font scale, dark) its plots were last restyled for: a pane that is not on
+        # screen is restyled when it is next shown (ensure_styled), so F5 only waits for the visible one
+        self._pane_view: dict[str, tuple[float, bool]] = {}
         for spec in self.pane_specs.values():
             item = QListWidgetItem(spec.title)
             item.setToolTip(spec.summary)
@@ -134,6 +137,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        # the parts of the window outside the panes, with the style sheet each has of its own
+        self._chrome = [(w, w.styleSheet()) for w in (self.sidebar, self.menuBar(), self.lecture_toolbar,
+                                                     self.tips_banner, self.status, self.caption_bar,
+                                                     self._loading)]
+        self.stack.currentChanged.connect(self._stack_changed)
         self.presenter.toggled.connect(self.presenter_action.setChecked)
         self.presenter.toggled.connect(self.leave_presenter_action.setEnabled)
         self._restore_preferences()
@@ -172,10 +180,28 @@ class MainWindow(QMainWindow):
         holder.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         holder.setWidget(pane)
         self._holders[pane_id] = holder
+        self._pane_view[pane_id] = (1.0, False)  # as built; restyled when shown if the view differs
         self.stack.addWidget(holder)
-        if self.font_scale != 1.0 or self.dark_theme:
-            self._apply_view_settings_to(pane)
         return pane
+
+    def ensure_styled(self, pane_id: str) -> None:
+        """Give a built pane the current theme sheet and font scale, if it does not have them yet."""
+        holder, pane = self._holders.get(pane_id), self.panes.built.get(pane_id)
+        if holder is None or pane is None:
+            return
+        sheet = theme_sheet(self.theme)
+        if holder.styleSheet() != sheet:
+            holder.setStyleSheet(sheet)
+        view = (self.font_scale, self.dark_theme)
+        if self._pane_view.get(pane_id) != view:
+            self._pane_view[pane_id] = view
+            self._apply_view_settings_to(pane)
+
+    def _stack_changed(self, _index: int) -> None:
+        # _show_row restyles before showing; this catches any other way a pane comes on screen
+        pane = self.current_pane()
+        if pane is not None:
+            self.ensure_styled(pane.pane_id)
 
     def _show_row(self, row: int) -> None:
         if row < 0:
@@ -193,6 +219,7 @@ class MainWindow(QMainWindow):
             on_first_paint(self, lambda: QTimer.singleShot(0, self._after_first_paint))
             return
         pane = self.panes[pane_id]
+        self.ensure_styled(pane_id)  # before it is on screen: no frame in the old style
         self.stack.setCurrentWidget(self._holders[pane_id])
         pane.activated()
         self.pane_changed.emit(pane_id)
@@ -271,6 +298,10 @@ class MainWindow(QMainWindow):
         bigger = self._action("&Larger text", lambda: self.step_font_scale(+1), QKeySequence.StandardKey.ZoomIn)
         smaller = self._action("&Smaller text", lambda: self.step_font_scale(-1), QKeySequence.StandardKey.ZoomOut)
         reset = self._action("&Normal text size", lambda: self.set_font_scale(1.0), "Ctrl+0")
+        # Ctrl+= too: the + key unshifted, as in browsers (Linux's standard zoom-in is Ctrl++ only)
+        zoom_in = QKeySequence.keyBindings(QKeySequence.StandardKey.ZoomIn)
+        if not any(key.toString() == "Ctrl+=" for key in zoom_in):
+            bigger.setShortcuts([*zoom_in, QKeySequence("Ctrl+=")])
         for action in (bigger, smaller, reset):
             view_menu.addAction(action)
         view_menu.addSeparator()
@@ -402,15 +433,9 @@ class MainWindow(QMainWindow):
         self.engine.set_device_preference(preference)
 
     def set_font_scale(self, scale: float, persist: bool = True) -> None:
-        self.font_scale = max(0.5, min(4.0, scale))
-        font = QtGui.QFont(QApplication.font())
-        font.setPointSizeF(self._base_point_size * self.font_scale)
-        QApplication.setFont(font)
-        refresh_style()
+        self.set_view(self.theme, scale, persist=False)
         if persist:
             self.settings.setValue("view/font_scale", self.font_scale)
-        self._apply_view_settings()
-        self.font_scale_changed.emit(self.font_scale)
 
     def step_font_scale(self, direction: int) -> None:
         nearest = min(range(len(FONT_SCALES)), key=lambda i: abs(FONT_SCALES[i] - self.font_scale))
@@ -418,19 +443,52 @@ class MainWindow(QMainWindow):
         self.set_font_scale(FONT_SCALES[index], persist=not self.presenter.active)
 
     def set_theme(self, theme: str, persist: bool = True) -> None:
+        self.set_view(theme, self.font_scale, persist=False)
+        if persist:
+            self.settings.setValue("view/theme", theme)
+
+    def set_view(self, theme: str, font_scale: float, persist: bool = True) -> None:
+        """Theme and text size together (presenter mode changes both): one restyle of what is on screen."""
         if theme not in THEME_TITLES:
             raise ValueError(f"unknown theme '{theme}'")
+        font_scale = max(0.5, min(4.0, font_scale))
+        scale_changed = font_scale != self.font_scale
         self.theme = theme
         self.dark_theme = theme == "dark"
         apply_theme(theme)
         self.theme_actions[theme].setChecked(True)
+        if scale_changed:
+            self.font_scale = font_scale
+            enable_sheet_font_propagation()
+            font = QtGui.QFont(QApplication.font())
+            font.setPointSizeF(self._base_point_size * font_scale)
+            QApplication.setFont(font)  # reaches hidden panes' widgets too: cheap, no re-polish
         if persist:
             self.settings.setValue("view/theme", theme)
-        self._apply_view_settings()
+            self.settings.setValue("view/font_scale", self.font_scale)
+        self._restyle_visible()
+        if scale_changed:
+            self.font_scale_changed.emit(self.font_scale)
 
-    def _apply_view_settings(self) -> None:
-        for pane in self.built_panes():
-            self._apply_view_settings_to(pane)
+    def _restyle_visible(self) -> None:
+        """The theme sheet on the window's own parts and the pane on screen; other panes when shown."""
+        sheet = theme_sheet(self.theme)
+        for widget, own in self._chrome:
+            wanted = sheet + own
+            if widget.styleSheet() != wanted:
+                widget.setStyleSheet(wanted)
+        pane = self.current_pane()
+        if pane is not None:
+            self.ensure_styled(pane.pane_id)
+
+    def event(self, event: QtCore.QEvent) -> bool:  # noqa: D102 - Qt API
+        # a dialog of the window's own (message, About, model manager) gets the theme when first shown;
+        # a pane's dialogs inherit it from the pane's scroll area
+        if getattr(self, "theme", "normal") != "normal" and event.type() == QtCore.QEvent.Type.ChildPolished:
+            child = event.child()
+            if isinstance(child, QWidget) and child.isWindow() and not child.styleSheet():
+                child.setStyleSheet(theme_sheet(self.theme))
+        return super().event(event)
 
     def _apply_view_settings_to(self, pane: Pane) -> None:
         try:

@@ -66,10 +66,42 @@ _CAPTION_STYLE = "QFrame#caption_bar { background: palette(highlight); } " \
 
 _original: dict[str, object] = {}
 _current = {"theme": "normal"}
+_propagation = {"on": False}
+
+
+def theme_sheet(theme: str) -> str:
+    """The style sheet of a theme ("" for the normal one).
+
+    It is set on each part of the window (a pane's scroll area, the caption bar, ...), never on the
+    application: an application-wide sheet is re-polished over every widget of every pane at once
+    (1,600 widgets with all panes open: 2-3 s on a 2-core machine, the F5 freeze). A pane that is
+    not on screen gets it when it is next shown (MainWindow.ensure_styled).
+    """
+    if theme not in _COLOURS:
+        return ""
+    window, fg, base, alt, button, hl, hltext, link, mid, placeholder = _COLOURS[theme]
+    return _STYLE.format(fg=fg, base=base, alt=alt, button=button, hl=hl, hltext=hltext, mid=mid)
+
+
+def enable_sheet_font_propagation() -> None:
+    """Let a new application font reach widgets that have a style sheet (their own or a parent's).
+
+    By default Qt gives such a widget its font once, when it is polished, and ignores later
+    QApplication.setFont calls: text under a themed pane (or a label with its own colour sheet)
+    would keep its old size. Done at the first font or theme change, not at start-up (it builds
+    the Qt namespace's enums, which the first paint must not wait for).
+    """
+    if not _propagation["on"]:
+        _propagation["on"] = True
+        QApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_UseStyleSheetPropagationInWidgetStyles)
 
 
 def apply_theme(theme: str) -> None:
-    """Switch the whole application's palette and style sheet ("normal", "light" or "dark")."""
+    """Switch the application's palette (and style) to "normal", "light" or "dark".
+
+    The palette reaches every widget cheaply; the theme's style sheet (borders, indicators) is
+    applied per part of the window: see `theme_sheet`.
+    """
     app = QApplication.instance()
     if app is None or theme == _current["theme"]:
         return
@@ -77,16 +109,15 @@ def apply_theme(theme: str) -> None:
     if not _original:
         _original["palette"] = QPalette(app.palette())
         _original["style"] = app.style().name()
-        _original["sheet"] = app.styleSheet()
     if theme not in _COLOURS:
-        app.setStyle(str(_original["style"]))
+        _set_style(app, str(_original["style"]))
         app.setPalette(_original["palette"])
-        app.setStyleSheet(str(_original["sheet"]))
         return
+    enable_sheet_font_propagation()
     window, fg, base, alt, button, hl, hltext, link, mid, placeholder = _COLOURS[theme]
     # Fusion honours the palette on every platform (the native Windows/macOS styles partly ignore it)
     if "fusion" in [k.lower() for k in QStyleFactory.keys()]:
-        app.setStyle("Fusion")
+        _set_style(app, "Fusion")
     palette = QPalette()
     roles = {QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: fg, QPalette.ColorRole.Base: base,
              QPalette.ColorRole.AlternateBase: alt, QPalette.ColorRole.Text: fg, QPalette.ColorRole.Button: button,
@@ -101,15 +132,12 @@ def apply_theme(theme: str) -> None:
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(mid))
     app.setPalette(palette)
-    app.setStyleSheet(_STYLE.format(fg=fg, base=base, alt=alt, button=button, hl=hl, hltext=hltext, mid=mid))
 
 
-def refresh_style() -> None:
-    """Call after QApplication.setFont: with an application style sheet in place Qt does not pass a new
-    application font on to existing widgets until the sheet is applied again."""
-    app = QApplication.instance()
-    if app is not None and app.styleSheet():
-        app.setStyleSheet(app.styleSheet())
+def _set_style(app: QApplication, name: str) -> None:
+    # setStyle re-polishes every widget even when the style is the same one (Fusion on Linux already)
+    if app.style().name().lower() != name.lower():
+        app.setStyle(name)
 
 
 class CaptionBar(QFrame):
@@ -176,10 +204,10 @@ class PresenterMode(QObject):
         self.active = True
         for widget in (w.sidebar, w.menuBar(), w.lecture_toolbar, w.tips_banner, w.status.device):
             widget.hide()
-        w.set_theme(self.theme, persist=False)
-        w.set_font_scale(self.font_scale, persist=False)
+        # shown first: a hidden widget takes a new font only when it is shown, the caption must have it now
         w.caption_bar.show()
         w.update_caption()
+        w.set_view(self.theme, self.font_scale, persist=False)
         # the status bar only while something loads or runs: every pixel row counts on a projector
         self._saved["statusbar"] = w.status.isVisibleTo(w)
         w.status.setVisible(not w.engine.is_idle())
@@ -198,8 +226,7 @@ class PresenterMode(QObject):
         self.active = False
         saved = self._saved
         w.caption_bar.hide()
-        w.set_font_scale(float(saved["font_scale"]), persist=False)
-        w.set_theme(str(saved["theme"]), persist=False)
+        w.set_view(str(saved["theme"]), float(saved["font_scale"]), persist=False)
         w.sidebar.setVisible(bool(saved["sidebar"]))
         w.menuBar().setVisible(bool(saved["menubar"]))
         w.lecture_toolbar.setVisible(bool(saved["toolbar"]))
@@ -218,7 +245,8 @@ class PresenterMode(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         # A presentation clicker sends Page Down / Page Up: step scenes even while a
         # text box has the focus (it would otherwise scroll the text).
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and not event.modifiers():
+        # isinstance first: this sees every event of the application, and event.type() builds an enum each call
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress and not event.modifiers():
             if event.key() == QtCore.Qt.Key.Key_PageDown:
                 self.window.next_scene()
                 return True

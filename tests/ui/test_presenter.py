@@ -129,6 +129,7 @@ def test_presenter_mode_hides_clutter_grows_text_and_comes_back(main_window, qtb
         qtbot.waitUntil(lambda: not window.status.isVisible(), timeout=10_000)  # only while busy
         assert QApplication.font().pointSizeF() == pytest.approx(normal_pt * window.presenter.font_scale)
         label = window.caption_bar.text
+        QApplication.sendPostedEvents()  # Qt hands a new application font to widgets by posted events
         assert label.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF())
         # high contrast: black on white
         palette = QApplication.palette()

@@ -169,11 +169,12 @@ def test_checkboxes_stand_out_in_the_presenter_themes(qtbot, theme):
     from PySide6.QtGui import QColor
     from PySide6.QtWidgets import QCheckBox
 
-    from explorer.ui.presenter import apply_theme
+    from explorer.ui.presenter import apply_theme, theme_sheet
 
     apply_theme(theme)
     try:
         box = QCheckBox("Fade all but the top")
+        box.setStyleSheet(theme_sheet(theme))  # as the window styles each pane's scroll area
         qtbot.addWidget(box)
         box.show()
         from PySide6.QtWidgets import QStyle, QStyleOptionButton

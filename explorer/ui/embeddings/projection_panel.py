@@ -404,6 +404,8 @@ class ProjectionPanel(QWidget):
                                on_result=self._clustered, on_error=self.message.error)
 
     def _clustered(self, labels: np.ndarray) -> None:
+        if self.data is None or len(labels) != len(self.data):
+            return  # clusters of the points shown before new data came (found by the soak: 6 groups, 12 points)
         self._groups = labels
         self._group_names = [f"cluster {i + 1}" for i in range(int(labels.max()) + 1)]
         if self.scatter.n_points == len(labels):
