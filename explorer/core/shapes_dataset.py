@@ -54,10 +54,10 @@ EXTRA_WORDS: tuple[str, ...] = ("a", "an", "the", "of", "photo", "drawing", "pic
 HELD_OUT_PAIRS: tuple[str, ...] = ("purple star", "orange circle", "green triangle", "blue square")
 
 
-# how far (RGB distance) an unnamed colour stays from every named colour and every neutral background. A
-# named colour as drawn strays up to about 40 from its base (brightness x0.85-1.08) plus a little noise,
-# so an unnamed colour is a different colour, not a disguised named one (and its caption names no colour)
-UNNAMED_MIN_DISTANCE = 65.0
+# how far (RGB distance) an unnamed colour stays from every named colour as it can be drawn (any brightness
+# in FILL_GAIN) and from every neutral background: a different colour, not a disguised named one
+UNNAMED_MIN_DISTANCE = 55.0
+FILL_GAIN = (0.85, 1.08)  # how much a varied image dims or brightens a shape's named colour
 
 
 def class_names() -> list[str]:
@@ -159,12 +159,21 @@ def generate(n: int, seed: int = 0, style: str = "varied", size: int = 32,
     return ShapeSet(images, shape_ids.astype(np.int64), colour_ids.astype(np.int64), captions)
 
 
+def distance_to_named(rgb) -> float:
+    """RGB distance from `rgb` to the nearest named colour at any brightness it is drawn with, or neutral."""
+    point = np.asarray(rgb, dtype=np.float64)
+    bases = np.asarray(list(COLOURS.values()), dtype=np.float64)
+    gains = np.clip(bases @ point / (bases * bases).sum(axis=1), *FILL_GAIN)  # nearest on each brightness segment
+    nearest = np.clip(bases * gains[:, None], 0, 255)
+    neutrals = np.asarray(NEUTRALS, dtype=np.float64)
+    return float(min(np.linalg.norm(nearest - point, axis=1).min(), np.linalg.norm(neutrals - point, axis=1).min()))
+
+
 def unnamed_colour(rng: np.random.Generator) -> tuple[int, int, int]:
     """A random colour with no name in the vocabulary: far from the six named colours and the neutrals."""
-    named = np.asarray(list(COLOURS.values()) + list(NEUTRALS), dtype=np.float32)
     while True:
         rgb = rng.integers(0, 256, 3)
-        if np.linalg.norm(named - rgb, axis=1).min() > UNNAMED_MIN_DISTANCE:
+        if distance_to_named(rgb) > UNNAMED_MIN_DISTANCE:
             return int(rgb[0]), int(rgb[1]), int(rgb[2])
 
 
@@ -207,7 +216,7 @@ def render(shape: str, colour: str | None, rng: np.random.Generator, plain: bool
     alpha = shape_mask(shape, cx, cy, radius_frac * size, angle, size)
     fill = np.asarray(COLOURS[colour] if rgb is None else rgb, dtype=np.float32)
     if not plain:
-        fill = np.clip(fill * rng.uniform(0.85, 1.08) + rng.normal(0, 8, 3), 0, 255)
+        fill = np.clip(fill * rng.uniform(*FILL_GAIN) + rng.normal(0, 8, 3), 0, 255)
     image = background * (1 - alpha[..., None]) + fill * alpha[..., None]
     size_word = next((w for w, (lo, hi) in SIZE_WORDS.items() if lo <= radius_frac <= hi), None)
     return np.clip(image + 0.5, 0, 255).astype(np.uint8), size_word
