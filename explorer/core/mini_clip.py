@@ -97,7 +97,7 @@ class TrainConfig:
     plain_fraction: float = 0.2
     # shapes in colours with no name, captioned by shape only (see shapes.generate_unnamed_colours)
     # (without them a never-seen "green triangle" reads as a green square: green was never a triangle)
-    unnamed_fraction: float = 0.6
+    unnamed_fraction: float = 0.7
     eval_every: int = 10
     # colour-shape pairs never drawn nor captioned in training: the true zero-shot test
     held_out: tuple[str, ...] = shapes.HELD_OUT_PAIRS
