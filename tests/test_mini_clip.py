@@ -46,7 +46,7 @@ def test_training_data_never_shows_a_held_out_pair():
     data = mini_clip.training_data(config)
     assert len(data) == config.n_train
     named = data.colour_ids >= 0
-    assert 0.2 < named.mean() < 0.4  # 70% of the shapes come in unnamed colours
+    assert (~named).mean() == pytest.approx(config.unnamed_fraction)  # the rest come in unnamed colours
     # no image of a held-out pair...
     assert not np.isin(data.labels[named], held_out).any()
     # ...and no caption names one: each caption names at most one colour and one shape
