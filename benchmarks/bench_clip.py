@@ -1,4 +1,5 @@
-"""mini-CLIP and image search: full-size training from scratch (time and held-out zero-shot accuracy),
+"""mini-CLIP and image search: full-size training from scratch (time, and accuracy as two figures: new images
+of seen pairs, and true zero-shot on the colour-shape pairs training never showed),
 embedding throughput on the CPU, and text search over 1,000 images once they are embedded.
 
 The model is trained in memory: the user's saved mini-CLIP is left alone.
@@ -27,7 +28,7 @@ def run() -> list[dict]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
-    from explorer.core import mini_clip, shapes_dataset as shapes
+    from explorer.core import mini_clip
 
     rows: list[dict] = []
     config = mini_clip.TrainConfig.default()
@@ -40,14 +41,16 @@ def run() -> list[dict]:
                     f"<= {TRAIN_BUDGET_S:.0f} s", total <= TRAIN_BUDGET_S))
     encoder = result.encoder
 
-    held_out = shapes.generate(2400, seed=777_001)  # 100 per class, none seen in training
-    plain = shapes.generate(1200, seed=777_002, style="plain")
-    accuracy = mini_clip.zero_shot_accuracy(encoder, held_out)
-    plain_accuracy = mini_clip.zero_shot_accuracy(encoder, plain)
-    rows.append(row("zero-shot accuracy, 24 classes, 2,400 held-out varied images", accuracy * 100, "%",
-                    f">= {ACCURACY_BUDGET:.0%}", accuracy >= ACCURACY_BUDGET))
-    rows.append(row("zero-shot accuracy, 1,200 held-out plainly drawn images", plain_accuracy * 100, "%",
-                    f">= {ACCURACY_BUDGET:.0%}", plain_accuracy >= ACCURACY_BUDGET))
+    # fresh images (seeds training never used), each classified among all 24 colour-shape prompts
+    pairs = ", ".join(config.held_out)
+    for n, seed, style in ((2400, 777_001, "varied"), (1200, 777_003, "plain")):
+        accuracy = mini_clip.pair_accuracy(encoder, n_seen=n, n_never_seen=n, seed=seed, style=style)
+        drawn = "varied" if style == "varied" else "plainly drawn"
+        rows.append(row(f"{mini_clip.SEEN_LABEL}: accuracy among all 24 prompts, {n:,} {drawn} images",
+                        accuracy.seen * 100, "%", f">= {ACCURACY_BUDGET:.0%}", accuracy.seen >= ACCURACY_BUDGET))
+        rows.append(row(f"{mini_clip.UNSEEN_LABEL} ({pairs}): accuracy among all 24 prompts, {n:,} {drawn} "
+                        "images", accuracy.never_seen * 100, "%", f">= {ACCURACY_BUDGET:.0%}",
+                        accuracy.never_seen >= ACCURACY_BUDGET))
     rows.append(row("final training loss", result.losses[-1], "", None, None))
 
     rows += _search_rows(encoder)

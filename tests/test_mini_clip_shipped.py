@@ -37,13 +37,14 @@ def shipped():
     return mini_clip.load(paths.shipped_mini_clip_dir(), origin="shipped")
 
 
-def user_copy(cache, shipped):
+def user_copy(cache, shipped, held_out_pairs=("red circle",)):
     """A user's 'retrained' copy: the shipped weights with the image projection negated (so it is told apart)."""
     model = mini_clip.build_model(shipped.config)
     model.load_state_dict(shipped.model.state_dict())
     with torch.no_grad():
         model.image_encoder.project.weight.neg_()
-    encoder = mini_clip.MiniClipEncoder(model, shipped.config, info={"steps": 7, "accuracy": 0.5})
+    encoder = mini_clip.MiniClipEncoder(model, shipped.config, info={"steps": 7, "accuracy": 0.5},
+                                        held_out_pairs=held_out_pairs)
     mini_clip.save(encoder, cache / "mini-clip")
     return encoder
 
@@ -61,7 +62,11 @@ def test_the_shipped_files_are_small_safetensors_with_a_matching_checksum():
     # the vocabulary and the recipe travel with the weights
     assert {"red", "circle", "photo"} <= set(config["model"]["vocab"])
     assert config["shipped"]["recipe"] == "mini_clip.TrainConfig.default()"
-    assert config["training"]["accuracy"] >= 0.9
+    # trained without the held-out pairs, recorded machine-readably, with both figures
+    assert config["held_out_pairs"] == list(shapes.HELD_OUT_PAIRS) == config["shipped"]["held_out_pairs"]
+    assert config["training"]["accuracy_seen_pairs"] >= 0.9
+    assert config["training"]["accuracy_never_seen_pairs"] >= 0.9
+    assert config["model"]["text_encoder"] == "bag"
 
 
 def test_a_fresh_install_loads_the_shipped_copy_and_it_classifies_held_out_shapes(fresh_cache):
@@ -73,14 +78,26 @@ def test_a_fresh_install_loads_the_shipped_copy_and_it_classifies_held_out_shape
     assert not encoder.is_trained_here and "shipped" in encoder.name
     assert not (fresh_cache / "mini-clip").exists()  # nothing was trained or written
 
-    # shapes it never saw (seeds unused by training and by the tool's own check), through the app's PIL path
-    varied = shapes.generate(480, seed=777_001, size=96)
-    plain = shapes.generate(240, seed=777_002, style="plain", size=96)
-    for data in (varied, plain):
-        vectors = encoder.embed_images([shapes.to_pil(im) for im in data.images])
-        result = zero_shot(vectors, encoder, shapes.class_names(), "a photo of a {}")
-        accuracy = float((result.probabilities.argmax(axis=1) == data.labels).mean())
-        assert accuracy >= 0.9, accuracy
+    # images it never saw (seeds unused by training and by the tool's own check), through the app's PIL path,
+    # each classified among all 24 prompts: new images of the seen pairs, and of the pairs it never saw at all
+    assert encoder.held_out_pairs == shapes.HELD_OUT_PAIRS
+    never_seen = shapes.pair_labels(encoder.held_out_pairs)
+    seen = shapes.seen_labels(encoder.held_out_pairs)
+    for labels in (seen, never_seen):
+        for data in (shapes.generate(480, seed=777_001, size=96, labels=labels),
+                     shapes.generate(240, seed=777_002, style="plain", size=96, labels=labels)):
+            vectors = encoder.embed_images([shapes.to_pil(im) for im in data.images])
+            result = zero_shot(vectors, encoder, shapes.class_names(), "a photo of a {}")
+            accuracy = float((result.probabilities.argmax(axis=1) == data.labels).mean())
+            assert accuracy >= 0.9, (labels, accuracy)
+
+
+def test_the_never_seen_accuracy_is_one_call_away():
+    """What a check from outside does: the recorded pairs, drawn fresh, classified among all 24 prompts."""
+    encoder = mini_clip.load(paths.shipped_mini_clip_dir(), origin="shipped")
+    accuracy = mini_clip.pair_accuracy(encoder, n_seen=240, n_never_seen=240, seed=123_456)
+    assert accuracy.held_out == shapes.HELD_OUT_PAIRS
+    assert accuracy.seen >= 0.9 and accuracy.never_seen >= 0.9, accuracy
 
 
 def test_the_users_own_training_takes_precedence(fresh_cache, shipped):
@@ -148,9 +165,20 @@ def test_list_json_shows_mini_clip_available_on_a_fresh_cache(tmp_path):
     assert result.returncode == 0, result.stderr
     [row] = [r for r in json.loads(result.stdout) if r["id"] == "mini-clip"]
     assert row["available"] and row["offline"]
+    assert row["held_out_pairs"] == list(shapes.HELD_OUT_PAIRS)
     text = subprocess.run([sys.executable, "-m", "explorer", "list", "--kind", "image-text"],
                           capture_output=True, text=True, timeout=300, env=env).stdout
     assert "available (shipped)" in text and "not trained" not in text
+
+
+def test_list_json_shows_the_held_out_pairs_of_a_users_retrained_copy(fresh_cache, shipped, capsys):
+    from explorer.cli import main
+
+    user_copy(fresh_cache, shipped, held_out_pairs=("yellow square", "red star"))
+    assert main(["list", "--kind", "image-text", "--json"]) == 0
+    [row] = [r for r in json.loads(capsys.readouterr().out) if r["id"] == "mini-clip"]
+    assert row["held_out_pairs"] == ["yellow square", "red star"]
+    assert image_text.mini_clip_status().held_out_pairs == ["yellow square", "red star"]
 
 
 def test_the_similarity_cli_uses_the_shipped_weights_without_training(fresh_cache, tmp_path, capsys):

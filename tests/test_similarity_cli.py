@@ -104,7 +104,8 @@ def test_train_mini_clip_saves_the_model_and_prints_a_summary(tmp_path, monkeypa
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     assert summary["steps"] == 30 and summary["saved"] == str(tmp_path / "mini-clip")
-    assert 0.0 <= summary["zero_shot_accuracy"] <= 1.0
+    assert 0.0 <= summary["accuracy_seen_pairs"] <= 1.0 and 0.0 <= summary["accuracy_never_seen_pairs"] <= 1.0
+    assert summary["held_out_pairs"] == list(shapes.HELD_OUT_PAIRS)
     assert "step 30 of 30" in captured.err  # progress goes to stderr, not into the JSON
     assert (tmp_path / "mini-clip" / "model.safetensors").is_file()
     assert main(["train-mini-clip", "--steps", "0"]) == 2

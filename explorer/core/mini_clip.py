@@ -2,9 +2,19 @@
 
 Two encoders map images and captions into one 64-d space:
 - images: a small CNN on 32x32 pixels (3 conv blocks, global pooling, a linear layer);
-- text: word embeddings + positions, one tiny transformer layer, a mean over the words.
+- text: a bag of words (the mean of the word vectors, then a linear layer), so "purple" and "star"
+  compose into a caption it never read. (Copies saved with the older text encoder, one tiny
+  transformer layer over the words, still load.)
 They learn from the synthetic shapes (see `shapes_dataset`) with CLIP's
 symmetric contrastive (InfoNCE) loss and a learnable temperature.
+
+Zero-shot means unseen: training never shows four colour-shape pairs
+(`shapes.HELD_OUT_PAIRS`, recorded with the weights as `held_out_pairs`),
+neither drawn nor named. `pair_accuracy` gives the two figures the app
+states: new images of the pairs it trained on, and true zero-shot on the
+never-seen pairs, each image classified among all 24 prompts. Shapes in
+colours that have no name, captioned by shape only, are mixed into training
+so that a shape is learnt apart from the colours it came in.
 
 The trained model is saved as safetensors plus a JSON config holding its
 vocabulary and the weights' sha256, and wrapped in `MiniClipEncoder`, the
@@ -39,6 +49,8 @@ CONFIG_FILE = "config.json"
 MODEL_NAME = "mini-CLIP (a small model trained on this computer)"
 SHIPPED_NAME = "mini-CLIP (a small model trained on generated shapes, shipped with the app)"
 SHA256_KEY = "weights_sha256"
+# the colour-shape pairs training never showed, e.g. ["purple star", ...]: the true zero-shot test set
+HELD_OUT_KEY = "held_out_pairs"
 # the safetensors header of a few dozen tensors is a few kB; anything near this is not ours
 MAX_HEADER_BYTES = 1_000_000
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -53,6 +65,9 @@ class ModelConfig:
     text_dim: int = 64
     text_heads: int = 4
     text_layers: int = 1
+    # "bag": the mean of the word vectors, projected (order-free: "purple" + "star" compose, so a pair never
+    # seen together still gets its own caption vector); "transformer": one attention layer over the words
+    text_encoder: str = "bag"
     max_words: int = 12
     vocab: list[str] = field(default_factory=lambda: [PAD, UNK, BOS, *shapes.vocabulary()])
 
@@ -64,6 +79,7 @@ class ModelConfig:
     @classmethod
     def from_json(cls, data: dict) -> "ModelConfig":
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known.setdefault("text_encoder", "transformer")  # copies saved before the choice existed
         if "channels" in known:
             known["channels"] = tuple(int(c) for c in known["channels"])
         return cls(**known)
@@ -79,7 +95,12 @@ class TrainConfig:
     lr: float = 3e-3
     seed: int = 0
     plain_fraction: float = 0.2
+    # shapes in colours with no name, captioned by shape only (see shapes.generate_unnamed_colours)
+    # (without them a never-seen "green triangle" reads as a green square: green was never a triangle)
+    unnamed_fraction: float = 0.7
     eval_every: int = 10
+    # colour-shape pairs never drawn nor captioned in training: the true zero-shot test
+    held_out: tuple[str, ...] = shapes.HELD_OUT_PAIRS
     # None: as many as the CPU has free (see `cpu_threads`)
     threads: int | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -93,7 +114,8 @@ class TrainConfig:
 
     @classmethod
     def small(cls, steps: int = 120) -> "TrainConfig":
-        return cls(steps=steps, batch_size=64, n_train=2000, lr=4e-3,
+        # fewer unnamed-colour shapes: at this size the named pairs need the images
+        return cls(steps=steps, batch_size=64, n_train=2000, lr=4e-3, unnamed_fraction=0.4,
                    model=ModelConfig(channels=(8, 16, 32), embed_dim=32, text_dim=32, text_heads=2))
 
 
@@ -150,6 +172,17 @@ def build_model(config: ModelConfig):
             pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)
             return self.project(pooled)
 
+    class BagOfWords(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(len(config.vocab), config.text_dim, padding_idx=0)
+            self.project = nn.Linear(config.text_dim, config.embed_dim)
+
+        def forward(self, ids):
+            keep = (ids != 0).unsqueeze(-1).float()
+            pooled = (self.embed(ids) * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1.0)
+            return self.project(pooled)
+
     class TextEncoder(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -174,7 +207,9 @@ def build_model(config: ModelConfig):
         def __init__(self) -> None:
             super().__init__()
             self.image_encoder = ImageEncoder()
-            self.text_encoder = TextEncoder()
+            if config.text_encoder not in ("bag", "transformer"):
+                raise ValueError(f"unknown text encoder '{config.text_encoder}'")
+            self.text_encoder = BagOfWords() if config.text_encoder == "bag" else TextEncoder()
             # CLIP's start: temperature 0.07, i.e. logits = cosine * 14.3
             self.log_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
@@ -198,25 +233,38 @@ def pixels_to_tensor(images: np.ndarray):
     return x / 127.5 - 1.0
 
 
-def contrastive_loss(image_vectors, text_vectors, scale, labels=None):
+def contrastive_loss(image_vectors, text_vectors, scale, labels=None, match=None):
     """CLIP's symmetric InfoNCE: cross-entropy image->text and text->image, averaged.
 
     Our captions repeat ("a red circle" describes many images in a batch), so
     when `labels` is given every pair of the same class counts as a match:
     the target is spread evenly over those columns instead of sitting only on
-    the diagonal. Without labels it is exactly CLIP's diagonal target.
+    the diagonal. `match` (images x captions, true where a caption fits an
+    image, see `caption_fits`) does the same for captions such as "a triangle"
+    that fit several classes. With neither it is exactly CLIP's diagonal target.
     """
     import torch
 
     logits = scale * image_vectors @ text_vectors.T
-    if labels is None:
-        target = torch.eye(len(logits), device=logits.device)
-    else:
+    if match is not None:
+        target = match.float()
+    elif labels is not None:
         target = (labels[:, None] == labels[None, :]).float()
-    target = target / target.sum(dim=1, keepdim=True)
-    loss_i = -(target * logits.log_softmax(dim=1)).sum(dim=1).mean()
-    loss_t = -(target.T * logits.T.log_softmax(dim=1)).sum(dim=1).mean()
+    else:
+        target = torch.eye(len(logits), device=logits.device)
+    to_text = target / target.sum(dim=1, keepdim=True)
+    to_image = target.T / target.T.sum(dim=1, keepdim=True)
+    loss_i = -(to_text * logits.log_softmax(dim=1)).sum(dim=1).mean()
+    loss_t = -(to_image * logits.T.log_softmax(dim=1)).sum(dim=1).mean()
     return (loss_i + loss_t) / 2
+
+
+def caption_fits(attributes):
+    """(n, n) bool: caption j fits image i. attributes: (n, 4) rows of (colour, shape, named colour, named
+    shape) per image and its caption; a caption fits when what it names (-1: names nothing) is what is drawn."""
+    colour, shape = attributes[:, 0:1], attributes[:, 1:2]
+    named_colour, named_shape = attributes[:, 2][None, :], attributes[:, 3][None, :]
+    return ((named_colour < 0) | (named_colour == colour)) & ((named_shape < 0) | (named_shape == shape))
 
 
 # --- training ---
@@ -227,8 +275,23 @@ class TrainResult:
     seconds: float
     steps_done: int
     cancelled: bool = False
-    accuracy: float | None = None
-    plain_accuracy: float | None = None
+    accuracy: PairAccuracy | None = None  # both figures on fresh images (None: not evaluated)
+
+
+def training_data(config: TrainConfig) -> shapes.ShapeSet:
+    """Everything training sees: the seen pairs only, plus shapes in unnamed colours (shape-only captions)."""
+    n_unnamed = int(round(config.n_train * config.unnamed_fraction))
+    named = shapes.generate(config.n_train - n_unnamed, seed=config.seed, plain_fraction=config.plain_fraction,
+                            size=config.model.image_size, labels=shapes.seen_labels(config.held_out))
+    if not n_unnamed:
+        return named
+    extra = shapes.generate_unnamed_colours(n_unnamed, seed=config.seed + 1_000_003, size=config.model.image_size,
+                                            plain_fraction=config.plain_fraction)
+    return shapes.ShapeSet(*(np.concatenate([getattr(named, f), getattr(extra, f)])
+                             for f in ("images", "shape_ids", "colour_ids")),
+                           named.captions + extra.captions,
+                           np.concatenate([named.named_shapes, extra.named_shapes]),
+                           np.concatenate([named.named_colours, extra.named_colours]))
 
 
 def display_batch(seed: int = 99, count: int = 8, size: int = 32) -> shapes.ShapeSet:
@@ -248,8 +311,9 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
           evaluate: bool = True) -> TrainResult:
     """Train from scratch. Reports progress, hands partial results (loss, batch matrix) to the UI, stops on cancel.
 
-    partial(dict) carries: step, steps, loss, scale, losses (all so far), matrix (display images x captions)
-    and, on the first call, display_images and display_captions.
+    partial(dict) carries: step, steps, loss, scale, losses (all so far), matrix (display images x captions),
+    seen_accuracy and never_seen_accuracy (live, on a small fixed set of fresh images each; the latter None
+    when nothing is held out) and, on the first call, display_images, display_captions and held_out.
     Cancel keeps what was learnt so far (steps_done says how much).
     """
     import torch
@@ -261,15 +325,16 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
     with torch_threads(threads):
         torch.manual_seed(config.seed)
         progress.report(0.0, f"Drawing {config.n_train:,} shapes with captions")
-        data = shapes.generate(config.n_train, seed=config.seed, plain_fraction=config.plain_fraction,
-                               size=config.model.image_size)
+        data = training_data(config)
         progress.check()
         pixels = pixels_to_tensor(data.images).to(device)
         ids = torch.from_numpy(encode_texts(data.captions, config.model.vocab, config.model.max_words)).to(device)
-        labels = torch.from_numpy(data.labels).to(device)
+        attributes = torch.from_numpy(np.stack([data.colour_ids, data.shape_ids, data.named_colours,
+                                                data.named_shapes], axis=1)).to(device)
         show = display_batch(size=config.model.image_size)
         show_pixels = pixels_to_tensor(show.images).to(device)
         show_ids = torch.from_numpy(encode_texts(show.captions, config.model.vocab, config.model.max_words)).to(device)
+        probe = _LiveProbe(config, device)
 
         model = build_model(config.model).to(device)
         optimiser = AdamW(list(model.parameters()), weight_decay=0.01)
@@ -296,7 +361,7 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
             batch = torch.randint(0, len(data), (config.batch_size,), generator=generator).to(device)
             images = _augment(pixels[batch], generator)
             loss = contrastive_loss(model.encode_images(images), model.encode_texts(ids[batch]), model.scale(),
-                                    labels[batch])
+                                    match=caption_fits(attributes[batch]))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step(lr_at(step))
@@ -305,12 +370,15 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
                 model.eval()
                 with torch.no_grad():
                     matrix = (model.encode_images(show_pixels) @ model.encode_texts(show_ids).T).cpu().numpy()
+                    seen_accuracy, never_seen_accuracy = probe.accuracy(model)
                 payload = {"step": step + 1, "steps": config.steps, "loss": losses[-1], "losses": list(losses),
                            "scale": float(model.scale().detach()), "matrix": matrix,
+                           "seen_accuracy": seen_accuracy, "never_seen_accuracy": never_seen_accuracy,
                            "seconds": time.perf_counter() - start}
                 if first:
                     payload["display_images"] = show.images
                     payload["display_captions"] = show.captions
+                    payload["held_out"] = list(config.held_out)
                     first = False
                 progress.partial(payload)
             progress.report((step + 1) / config.steps,
@@ -326,15 +394,48 @@ def train(config: TrainConfig | None = None, progress: Progress | None = None, d
             "steps": steps_done, "seconds": round(seconds, 1), "final_loss": losses[-1] if losses else None,
             "trained_at": time.strftime("%Y-%m-%d %H:%M:%S"), "seed": config.seed, "batch_size": config.batch_size,
             "n_train": config.n_train, "losses": [round(x, 4) for x in losses[::stride]],
-            "display_matrix": np.round(final_matrix, 4).tolist()})
+            "display_matrix": np.round(final_matrix, 4).tolist()}, held_out_pairs=config.held_out)
         result = TrainResult(encoder, losses, seconds, steps_done, cancelled)
         if evaluate and not cancelled:
-            progress.report(None, "Testing on held-out shapes")
-            result.accuracy = zero_shot_accuracy(encoder, shapes.generate(480, seed=10_000 + config.seed))
-            result.plain_accuracy = zero_shot_accuracy(encoder, shapes.generate(240, seed=20_000 + config.seed,
-                                                                                style="plain"))
-            encoder.info.update(accuracy=result.accuracy, plain_accuracy=result.plain_accuracy)
+            progress.report(None, "Testing on new images: of seen pairs, and of the never-seen pairs")
+            result.accuracy = pair_accuracy(encoder, seed=10_000 + config.seed)
+            encoder.info.update(accuracy_seen_pairs=round(result.accuracy.seen, 4),
+                                accuracy_never_seen_pairs=_round(result.accuracy.never_seen),
+                                accuracy_images=result.accuracy.images)
         return result
+
+
+def _round(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+class _LiveProbe:
+    """A few fresh images of seen and of never-seen pairs, classified among all 24 prompts while training runs.
+
+    Small (80 each) so that measuring every `eval_every` steps costs a few per cent of the training time.
+    """
+
+    def __init__(self, config: TrainConfig, device, n: int = 80) -> None:
+        import torch
+        from explorer.core.multimodal import prompts
+
+        held_out = tuple(config.held_out)
+        size = config.model.image_size
+        self.sets = [shapes.generate(n, seed=30_000 + config.seed, size=size, labels=shapes.seen_labels(held_out))]
+        if held_out:
+            self.sets.append(shapes.generate(n, seed=40_000 + config.seed, size=size,
+                                             labels=shapes.pair_labels(held_out)))
+        self.pixels = [pixels_to_tensor(d.images).to(device) for d in self.sets]
+        self.labels = [torch.from_numpy(d.labels).to(device) for d in self.sets]
+        self.prompt_ids = torch.from_numpy(encode_texts(prompts(shapes.class_names(), PROMPT_TEMPLATE),
+                                                        config.model.vocab, config.model.max_words)).to(device)
+
+    def accuracy(self, model) -> tuple[float, float | None]:
+        """(seen, never-seen) accuracy now; call in eval mode under no_grad."""
+        texts = model.encode_texts(self.prompt_ids)
+        scores = [float(((model.encode_images(x) @ texts.T).argmax(dim=1) == y).float().mean())
+                  for x, y in zip(self.pixels, self.labels)]
+        return scores[0], (scores[1] if len(scores) > 1 else None)
 
 
 class AdamW:
@@ -425,14 +526,79 @@ def _augment(images, generator):
 
 
 # --- evaluation ---
-def zero_shot_accuracy(encoder: "MiniClipEncoder", data: shapes.ShapeSet, template: str = "a photo of a {}") -> float:
-    """Fraction of images whose best prompt among the 24 "a photo of a <colour> <shape>" is their own class."""
+PROMPT_TEMPLATE = "a photo of a {}"
+SEEN_LABEL = "new images of seen pairs"
+UNSEEN_LABEL = "true zero-shot on never-seen pairs"
+LABEL_SET = "all 24 colour-shape prompts (“a photo of a <colour> <shape>”, chance 4.2%)"
+
+
+def zero_shot_accuracy(encoder: "MiniClipEncoder", data: shapes.ShapeSet, template: str = PROMPT_TEMPLATE) -> float:
+    """Fraction of images whose best prompt among the 24 "a photo of a <colour> <shape>" is their own class.
+
+    Always all 24, never-seen pairs included: an image of a held-out pair must beat every pair it was trained on.
+    """
     from explorer.core.multimodal import prompts
 
     text_vectors = encoder.embed_texts(prompts(shapes.class_names(), template))
     image_vectors = encoder.embed_pixels(data.images)
     predicted = similarity_matrix(image_vectors, text_vectors).argmax(axis=1)
     return float((predicted == data.labels).mean())
+
+
+@dataclass
+class PairAccuracy:
+    """Zero-shot accuracy on fresh images, split by whether training ever showed the pair."""
+
+    seen: float  # new images of the pairs it trained on
+    never_seen: float | None  # images of the held-out pairs (None: nothing was held out)
+    held_out: tuple[str, ...]
+    images: dict[str, int]  # how many images each figure is measured on
+
+
+def pair_accuracy(encoder: "MiniClipEncoder", n_seen: int = 480, n_never_seen: int = 480, seed: int = 10_000,
+                  style: str = "varied", size: int = 32, held_out: Sequence[str] | None = None) -> PairAccuracy:
+    """Both figures on freshly drawn images (`seed` and `seed + 1`), each classified among all 24 prompts.
+
+    held_out: the pairs the model never saw (default: the ones recorded with it, `encoder.held_out_pairs`).
+    `size` > 32 goes through the app's PIL path (crop, area-average down), as images a user adds do.
+    """
+    held_out = tuple(encoder.held_out_pairs if held_out is None else held_out)
+
+    def accuracy(n: int, draw_seed: int, labels: list[int]) -> float:
+        data = shapes.generate(n, seed=draw_seed, style=style, size=size, labels=labels)
+        if size != encoder.config.image_size:
+            data.images = encoder.preprocess([shapes.to_pil(im) for im in data.images])
+        return zero_shot_accuracy(encoder, data)
+
+    seen = accuracy(n_seen, seed, shapes.seen_labels(held_out))
+    never_seen = accuracy(n_never_seen, seed + 1, shapes.pair_labels(held_out)) if held_out else None
+    return PairAccuracy(seen, never_seen, held_out, {"seen": n_seen, "never_seen": n_never_seen if held_out else 0})
+
+
+def accuracy_figures(info: dict | None) -> tuple[float | None, float | None]:
+    """(seen pairs, never-seen pairs) from a saved training record.
+
+    Copies saved before pairs were held out recorded one "accuracy", measured on classes they trained on:
+    that is the seen-pairs figure, and they have no never-seen one.
+    """
+    info = info or {}
+    seen = info.get("accuracy_seen_pairs", info.get("accuracy"))
+    never_seen = info.get("accuracy_never_seen_pairs")
+    return (float(seen) if isinstance(seen, (int, float)) else None,
+            float(never_seen) if isinstance(never_seen, (int, float)) else None)
+
+
+def describe_accuracy(seen: float | None, never_seen: float | None, held_out: Sequence[str],
+                      digits: int = 1) -> list[str]:
+    """The two figures as the app states them, one line each, with their exact labels."""
+    def pct(x: float | None) -> str:
+        return "not measured" if x is None else f"{x:.{digits}%}"
+
+    if held_out:
+        unseen = f"{UNSEEN_LABEL} ({', '.join(held_out)}): {pct(never_seen)}"
+    else:
+        unseen = f"{UNSEEN_LABEL}: none (this copy trained on all 24 pairs)"
+    return [f"{SEEN_LABEL}: {pct(seen)}", unseen]
 
 
 # --- the app-facing wrapper ---
@@ -443,8 +609,9 @@ class MiniClipEncoder(WrapsTorchModule):
     logit_bias = 0.0
 
     def __init__(self, model, config: ModelConfig, info: dict | None = None, device=None,
-                 origin: str = "user") -> None:
-        """origin: "user" (trained on this computer) or "shipped" (the copy that comes with the app)."""
+                 origin: str = "user", held_out_pairs: Sequence[str] = ()) -> None:
+        """origin: "user" (trained on this computer) or "shipped" (the copy that comes with the app).
+        held_out_pairs: the colour-shape pairs training never showed ("purple star", ...)."""
         import torch
 
         self.model = model.eval()
@@ -453,6 +620,7 @@ class MiniClipEncoder(WrapsTorchModule):
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.model.to(self.device)
         self.origin = origin
+        self.held_out_pairs = tuple(held_out_pairs)
         self.is_trained_here = origin == "user"
         self.name = MODEL_NAME if self.is_trained_here else SHIPPED_NAME
         self.cache_key = "mini-clip-" + _weights_digest(model)
@@ -537,7 +705,8 @@ def save(encoder: MiniClipEncoder, folder: Path, extra: dict | None = None) -> P
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in encoder.model.state_dict().items()}
     blob = to_bytes(state, metadata={"format": FORMAT})
-    config = {"format": FORMAT, "version": 1, "model": encoder.config.to_json(), "training": encoder.info,
+    config = {"format": FORMAT, "version": 1, "model": encoder.config.to_json(),
+              HELD_OUT_KEY: list(encoder.held_out_pairs), "training": encoder.info,
               SHA256_KEY: hashlib.sha256(blob).hexdigest(), **(extra or {})}
     tmp_config = folder / (CONFIG_FILE + ".tmp")
     tmp_config.write_text(json.dumps(config, indent=1), encoding="utf-8")
@@ -566,6 +735,7 @@ def read_checked(folder: Path) -> tuple[dict, bytes]:
         raise DamagedModel(f"{config_path} is not readable JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("model"), dict):
         raise DamagedModel(f"{config_path} is not a mini-CLIP config")
+    held_out_pairs(data)
     blob = weights.read_bytes()
     expected = data.get(SHA256_KEY)
     if expected is not None and hashlib.sha256(blob).hexdigest() != expected:
@@ -615,4 +785,17 @@ def load(folder: Path, device=None, origin: str = "user") -> MiniClipEncoder:
     except (TypeError, ValueError, KeyError, RuntimeError) as exc:
         raise DamagedModel(f"{where} does not fit its config.json ({str(exc).splitlines()[0][:200]})") from exc
     info = data.get("training")
-    return MiniClipEncoder(model, config, info=info if isinstance(info, dict) else {}, device=device, origin=origin)
+    return MiniClipEncoder(model, config, info=info if isinstance(info, dict) else {}, device=device, origin=origin,
+                           held_out_pairs=held_out_pairs(data))
+
+
+def held_out_pairs(data: dict) -> list[str]:
+    """The held-out pairs recorded in a parsed config.json ([] for copies saved before pairs were held out)."""
+    pairs = data.get(HELD_OUT_KEY) or []
+    if not isinstance(pairs, list) or not all(isinstance(p, str) for p in pairs):
+        raise DamagedModel(f"{HELD_OUT_KEY} in config.json is not a list of pairs")
+    try:
+        labels = shapes.pair_labels(pairs)
+    except ValueError as exc:
+        raise DamagedModel(f"config.json: {exc}") from exc
+    return [shapes.class_names()[label] for label in labels]

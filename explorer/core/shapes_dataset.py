@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -38,11 +39,25 @@ TEMPLATES: tuple[str, ...] = (
     "{a} {c} {s}", "{c} {s}", "{a} {s} that is {c}", "a photo of {a} {c} {s}", "a drawing of {a} {c} {s}",
     "a picture of {a} {c} {s}", "an image of {a} {c} {s}", "the {c} {s}", "{a} {c} {s} shape", "a {c} coloured {s}",
 )
+# captions of shapes drawn in a colour with no name: they name only the shape ("a triangle")
+SHAPE_ONLY_TEMPLATES: tuple[str, ...] = ("{a} {s}", "a photo of {a} {s}", "the {s}", "a drawing of {a} {s}")
 SIZE_WORDS = {"small": (0.20, 0.28), "big": (0.38, 0.46)}
 # every word a caption or a prompt is likely to use: the mini-CLIP's vocabulary
 EXTRA_WORDS: tuple[str, ...] = ("a", "an", "the", "of", "photo", "drawing", "picture", "image", "that", "is",
                                 "shape", "coloured", "colored", "small", "big", "large", "on", "background",
                                 "this", "with", "and", "it")
+
+
+# Colour x shape pairs the shipped mini-CLIP never sees in training, neither drawn nor named in a caption.
+# Each shape is held out once and with a different colour, so every colour and every shape still appears
+# in other pairs: recognising these is compositional generalisation, zero-shot in the true sense.
+HELD_OUT_PAIRS: tuple[str, ...] = ("purple star", "orange circle", "green triangle", "blue square")
+
+
+# how far (RGB distance) an unnamed colour stays from every named colour as it can be drawn (any brightness
+# in FILL_GAIN) and from every neutral background: a different colour, not a disguised named one
+UNNAMED_MIN_DISTANCE = 55.0
+FILL_GAIN = (0.85, 1.08)  # how much a varied image dims or brightens a shape's named colour
 
 
 def class_names() -> list[str]:
@@ -52,6 +67,25 @@ def class_names() -> list[str]:
 
 def class_index(colour: str, shape: str) -> int:
     return COLOUR_NAMES.index(colour) * len(SHAPES) + SHAPES.index(shape)
+
+
+def pair_labels(pairs: Sequence[str]) -> list[int]:
+    """Class indices of "colour shape" names such as "purple star"; an unknown pair raises ValueError."""
+    names = class_names()
+    labels = []
+    for pair in pairs:
+        name = " ".join(str(pair).lower().split())
+        if name not in names:
+            raise ValueError(f"unknown colour-shape pair '{pair}'; pairs look like 'purple star' "
+                             f"(colours: {', '.join(COLOUR_NAMES)}; shapes: {', '.join(SHAPES)})")
+        labels.append(names.index(name))
+    return labels
+
+
+def seen_labels(held_out: Sequence[str]) -> list[int]:
+    """Class indices of every pair not in `held_out`: what training draws."""
+    hidden = set(pair_labels(held_out))
+    return [label for label in range(len(SHAPES) * len(COLOUR_NAMES)) if label not in hidden]
 
 
 def vocabulary() -> list[str]:
@@ -78,6 +112,15 @@ class ShapeSet:
     shape_ids: np.ndarray  # (n,) index into SHAPES
     colour_ids: np.ndarray  # (n,) index into COLOUR_NAMES
     captions: list[str]
+    # the shape / colour each caption names, -1 where it names none (None: every caption names both)
+    named_shapes: np.ndarray | None = None
+    named_colours: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.named_shapes is None:
+            self.named_shapes = np.asarray(self.shape_ids, dtype=np.int64).copy()
+        if self.named_colours is None:
+            self.named_colours = np.asarray(self.colour_ids, dtype=np.int64).copy()
 
     @property
     def labels(self) -> np.ndarray:
@@ -89,14 +132,21 @@ class ShapeSet:
 
 
 def generate(n: int, seed: int = 0, style: str = "varied", size: int = 32,
-             plain_fraction: float = 0.2, balanced: bool = True) -> ShapeSet:
-    """`n` images with captions. `balanced`: every class equally often (shuffled)."""
+             plain_fraction: float = 0.2, balanced: bool = True, labels: Sequence[int] | None = None) -> ShapeSet:
+    """`n` images with captions. `balanced`: every class equally often (shuffled).
+
+    `labels`: draw only these classes (see `class_names`; `seen_labels` and `pair_labels` give them);
+    None draws all 24. Training passes the seen pairs, so a held-out pair is never drawn nor captioned.
+    """
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not '{style}'")
     rng = np.random.default_rng(seed)
     n_classes = len(SHAPES) * len(COLOUR_NAMES)
-    labels = (np.arange(n) % n_classes) if balanced else rng.integers(n_classes, size=n)
-    labels = rng.permutation(labels)
+    pool = np.arange(n_classes) if labels is None else np.asarray(sorted(set(int(x) for x in labels)), dtype=np.int64)
+    if not len(pool) or pool.min() < 0 or pool.max() >= n_classes:
+        raise ValueError(f"labels must be class indices 0-{n_classes - 1}, at least one")
+    picks = (np.arange(n) % len(pool)) if balanced else rng.integers(len(pool), size=n)
+    labels = rng.permutation(pool[picks])
     colour_ids = labels // len(SHAPES)
     shape_ids = labels % len(SHAPES)
     images = np.empty((n, size, size, 3), dtype=np.uint8)
@@ -109,9 +159,50 @@ def generate(n: int, seed: int = 0, style: str = "varied", size: int = 32,
     return ShapeSet(images, shape_ids.astype(np.int64), colour_ids.astype(np.int64), captions)
 
 
-def render(shape: str, colour: str, rng: np.random.Generator, plain: bool = False,
-           size: int = 32) -> tuple[np.ndarray, str | None]:
-    """One (size, size, 3) uint8 image, and "small"/"big" when the shape is clearly one of them."""
+def distance_to_named(rgb) -> float:
+    """RGB distance from `rgb` to the nearest named colour at any brightness it is drawn with, or neutral."""
+    point = np.asarray(rgb, dtype=np.float64)
+    bases = np.asarray(list(COLOURS.values()), dtype=np.float64)
+    gains = np.clip(bases @ point / (bases * bases).sum(axis=1), *FILL_GAIN)  # nearest on each brightness segment
+    nearest = np.clip(bases * gains[:, None], 0, 255)
+    neutrals = np.asarray(NEUTRALS, dtype=np.float64)
+    return float(min(np.linalg.norm(nearest - point, axis=1).min(), np.linalg.norm(neutrals - point, axis=1).min()))
+
+
+def unnamed_colour(rng: np.random.Generator) -> tuple[int, int, int]:
+    """A random colour with no name in the vocabulary: far from the six named colours and the neutrals."""
+    while True:
+        rgb = rng.integers(0, 256, 3)
+        if distance_to_named(rgb) > UNNAMED_MIN_DISTANCE:
+            return int(rgb[0]), int(rgb[1]), int(rgb[2])
+
+
+def generate_unnamed_colours(n: int, seed: int, size: int = 32, plain_fraction: float = 0.2) -> ShapeSet:
+    """`n` shapes in colours that have no name (see `unnamed_colour`), captioned by their shape only.
+
+    Training mixes these in so that "triangle" is learnt as a shape whatever its colour, not as one
+    shape per named colour. colour_ids and named_colours are -1; none of these is a named pair.
+    """
+    rng = np.random.default_rng(seed)
+    shape_ids = rng.permutation(np.arange(n) % len(SHAPES)).astype(np.int64)
+    images = np.empty((n, size, size, 3), dtype=np.uint8)
+    captions = []
+    for i in range(n):
+        shape = SHAPES[shape_ids[i]]
+        plain = rng.random() < plain_fraction
+        images[i], _ = render(shape, None, rng, plain=plain, size=size, rgb=unnamed_colour(rng))
+        template = SHAPE_ONLY_TEMPLATES[int(rng.integers(len(SHAPE_ONLY_TEMPLATES)))]
+        captions.append(template.format(a=article(shape), s=shape))
+    none = np.full(n, -1, dtype=np.int64)
+    return ShapeSet(images, shape_ids, none, captions, shape_ids.copy(), none.copy())
+
+
+def render(shape: str, colour: str | None, rng: np.random.Generator, plain: bool = False,
+           size: int = 32, rgb: tuple[int, int, int] | None = None) -> tuple[np.ndarray, str | None]:
+    """One (size, size, 3) uint8 image, and "small"/"big" when the shape is clearly one of them.
+
+    `rgb`: fill with this colour instead of the named `colour` (None: the background may be any named colour).
+    """
     if plain:
         background = _solid(PLAIN_BACKGROUNDS[int(rng.integers(len(PLAIN_BACKGROUNDS)))], size)
         radius_frac, angle = 0.33, 0.0
@@ -123,9 +214,9 @@ def render(shape: str, colour: str, rng: np.random.Generator, plain: bool = Fals
         r = radius_frac * size
         cx, cy = (float(rng.uniform(r * 0.8, size - r * 0.8)) for _ in range(2))
     alpha = shape_mask(shape, cx, cy, radius_frac * size, angle, size)
-    fill = np.asarray(COLOURS[colour], dtype=np.float32)
+    fill = np.asarray(COLOURS[colour] if rgb is None else rgb, dtype=np.float32)
     if not plain:
-        fill = np.clip(fill * rng.uniform(0.85, 1.08) + rng.normal(0, 8, 3), 0, 255)
+        fill = np.clip(fill * rng.uniform(*FILL_GAIN) + rng.normal(0, 8, 3), 0, 255)
     image = background * (1 - alpha[..., None]) + fill * alpha[..., None]
     size_word = next((w for w, (lo, hi) in SIZE_WORDS.items() if lo <= radius_frac <= hi), None)
     return np.clip(image + 0.5, 0, 255).astype(np.uint8), size_word

@@ -88,6 +88,10 @@ class CatalogueEntry:
             del data["quantization"]
         data["offline"] = self.offline
         data["available"] = is_available(self)
+        if self.id == "mini-clip" and self.source.startswith("local:"):
+            from explorer.models.image_text import mini_clip_held_out_pairs
+
+            data["held_out_pairs"] = mini_clip_held_out_pairs()  # the pairs its training never showed
         return data
 
 

@@ -59,6 +59,8 @@ class MiniClipStatus:
     copy: MiniClipCopy | None
     info: dict | None = None  # the "training" record saved with it (steps, accuracy, loss curve...)
     problems: list[str] = field(default_factory=list)
+    # the colour-shape pairs its training never showed ([] for copies saved before pairs were held out)
+    held_out_pairs: list[str] = field(default_factory=list)
 
     @property
     def origin(self) -> str | None:
@@ -103,7 +105,14 @@ def mini_clip_status() -> MiniClipStatus:
 
     copy, checked, problems = _first_usable(lambda c: mini_clip.read_checked(c.folder))
     info = checked[0].get("training") if checked else None
-    return MiniClipStatus(copy, info if isinstance(info, dict) else None, problems)
+    pairs = mini_clip.held_out_pairs(checked[0]) if checked else []
+    return MiniClipStatus(copy, info if isinstance(info, dict) else None, problems, pairs)
+
+
+def mini_clip_held_out_pairs() -> list[str] | None:
+    """The held-out pairs of the copy the app would use (for `list --json`); None when there is no usable copy."""
+    status = mini_clip_status()
+    return status.held_out_pairs if status.copy is not None else None
 
 
 def load_mini_clip(device=None):

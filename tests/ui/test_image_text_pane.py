@@ -184,9 +184,23 @@ def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine
     qtbot.waitUntil(lambda: "Train mini-CLIP" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
     qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
     assert pane.current_tab() == "train" and not pane.train.train_button.isEnabled()
+    # live accuracy while it trains: both figures, with their labels
+    qtbot.waitUntil(lambda: "true zero-shot on never-seen pairs" in pane.train.live.text(), timeout=SLOW_MS)
+    assert "new images of seen pairs" in pane.train.live.text()
     qtbot.waitUntil(lambda: "Saved" in pane.train.result.text(), timeout=SLOW_MS)
     assert len(pane.train.losses) == 40
     assert pane.train.matrix.values.shape == (8, 8)
+    # the result states both figures, names the never-seen pairs and the label set they were classified among
+    result = pane.train.result.text()
+    info = mini_clip.load(tmp_path / "mini-clip").info
+    assert f"new images of seen pairs: <b>{info['accuracy_seen_pairs']:.1%}</b>" in result
+    assert (f"true zero-shot on never-seen pairs ({', '.join(shapes.HELD_OUT_PAIRS)}): "
+            f"<b>{info['accuracy_never_seen_pairs']:.1%}</b>") in result
+    assert "all 24 colour-shape prompts" in result
+    # a never-seen pair in the fixed batch is marked as such
+    assert [c for c in pane.train.matrix.col_labels if "never seen" in c] == ["a blue square (never seen)"]
+    note = pane.model_note.text()
+    assert "new images of seen pairs" in note and "true zero-shot on never-seen pairs" in note
     assert (tmp_path / "mini-clip" / "model.safetensors").is_file()
     assert not pane.model_action.isVisible()
     click_tab(qtbot, pane, "similarity")

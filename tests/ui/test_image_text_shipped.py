@@ -60,6 +60,20 @@ def test_the_zero_shot_scene_shows_a_result_on_a_fresh_install(fresh_cache, engi
     assert "train" not in pane.model_box.currentText().lower().split("—")[0]
     assert pane.train.train_button.isEnabled()
     assert "shipped with the app was trained" in pane.train.result.text()
+    # both figures, as recorded with the shipped weights, with their exact labels
+    import json
+
+    from explorer.core import shapes_dataset as shapes
+    from explorer.models import paths
+
+    info = json.loads((paths.shipped_mini_clip_dir() / "config.json").read_text(encoding="utf-8"))["training"]
+    pairs = ", ".join(shapes.HELD_OUT_PAIRS)
+    result = pane.train.result.text()
+    assert f"new images of seen pairs: {info['accuracy_seen_pairs']:.1%}" in result
+    assert f"true zero-shot on never-seen pairs ({pairs}): {info['accuracy_never_seen_pairs']:.1%}" in result
+    note = pane.model_note.text()
+    assert f"new images of seen pairs: {info['accuracy_seen_pairs']:.0%}" in note
+    assert f"true zero-shot on never-seen pairs ({pairs}): {info['accuracy_never_seen_pairs']:.0%}" in note
     assert not (fresh_cache / "mini-clip").exists()
     engine.cancel()
 

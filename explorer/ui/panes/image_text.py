@@ -146,6 +146,8 @@ class ImageTextPane(Pane):
         self.mini_info: dict | None = None
         self.mini_origin: str | None = None  # "user" (trained here) or "shipped" (comes with the app)
         self.mini_problems: list[str] = []  # damaged copies that were skipped
+        self.mini_held_out: list[str] = []  # the colour-shape pairs its training never showed
+        self._live_held_out: list[str] = []  # the same, for the training that is running
         self.online: bool | None = None
         self.captions_by_uid: dict[int, str] = {}
         self.qformer = None
@@ -393,7 +395,8 @@ class ImageTextPane(Pane):
             status = mini_clip_status()
             available["mini-clip"] = status.copy is not None
             return {"available": available, "mini_info": status.info, "mini_origin": status.origin,
-                    "mini_problems": status.problems, "online": hub.network_available()}
+                    "mini_problems": status.problems, "mini_held_out": status.held_out_pairs,
+                    "online": hub.network_available()}
 
         self.engine.submit(job, owner=f"{self.pane_id}.models", title="Checking image-text models",
                            on_result=self._models_checked)
@@ -403,6 +406,7 @@ class ImageTextPane(Pane):
         self.mini_info = result["mini_info"]
         self.mini_origin = result["mini_origin"]
         self.mini_problems = list(result["mini_problems"])
+        self.mini_held_out = list(result["mini_held_out"])
         self.online = result["online"]
         self._show_models()
 
@@ -468,11 +472,13 @@ class ImageTextPane(Pane):
                 else:
                     note = "Trained on this computer from generated shapes: knows 4 shapes × 6 colours, not photos."
                 info = self.mini_info or {}
-                if info.get("accuracy") is not None:
-                    note += f" Zero-shot accuracy on held-out shapes: {info['accuracy']:.0%}."
-                    self.model_note.setToolTip(f"Not a real CLIP: {info.get('steps', '?')} training steps in "
-                                               f"{info.get('seconds', '?')} s on {info.get('trained_at', '?')}; "
-                                               f"plainly drawn shapes: {info.get('plain_accuracy', 0):.0%}.")
+                lines = self._accuracy_lines(info, digits=0)
+                if lines:
+                    note += " Accuracy, " + "; ".join(lines) + "."
+                    self.model_note.setToolTip(
+                        f"Not a real CLIP: {info.get('steps', '?')} training steps in {info.get('seconds', '?')} s "
+                        f"on {info.get('trained_at', '?')}. Each figure is on fresh images, each one classified "
+                        f"among {self._label_set()}.")
             if self.mini_problems:
                 note += "<br><b>Note:</b> " + html.escape(" ".join(self.mini_problems))
         else:
@@ -1136,6 +1142,8 @@ class ImageTextPane(Pane):
         self.train.set_running(True)
         self.train.set_losses([])
         self.train.result.setText("")
+        self.train.live.setText("")
+        self._live_held_out = []
         self.train.status.setText("Starting…")
         self.tabs.setCurrentWidget(self.train)
         self._display = None
@@ -1150,7 +1158,7 @@ class ImageTextPane(Pane):
                 ctx.models.put(("model", "mini-clip"),
                                mini_clip_loaded(result.encoder, catalogue.find("mini-clip", "image-text")))
             return {"cancelled": result.cancelled, "steps": result.steps_done, "seconds": result.seconds,
-                    "accuracy": result.accuracy, "plain": result.plain_accuracy, "info": dict(result.encoder.info)}
+                    "held_out": list(result.encoder.held_out_pairs), "info": dict(result.encoder.info)}
 
         self.engine.submit(job, owner=f"{self.pane_id}.train", title="Training mini-CLIP", on_result=self._trained,
                            on_error=self._training_failed, on_partial=self._training_partial,
@@ -1170,9 +1178,11 @@ class ImageTextPane(Pane):
                 self.train.status.setText("Cancelled.")
 
     def _training_partial(self, value: dict) -> None:
+        if "held_out" in value:
+            self._live_held_out = list(value["held_out"])
         if "display_images" in value:
             self._display = ([thumbnail_pixmap(_array_qimage(im), 96) for im in value["display_images"]],
-                             list(value["display_captions"]))
+                             _mark_never_seen(value["display_captions"], self._live_held_out))
         self.train.set_losses(value["losses"])
         if getattr(self, "_display", None):
             pixmaps, captions = self._display
@@ -1180,6 +1190,14 @@ class ImageTextPane(Pane):
                                        mark="diagonal")
         self.train.status.setText(f"Step {value['step']} of {value['steps']} · loss {value['loss']:.3f} · "
                                   f"temperature 1/{value['scale']:.1f} · {value['seconds']:.0f} s")
+        from explorer.core.mini_clip import SEEN_LABEL, UNSEEN_LABEL
+
+        live = f"{SEEN_LABEL}: <b>{value['seen_accuracy']:.0%}</b>"
+        if value.get("never_seen_accuracy") is not None:
+            pairs = html.escape(", ".join(self._live_held_out))
+            live += f" · {UNSEEN_LABEL} ({pairs}): <b>{value['never_seen_accuracy']:.0%}</b>"
+        self.train.live.setText(f"At step {value['step']}, on 80 fresh images each, classified among all 24 "
+                                f"colour-shape prompts: {live}")
 
     def _trained(self, result: dict) -> None:
         self._training = False
@@ -1190,11 +1208,13 @@ class ImageTextPane(Pane):
         self.available["mini-clip"] = True
         self.mini_info = result["info"]
         self.mini_origin, self.mini_problems = "user", []
+        self.mini_held_out = list(result["held_out"])
         self.index = None  # embedded with the old weights
+        lines = self._accuracy_lines(result["info"], bold=True)
         self.train.result.setText(
-            f"<b>Saved.</b> {result['steps']} steps in {result['seconds']:.0f} s. Zero-shot accuracy on held-out "
-            f"shapes: <b>{result['accuracy']:.1%}</b> (plainly drawn: {result['plain']:.1%}; 24 classes, chance "
-            "4.2%). mini-CLIP now works in every view.")
+            f"<b>Saved.</b> {result['steps']} steps in {result['seconds']:.0f} s. Accuracy on fresh images, each "
+            f"classified among {self._label_set()}:<br>" + "<br>".join(lines)
+            + "<br>mini-CLIP now works in every view.")
         self._show_models()
         self._dirty.update(key for key, _ in TABS if key != "train")
 
@@ -1214,15 +1234,35 @@ class ImageTextPane(Pane):
 
             show = display_batch()
             pixmaps = [thumbnail_pixmap(_array_qimage(im), 96) for im in show.images]
-            self.train.matrix.set_data(np.asarray(matrix, dtype=np.float32), show.captions, show.captions, pixmaps,
+            captions = _mark_never_seen(show.captions, self.mini_held_out)
+            self.train.matrix.set_data(np.asarray(matrix, dtype=np.float32), captions, captions, pixmaps,
                                        levels=(-1.0, 1.0), mark="diagonal")
-        if info.get("accuracy") is not None:
+        lines = self._accuracy_lines(info)
+        if lines:
             what = ("The mini-CLIP shipped with the app was trained with this recipe before release"
                     if self.mini_origin == "shipped" else "Last training on this computer")
             self.train.result.setText(
-                f"{what}: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}; "
-                f"zero-shot accuracy on held-out shapes {info['accuracy']:.1%} (plainly drawn "
-                f"{info.get('plain_accuracy', 0):.1%}). Train again to watch it learn.")
+                f"{what}: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}. "
+                f"Accuracy on fresh images, each classified among {self._label_set()}:<br>" + "<br>".join(lines)
+                + "<br>Train again to watch it learn.")
+
+    def _accuracy_lines(self, info: dict, digits: int = 1, bold: bool = False) -> list[str]:
+        """Both figures, with their labels, from a training record; [] when it has none."""
+        from explorer.core.mini_clip import accuracy_figures, describe_accuracy
+
+        seen, never_seen = accuracy_figures(info)
+        if seen is None:
+            return []
+        lines = [html.escape(line) for line in describe_accuracy(seen, never_seen, self.mini_held_out, digits)]
+        if bold:
+            lines = [f"{label}: <b>{value}</b>" for label, value in (line.rsplit(": ", 1) for line in lines)]
+        return lines
+
+    @staticmethod
+    def _label_set() -> str:
+        from explorer.core.mini_clip import LABEL_SET
+
+        return html.escape(LABEL_SET)
 
 
 # --- helpers that run on the worker ---------------------------------------------------------------
@@ -1257,6 +1297,14 @@ def _result_thumbnails(index, ranking) -> list[tuple[int, str, float, object]]:
             continue
         rows.append((int(position), path.name, float(score), pil_to_qimage(image)))
     return rows
+
+
+def _mark_never_seen(captions: list[str], held_out: list[str]) -> list[str]:
+    """Captions of pairs that training never showed, marked as such (the fixed batch may hold one)."""
+    from explorer.core.mini_clip import words
+
+    pairs = {tuple(words(p)) for p in held_out}
+    return [f"{c} (never seen)" if any(tuple(words(c))[-2:] == p for p in pairs) else c for c in captions]
 
 
 def _array_qimage(pixels: np.ndarray):

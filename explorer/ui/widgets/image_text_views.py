@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFrame, 
                                QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from explorer.core.shapes_dataset import HELD_OUT_PAIRS
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.image_text_bars import ZeroShotBars
 from explorer.ui.widgets.image_text_matrix import ImageTextMatrix
@@ -364,6 +365,8 @@ class TrainView(QWidget):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.status = note_label()
         controls = row_of("Length:", self.steps, self.train_button, self.cancel_button, (self.status, 1))
+        # live accuracy while it trains, on fresh images of seen pairs and of the never-seen pairs
+        self.live = note_label()
 
         self.loss_plot = pg.PlotWidget(axisItems=readable_axes())
         self.loss_plot.setBackground("w")
@@ -382,12 +385,15 @@ class TrainView(QWidget):
         self.matrix.show_row_names = False
         self.result = note_label()
         explain = note_label(
-            "CLIP from scratch, on this computer: a small CNN reads 32×32 pictures, a tiny transformer reads the "
+            "CLIP from scratch, on this computer: a small CNN reads 32×32 pictures, a bag of word vectors reads the "
             "captions, and both learn to put a picture and its caption in the same direction. Each step takes a "
             "batch of 128 pictures with their captions and applies the <b>symmetric contrastive (InfoNCE) loss</b>: "
             "in the batch's image×caption similarity matrix, each image should pick its own caption and each caption "
             "its own image (a cross-entropy over rows and over columns, with a learned temperature). The data are "
             "generated shapes (4 shapes × 6 colours on varied backgrounds), so this model knows shapes, not photos. "
+            f"{len(HELD_OUT_PAIRS)} colour-shape pairs are <b>never shown</b> ({', '.join(HELD_OUT_PAIRS)}), only "
+            "their colours and shapes in other pairs: naming them afterwards is true zero-shot. Shapes "
+            "in unnamed colours, captioned by shape alone, teach it that a triangle is a triangle in any colour. "
             "The loss levels off above zero: a batch holds several pictures of the same kind (“a red circle”), so "
             "each picture has several right captions and the best it can do is share its bet among them.")
         split = side_by_side(column_of(note_label("<b>Loss</b> (lower is better)"), (self.loss_plot, 1)),
@@ -397,6 +403,7 @@ class TrainView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addLayout(controls)
+        layout.addWidget(self.live)
         layout.addWidget(split, 1)
         layout.addWidget(self.result)
         self.losses: list[float] = []
