@@ -60,3 +60,12 @@ def stderr(ctx, text: str):
 def keep(ctx, key: str, value):
     ctx.state[key] = value
     return sorted(ctx.state)
+
+
+@operation("test.big_partials")
+def big_partials(ctx, n: int, size: int):
+    import numpy as np
+
+    for i in range(n):  # each over the shared-memory threshold
+        ctx.partial(np.full(size, i, dtype=np.float32))
+    return np.full(size, n, dtype=np.float32)

@@ -20,7 +20,7 @@ EXTRA = ("tests.host_ops",)
 
 def _segments() -> set[str]:
     shm = Path("/dev/shm")
-    return {p.name for p in shm.iterdir()} if shm.is_dir() else set()
+    return {p.name for p in shm.iterdir() if p.name.startswith("psm_")} if shm.is_dir() else set()  # ours only
 
 
 @pytest.fixture
@@ -185,3 +185,11 @@ def test_the_host_exits_when_the_gui_process_is_gone(tmp_path):
         return status.exists() and "zombie" in status.read_text()
 
     _wait_for(gone, timeout_s=10)
+
+
+def test_partial_results_with_big_arrays_each_free_their_own_segment(host):
+    before = _segments()
+    seen = []
+    result = host.call("test.big_partials", {"n": 4, "size": 200_000}, on_partial=lambda a: seen.append(float(a[-1])))
+    assert seen == [0.0, 1.0, 2.0, 3.0] and float(result[-1]) == 4.0
+    assert _segments() <= before

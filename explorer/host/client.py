@@ -244,11 +244,16 @@ class HostClient:
             self._release(call)
 
     def _take(self, call: _Call, value: object) -> object:
-        """Copy arrays out of their segments and free the segments."""
+        """Copy arrays out of their segments and free those segments (not the ones the host has
+        already asked for its next partial result)."""
+        used: set[str] = set()
         try:
-            return shared_arrays.unpack(value, call.segments)
+            return shared_arrays.unpack(value, call.segments, used)
         finally:
-            self._release(call)
+            for name in used:
+                segment = call.segments.pop(name, None)
+                if segment is not None:
+                    shared_arrays.release_segment(segment)
 
     @staticmethod
     def _release(call: _Call) -> None:

@@ -138,10 +138,16 @@ class Host:
     # --- jobs ---
     def run(self) -> None:
         threading.Thread(target=self._read_requests, name="host-requests", daemon=True).start()
-        # beside the jobs, not before them: a restarted host serves a job that needs no model at once
-        threading.Thread(target=self._announce_device, name="host-warm-up", daemon=True).start()
+        warmed = False
         while True:
-            item = self._jobs.get()
+            try:
+                # the first idle moment imports torch and transformers (on this thread: transformers' lazy
+                # modules are not safe to import from two threads at once); a job waiting goes first
+                item = self._jobs.get(timeout=None if warmed else 0.05)
+            except queue.Empty:
+                self._announce_device()
+                warmed = True
+                continue
             if item is None or self.stopping.is_set():
                 return
             job, name, arguments = item

@@ -102,13 +102,19 @@ def pack(value: object, request_segment: Callable[[int], str | None]) -> object:
     return _map(value, leaf)
 
 
-def unpack(value: object, segments: dict[str, shared_memory.SharedMemory]) -> object:
-    """GUI side: replace each `SharedArrayRef` by a numpy array copied out of its segment."""
+def unpack(value: object, segments: dict[str, shared_memory.SharedMemory],
+           used: set[str] | None = None) -> object:
+    """GUI side: replace each `SharedArrayRef` by a numpy array copied out of its segment.
+
+    The names of the segments read are added to `used` (the caller frees exactly those).
+    """
     import numpy as np
 
     def leaf(item: object) -> object:
         if not isinstance(item, SharedArrayRef):
             return item
+        if used is not None:
+            used.add(item.segment)
         segment = segments[item.segment]
         view = np.ndarray(item.shape, dtype=np.dtype(item.dtype), buffer=segment.buf)
         array = view.copy()
