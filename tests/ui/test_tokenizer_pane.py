@@ -1,8 +1,8 @@
 """The tokenizer lab as a user drives it: type, hover, click, train, page through a long paste.
 
-The real offline tokenizers are loaded once for the module and handed to each
-test's engine through its model store, so every row goes through the real
-load -> worker -> GUI path without paying the load time again.
+Every row goes through the real load -> model host -> GUI path; the host is the
+test session's shared one, so tokenizers load once. The offline tokenizers are
+also loaded here, in the test process, to compare with what the pane shows.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.probes import tokenizer_lab
 from explorer.models import catalogue
 from explorer.models.tokenizer_loader import load_tokenizer_entry, token_embedding_row
+from tests.helpers import shared_host
 
 OFFLINE = [e.id for e in catalogue.entries("tokenizer") if e.offline]
 
@@ -26,12 +27,21 @@ def loaded_tokenizers():
 
 @pytest.fixture
 def pane(qtbot, loaded_tokenizers):
-    engine, widget = tokenizer_lab(loaded_tokenizers, (1400, 900))
+    engine, widget = tokenizer_lab((1400, 900), shared_host())
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: all(widget.row(k).state == "ready" for k in OFFLINE), timeout=60_000)
+    wait_shown(qtbot, widget)
     yield widget
     widget.close()
     assert engine.shutdown(5000)
+
+
+def wait_shown(qtbot, pane, text=None):
+    """Tokenizing goes through the model host: wait until every ready row shows the editor's text."""
+    text = pane.editor.toPlainText() if text is None else text
+    qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text
+                                and pane.row(k).chips.tokenization is pane.result(k)
+                                for k in pane.row_keys() if pane.row(k).state == "ready"), timeout=30_000)
 
 
 def shown_tokens(pane, key):
@@ -75,6 +85,7 @@ def test_typing_retokenizes_every_row_with_the_real_tokenizers(pane, qtbot, load
 
 def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_other_rows(pane, qtbot):
     pane.apply_preset("lecture")
+    wait_shown(qtbot, pane)
     gpt2 = pane.row("gpt2").chips
     ital = shown_tokens(pane, "gpt2").index("ITAL")  # GPT-2: ·CAP | ITAL | IZ | ATION
     hover(gpt2, ital)
@@ -100,6 +111,7 @@ def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_oth
 
 def test_clicking_a_bert_token_shows_its_id_and_minilm_embedding_row(pane, qtbot):
     pane.apply_preset("lecture")
+    wait_shown(qtbot, pane)
     bert = pane.row("bert-base-uncased").chips
     english = shown_tokens(pane, "bert-base-uncased").index("english")
     click(qtbot, bert, english)
@@ -129,6 +141,7 @@ def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
     assert row.title in dict(pane.chart.counts())
     # its vocabulary can be browsed
     qtbot.mouseClick(row.vocab_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane._vocabulary_dialog is not None, timeout=30_000)  # from the host
     dialog = pane._vocabulary_dialog
     # (WordPiece keeps every character and its ## form, so a tiny vocabulary ends up larger than asked)
     assert dialog.model.rowCount() == row.vocab_size > 100
@@ -168,6 +181,7 @@ def test_bpe_training_lists_its_merges(pane, qtbot):
     qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
     pane.show_vocabulary(key)
+    qtbot.waitUntil(lambda: pane._vocabulary_dialog is not None, timeout=30_000)  # from the host
     dialog = pane._vocabulary_dialog
     assert dialog.tabs.count() == 2 and dialog.merges.count() > 0
     dialog.close()
@@ -205,6 +219,7 @@ def test_a_hub_tokenizer_offline_says_it_needs_a_download(pane, qtbot):
 
 def test_show_ids_swaps_text_for_ids(pane, qtbot):
     pane.apply_preset("bards")
+    wait_shown(qtbot, pane)
     pane.show_ids.setChecked(True)
     tk = pane.result("gpt-4")
     assert shown_tokens(pane, "gpt-4") == [str(i) for i in tk.ids.tolist()]
@@ -230,8 +245,9 @@ def test_presets_and_state_round_trip(pane, qtbot):
     assert pane.editor.toPlainText() == "Restored text"
 
 
-def test_export_gives_the_chart_and_every_rows_tokens(pane):
+def test_export_gives_the_chart_and_every_rows_tokens(pane, qtbot):
     pane.apply_preset("bards")
+    wait_shown(qtbot, pane)
     chart, tokens = pane.export_targets()
     counts = chart.data()
     assert chart.widget is pane.chart
