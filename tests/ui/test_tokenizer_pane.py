@@ -274,3 +274,59 @@ def test_presenter_settings_grow_chips_and_chart_text(pane):
     finally:
         QApplication.setFont(font)
         pane.apply_view_settings(1.0, False)
+
+
+GUI_DRIVER = r"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from explorer.core.tokenization import TokenizedText  # the plain result imports no tokenizer library
+from benchmarks.probes import tokenizer_lab
+from explorer.models import catalogue
+
+HEAVY = ("torch", "transformers", "tokenizers", "tiktoken", "sentencepiece")
+print("after imports:", [m for m in HEAVY if m in sys.modules], flush=True)
+keys = [e.id for e in catalogue.entries("tokenizer") if e.offline]
+
+def wait(condition, what, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)
+
+engine, pane = tokenizer_lab((1200, 900))
+wait(lambda: all(pane.row(k).state == "ready" for k in keys), "rows")
+text = "Tokenizers in their own process. " * 400
+pane.editor.setPlainText(text)
+pane.retokenize()
+wait(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in keys), "tokens")
+assert all(isinstance(pane.result(k), TokenizedText) for k in keys)
+pane._on_click("bert-base-uncased", 1)
+wait(lambda: pane.strip.values is not None, "embedding row")
+pane.show_vocabulary("gpt2")
+wait(lambda: pane._vocabulary_dialog is not None, "vocabulary")
+pane.train_vocab.setValue(100)
+pane.train()
+wait(lambda: any(k.startswith("trained:") for k in pane.row_keys()), "training", 300)
+print("after jobs:", [m for m in HEAVY if m in sys.modules], flush=True)
+pane.close()
+engine.shutdown(10_000)
+"""
+
+
+def test_the_gui_process_never_imports_a_tokenizer_library():
+    """Loading, tokenizing, clicking, browsing and training all happen in the model host (checked in a fresh
+    process: this test process imports the libraries itself)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # the user cache as is: it holds the converted SmolLM2 copy whose tokenizer a row loads
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HF_HUB_OFFLINE="1")
+    result = subprocess.run([sys.executable, "-c", GUI_DRIVER], capture_output=True, text=True, timeout=600,
+                            cwd=Path(__file__).resolve().parents[2], env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["after imports: []", "after jobs: []"], result.stdout
