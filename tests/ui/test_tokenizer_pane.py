@@ -173,6 +173,26 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
     assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
 
 
+
+def test_a_trained_tokenizer_the_model_process_lost_says_retrain_and_retrains(pane, qtbot):
+    pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"],
+                        "trained": [{"algorithm": "bpe", "vocab_size": 80, "training_text": "hello there " * 50}]})
+    qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
+    key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
+    wait_shown(qtbot, pane)
+    # what a restart of the model process does to a trained tokenizer: the host no longer has it
+    forgotten = []
+    pane.engine.run("tokenizers.forget", {"key": key}, owner="test.forget", on_result=forgotten.append)
+    qtbot.waitUntil(lambda: forgotten == [True], timeout=10_000)
+    qtbot.keyClicks(pane.editor, "!")
+    row = pane.row(key)
+    qtbot.waitUntil(lambda: row.state == "failed", timeout=10_000)
+    assert "retrain" in row.chips._message and not row.retry_button.isHidden()
+    qtbot.mouseClick(row.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row.state == "ready", timeout=30_000)
+    wait_shown(qtbot, pane)
+    assert pane.result(key).text == pane.editor.toPlainText() and "!" in pane.result(key).text
+
 def test_bpe_training_lists_its_merges(pane, qtbot):
     pane.apply_preset("code")
     pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))

@@ -673,7 +673,7 @@ class TokenizerLabPane(Pane):
         # one request for every row; a long text shows each row as soon as it is done, a short one all at once
         self.engine.run("tokenizers.tokenize", {"rows": self._host_rows(keys), "text": text, "progressive": long_text},
                         owner=f"{self.pane_id}.text", title=f"Tokenizing {len(text):,} characters",
-                        on_partial=lambda pair: self._row_result(*pair),
+                        on_partial=lambda pair: self._row_result(pair[0], TokenizedText.from_bytes(pair[1])),
                         on_result=self._text_result,
                         on_error=lambda msg: self._say(f"Could not tokenize: {msg}"))
 
