@@ -708,7 +708,7 @@ class TokenizerLabPane(Pane):
             self._rows[key].set_updating(False)
             self._paint_row(key)
         self._update_chart()
-        if all(self._results.get(k) is not None and self._results[k].text is tk.text
+        if all(self._results.get(k) is not None and self._results[k].text == tk.text
                for k, row in self._rows.items() if row.state == "ready"):
             self.tokens_shown.emit()
 
