@@ -175,8 +175,10 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
 
 
 def test_a_trained_tokenizer_the_model_process_lost_says_retrain_and_retrains(pane, qtbot):
-    pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"],
-                        "trained": [{"algorithm": "bpe", "vocab_size": 80, "training_text": "hello there " * 50}]})
+    pane.editor.setPlainText("hello there " * 50)
+    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
+    pane.train_vocab.setValue(80)
+    qtbot.mouseClick(pane.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
     wait_shown(qtbot, pane)
