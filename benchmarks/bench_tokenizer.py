@@ -1,11 +1,15 @@
 """Tokenizer lab: a keystroke in a 10,000-character text, and a 1 MB paste.
 
 Keystroke: one character typed into a 10,000-character text, the text handed
-to the worker (rows tokenized on parallel threads there), the result back on
-the GUI thread, every row laid out and repainted (synchronous repaint of all
+to the model host in one request for all rows (rows tokenized on parallel
+threads there, results back as plain arrays), the result back on the GUI thread, every row laid out and repainted (synchronous repaint of all
 six rows, all on screen); the debounce delay before it is not counted. Budget: median <= 50 ms on the 2-core machine. The
 same text through the bare libraries (tiktoken encode_ordinary, tokenizers
 encode, sentencepiece encode) gives the ratio.
+
+First open: building, showing and activating the pane on the GUI thread (rows
+then load in the model host), and the longest 10 ms timer gap until every row
+shows its tokens. Budget: the GUI thread stalls <= 300 ms.
 
 Paste: 1 MB pasted through the clipboard while a 10 ms GUI timer ticks; the
 longest gap between ticks is the longest the window stalled. Budget 500 ms
@@ -40,10 +44,10 @@ def _offline_ids() -> list[str]:
     return [e.id for e in catalogue.entries("tokenizer") if e.offline]
 
 
-def _make_pane(app, loaded):
+def _make_pane(app, loaded, host):
     from benchmarks.probes import tokenizer_lab
 
-    engine, pane = tokenizer_lab(loaded, (1600, 1500))  # every row on screen, so every row really repaints
+    engine, pane = tokenizer_lab((1600, 1500), host)  # every row on screen, so every row really repaints
     deadline = time.monotonic() + 300
     while not all(pane.row(k).state == "ready" for k in loaded) and time.monotonic() < deadline:
         app.processEvents()
@@ -94,13 +98,16 @@ def run() -> list[dict]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from explorer.models import catalogue
     from explorer.models.tokenizer_loader import load_tokenizer_entry
+    from explorer.host.client import HostClient
     from explorer.ui.application import make_application
 
     app = make_application([])
+    # in this process only for the bare-library comparison and the exact-count check: the pane uses the host
     loaded = {tid: load_tokenizer_entry(catalogue.find(tid, "tokenizer")) for tid in _offline_ids()}
     tokenizers = [item.model for item in loaded.values()]
-    engine, pane = _make_pane(app, loaded)
-    rows: list[dict] = []
+    host = HostClient()  # one model host for the whole benchmark
+    rows: list[dict] = _first_open(app, loaded, host)
+    engine, pane = _make_pane(app, loaded, host)
     try:
         text = sample_text(10_000)
         pane.editor.setPlainText(text)
@@ -113,7 +120,7 @@ def run() -> list[dict]:
         laid_out: list[float] = []
         original = pane._text_result
 
-        def timed_result(results):  # when the worker's result reaches the GUI thread, and when it is laid out
+        def timed_result(results):  # when the host's result reaches the GUI thread, and when it is laid out
             arrivals.append(time.perf_counter())
             original(results)
             laid_out.append(time.perf_counter())
@@ -163,7 +170,7 @@ def run() -> list[dict]:
              "value": min(keystroke) * 1000, "unit": "ms", "budget": None, "ok": None},
             {"benchmark": "tokenizer", "metric": "same, 90th percentile",
              "value": sorted(keystroke)[int(0.9 * len(keystroke))] * 1000, "unit": "ms", "budget": None, "ok": None},
-            {"benchmark": "tokenizer", "metric": "of which: worker tokenizing, until the result is on the GUI thread",
+            {"benchmark": "tokenizer", "metric": "of which: host tokenizing, until the result is on the GUI thread",
              "value": statistics.median(worker) * 1000, "unit": "ms", "budget": None, "ok": None},
             {"benchmark": "tokenizer", "metric": "of which: GUI layout + repaint of the rows",
              "value": statistics.median(gui) * 1000, "unit": "ms", "budget": None, "ok": None},
@@ -184,7 +191,53 @@ def run() -> list[dict]:
     finally:
         pane.close()
         engine.shutdown(10_000)
+        host.shutdown()
     return rows
+
+
+def _first_open(app, loaded, host) -> list[dict]:
+    """The pane built and activated for the first time (a fresh model host: tokenizers not loaded yet)."""
+    from PySide6.QtCore import QTimer
+
+    from explorer.engine import Engine
+    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+
+    engine = Engine(host=host)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.01)
+    t0 = time.perf_counter()
+    pane = TokenizerLabPane(engine)
+    pane.resize(1600, 1500)
+    pane.show()
+    pane.activated()
+    app.processEvents()
+    build = time.perf_counter() - t0
+    deadline = time.monotonic() + 300
+    shown = lambda: all(pane.result(k) is not None and pane.row(k).chips.tokenization is pane.result(k)  # noqa: E731
+                        for k in loaded)
+    while not shown() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+    total = time.perf_counter() - t0
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    longest = max(max(gaps, default=0.0), build) * 1000
+    pane.close()
+    engine.shutdown(10_000)
+    return [
+        {"benchmark": "tokenizer", "metric": "first open: build + show + activate the pane (GUI thread)",
+         "value": build * 1000, "unit": "ms", "budget": None, "ok": None},
+        {"benchmark": "tokenizer", "metric": "first open: longest GUI stall until every row shows tokens",
+         "value": longest, "unit": "ms", "budget": "<= 300", "ok": longest <= 300},
+        {"benchmark": "tokenizer", "metric": f"first open: all {len(loaded)} rows loaded in the host and shown",
+         "value": total, "unit": "s", "budget": None, "ok": None},
+    ]
 
 
 def _paste_megabyte(app, pane, loaded) -> list[dict]:
@@ -225,7 +278,7 @@ def _paste_megabyte(app, pane, loaded) -> list[dict]:
          "unit": "ms", "budget": "<= 500", "ok": longest <= 500},
         {"benchmark": "tokenizer", "metric": "1 MB paste: Qt's paste call into the text box", "value": paste_call * 1000,
          "unit": "ms", "budget": None, "ok": None},
-        {"benchmark": "tokenizer", "metric": f"1 MB paste: all {len(loaded)} rows counted (worker)", "value": total,
+        {"benchmark": "tokenizer", "metric": f"1 MB paste: all {len(loaded)} rows counted (host)", "value": total,
          "unit": "s", "budget": None, "ok": None},
         {"benchmark": "tokenizer", "metric": "1 MB paste: counts equal the tokenizers' own", "value": float(exact),
          "unit": "bool", "budget": "1", "ok": exact},

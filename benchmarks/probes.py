@@ -64,23 +64,17 @@ def longest_gui_gap(qapp, engine, job, timeout_s: float = 600.0, on_start=None) 
     return (max(gaps) if gaps else float("inf")), len(ticks)
 
 
-def tokenizer_lab(loaded: dict, size: tuple[int, int]):
-    """A shown, activated tokenizer lab whose engine's store already holds `loaded` (id -> LoadedModel).
+def tokenizer_lab(size: tuple[int, int], host=None):
+    """A shown, activated tokenizer lab on a real engine and model host.
 
-    Rows still load on the worker (the real load -> worker -> GUI path) without paying the load time
-    again. Returns (engine, pane); the caller waits for the rows and shuts the engine down.
+    host: a `HostClient` to share (tests and benchmarks load tokenizers once in it); None: the engine
+    starts its own. Rows load in the host (the real load -> host -> GUI path). Returns (engine, pane);
+    the caller waits for the rows and shuts the engine down.
     """
     from explorer.engine import Engine
-    from explorer.models.store import ModelStore
     from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
 
-    def store_factory():
-        store = ModelStore()
-        for tid, item in loaded.items():
-            store.put(("tokenizer", tid), item)
-        return store
-
-    engine = Engine(store_factory)
+    engine = Engine(host=host)
     pane = TokenizerLabPane(engine)
     pane.resize(*size)
     pane.show()

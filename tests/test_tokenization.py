@@ -366,3 +366,60 @@ def test_a_folder_with_gpt2_style_vocab_and_merges_loads(tmp_path):
     text = "def tokenizer(text): return text  # 🦜"
     assert loaded.tokenize(text).ids.tolist() == trained.tokenize(text).ids.tolist()
     assert loaded.encoding.startswith("byte-level BPE")
+
+
+MIXED = ("\nEnglish and CAPITALIZATION\n🎵 鸟 👩‍💻 e\u0301 ｶﾀｶﾅ\ttabs [CLS] <s> </s> <unk> <|endoftext|> 12.0*50=600\n"
+         "Привет, мир; 你好，世界")
+
+
+@pytest.mark.parametrize("tid", OFFLINE)
+def test_the_plain_result_the_gui_gets_reads_exactly_like_the_tokenization(tid, tokenizers):
+    """What the model host sends the GUI (no tokenizer object) gives every token's text, bytes and span."""
+    import pickle
+
+    from explorer.core.tokenization import TokenizedText
+
+    result = tokenizers[tid].tokenize(MIXED)
+    for plain in (result.to_plain("src"), TokenizedText.from_bytes(result.to_plain("src").to_bytes())):
+        plain = pickle.loads(pickle.dumps(plain))
+        assert plain.ids.tolist() == result.ids.tolist() and plain.starts.tolist() == result.starts.tolist()
+        assert plain.ends.tolist() == result.ends.tolist() and len(plain) == len(result)
+        assert [plain.token_text(i) for i in range(len(plain))] == [result.token_text(i) for i in range(len(result))]
+        assert [plain.token_bytes(i) or b"" for i in range(len(plain))] == \
+            [result.token_bytes(i) or b"" for i in range(len(result))]
+        assert plain.to_json() == result.to_json()
+        assert (plain.tokenizer_id, plain.vocab_size, plain.source) == (tid, result.vocab_size, "src")
+
+
+def test_the_host_operation_tokenizes_every_row_and_names_a_lost_trained_tokenizer(tokenizers):
+    """explorer/host/ops/tokenizers.py called directly with a small fake host context (no process, no Qt)."""
+    from explorer.host.ops import tokenizers as ops
+
+    class Store:
+        def get_entry(self, entry, progress=None):
+            return type("Loaded", (), {"model": tokenizers[entry.id]})()
+
+    class Ctx:
+        models, state = Store(), {}
+        partials: list = []
+
+        def check(self):
+            pass
+
+        def report(self, fraction, message=""):
+            pass
+
+        def partial(self, value):
+            self.partials.append(value)
+
+    ctx = Ctx()
+    rows = {"gpt2": catalogue.find("gpt2", "tokenizer"), "trained:bpe:300:1": None}
+    answer = ops.tokenize(ctx, rows=rows, text="Hello world", progressive=False)
+    assert answer["lost"] == {"trained:bpe:300:1": ops.LOST_MESSAGE} and "retrain" in ops.LOST_MESSAGE
+    assert answer["results"]["gpt2"].ids.tolist() == tokenizers["gpt2"].tokenize("Hello world").ids.tolist()
+    info = ops.train(ctx, key="trained:bpe:300:1", algorithm="bpe", vocab_size=300, source="test",
+                     text="hello world, hello there " * 40)
+    answer = ops.tokenize(ctx, rows=rows, text="hello world", progressive=True)
+    assert answer == {"results": {}, "lost": {}} and {key for key, _ in ctx.partials} == set(rows)
+    vocabulary = ops.vocabulary(ctx, key="trained:bpe:300:1")
+    assert len(vocabulary["pieces"]) == info["vocab_size"] and vocabulary["merges"]

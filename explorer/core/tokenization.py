@@ -33,6 +33,7 @@ FLAG_SPECIAL = 1   # added by the tokenizer or a reserved control token
 FLAG_UNKNOWN = 2   # the tokenizer's unknown token ([UNK], <unk>)
 FLAG_PARTIAL = 4   # holds only some of the bytes of a character
 FLAG_PREFIX = 8    # SentencePiece's dummy-prefix space: covers no character of the text
+FLAG_SLICED = 16   # its text is its characters of the text (not a vocabulary piece): TokenizedText only
 
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 
@@ -51,43 +52,27 @@ class Token:
         return {"id": self.id, "text": self.text, "start": self.start, "end": self.end, "special": self.special}
 
 
-@dataclass
-class Tokenization:
-    """A text cut into tokens by one tokenizer; arrays are parallel, one entry per token."""
+class _TokenSpans:
+    """Reading a tokenization: shared by `Tokenization` (with its tokenizer) and `TokenizedText` (plain data).
 
-    tokenizer: "TextTokenizer"
+    Subclasses hold `text`, `ids`, `starts`, `ends`, `flags` and implement
+    `token_text(i)`, `tokenizer_id`, `encoding` and `vocab_size`.
+    """
+
     text: str
-    ids: np.ndarray      # int64
-    starts: np.ndarray   # int64, character index into `text`
-    ends: np.ndarray     # int64, exclusive
-    flags: np.ndarray    # uint8, FLAG_* bits
-    _texts: dict[int, str] = field(default_factory=dict, repr=False)
+    ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    flags: np.ndarray
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
-    @property
-    def tokenizer_id(self) -> str:
-        return self.tokenizer.id
-
-    @property
-    def encoding(self) -> str:
-        return self.tokenizer.encoding
-
-    @property
-    def vocab_size(self) -> int:
-        return self.tokenizer.vocab_size
-
     def is_special(self, i: int) -> bool:
         return bool(self.flags[i] & FLAG_SPECIAL)
 
-    def token_text(self, i: int) -> str:
-        """The token as readable text: its characters, or its vocabulary piece (##ization, [CLS])."""
-        cached = self._texts.get(i)
-        if cached is None:
-            cached = self.tokenizer.token_text(self, i)
-            self._texts[i] = cached
-        return cached
+    def token_text(self, i: int) -> str:  # pragma: no cover - both subclasses implement it
+        raise NotImplementedError
 
     def texts(self, start: int, stop: int) -> list[str]:
         return [self.token_text(i) for i in range(start, stop)]
@@ -127,8 +112,125 @@ class Tokenization:
         return i0, max(i0, i1)
 
     def to_json(self) -> dict:
-        return {"tokenizer": self.tokenizer.id, "encoding": self.tokenizer.encoding,
-                "vocab_size": self.tokenizer.vocab_size, "tokens": [t.to_json() for t in self.tokens()]}
+        return {"tokenizer": self.tokenizer_id, "encoding": self.encoding,  # type: ignore[attr-defined]
+                "vocab_size": self.vocab_size, "tokens": [t.to_json() for t in self.tokens()]}  # type: ignore
+
+
+@dataclass
+class Tokenization(_TokenSpans):
+    """A text cut into tokens by one tokenizer; arrays are parallel, one entry per token."""
+
+    tokenizer: "TextTokenizer"
+    text: str
+    ids: np.ndarray      # int64
+    starts: np.ndarray   # int64, character index into `text`
+    ends: np.ndarray     # int64, exclusive
+    flags: np.ndarray    # uint8, FLAG_* bits
+    _texts: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def tokenizer_id(self) -> str:
+        return self.tokenizer.id
+
+    @property
+    def encoding(self) -> str:
+        return self.tokenizer.encoding
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.vocab_size
+
+    def token_text(self, i: int) -> str:
+        """The token as readable text: its characters, or its vocabulary piece (##ization, [CLS])."""
+        cached = self._texts.get(i)
+        if cached is None:
+            cached = self.tokenizer.token_text(self, i)
+            self._texts[i] = cached
+        return cached
+
+    def token_bytes(self, i: int) -> bytes | None:
+        """The UTF-8 bytes token `i` stands for (byte-exact tokenizers), else None."""
+        return self.tokenizer.token_bytes(int(self.ids[i]))
+
+    def to_plain(self, source: str = "") -> "TokenizedText":
+        """The same tokens as plain data (no tokenizer object): what the model host sends the GUI.
+
+        A token's text is either its characters (FLAG_SLICED: cut from the text where it is read) or
+        its vocabulary piece, sent once per distinct id; so are the bytes of byte-exact tokenizers.
+        """
+        tokenizer = self.tokenizer
+        sliced = tokenizer.sliced(self)
+        flags = self.flags | np.where(sliced, FLAG_SLICED, 0).astype(np.uint8)
+        by_id = np.flatnonzero(~sliced)
+        pieces: dict[int, str] = {}
+        if by_id.size:
+            ids_by_id = self.ids[by_id]
+            unique, first = np.unique(ids_by_id, return_index=True)
+            for token_id, i in zip(unique.tolist(), by_id[first].tolist()):
+                pieces[token_id] = tokenizer.token_text(self, i)
+        raw: dict[int, bytes] = {}
+        if type(tokenizer).token_bytes is not TextTokenizer.token_bytes:
+            for token_id in np.unique(self.ids).tolist():
+                data = tokenizer.token_bytes(token_id)
+                if data:
+                    raw[token_id] = data
+        return TokenizedText(self.text, self.ids, self.starts, self.ends, flags, pieces, raw,
+                             tokenizer.id, tokenizer.title, tokenizer.encoding, tokenizer.vocab_size,
+                             source or tokenizer.id)
+
+
+@dataclass
+class TokenizedText(_TokenSpans):
+    """A tokenization as plain data: what the GUI holds (it never sees a tokenizer object).
+
+    `pieces` maps the id of every token whose text is a vocabulary piece
+    (not its characters) to that text; `raw` the id of every token to its
+    UTF-8 bytes where the tokenizer is byte-exact. `source` names the loaded
+    tokenizer that made it (views cache per-id layout work under it).
+    """
+
+    text: str
+    ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    flags: np.ndarray
+    pieces: dict[int, str]
+    raw: dict[int, bytes]
+    tokenizer_id: str
+    title: str
+    encoding: str
+    vocab_size: int
+    source: str
+
+    def token_text(self, i: int) -> str:
+        if self.flags[i] & FLAG_SLICED:
+            return self.text[int(self.starts[i]):int(self.ends[i])]
+        return self.pieces.get(int(self.ids[i]), "")
+
+    def token_bytes(self, i: int) -> bytes | None:
+        return self.raw.get(int(self.ids[i]))
+
+    _ARRAYS = (("ids", np.int64), ("starts", np.int64), ("ends", np.int64), ("flags", np.uint8))
+
+    def to_bytes(self) -> tuple:
+        """(self without its arrays, the arrays' bytes): travels through the model host's pipe as is.
+
+        For partial results: the host client frees every shared-memory segment of a call when it takes
+        one value, so arrays of several partial values of one call must not go through shared memory.
+        """
+        import dataclasses
+
+        bare = dataclasses.replace(self, **{name: None for name, _ in self._ARRAYS})
+        return bare, tuple(np.ascontiguousarray(getattr(self, name), dtype=dtype).tobytes()
+                           for name, dtype in self._ARRAYS)
+
+    @classmethod
+    def from_bytes(cls, packed: tuple) -> "TokenizedText":
+        import dataclasses
+
+        bare, data = packed
+        return dataclasses.replace(bare, **{name: np.frombuffer(raw, dtype=dtype)
+                                            for (name, dtype), raw in zip(cls._ARRAYS, data)})
 
 
 # --- helpers shared by the wrappers ---------------------------------------------------------------
@@ -242,6 +344,10 @@ class TextTokenizer(ABC):
     def piece(self, token_id: int) -> str:
         """The vocabulary entry for an id, as readable text."""
 
+    @abstractmethod
+    def sliced(self, tokenization: Tokenization) -> np.ndarray:
+        """Per token: True where `token_text` is the token's characters of the text (bool array)."""
+
     def merges(self) -> list[str] | None:
         """BPE merge rules in the order they were learned, where the library keeps them."""
         return None
@@ -298,6 +404,9 @@ class TiktokenTokenizer(TextTokenizer):
 
     def token_text(self, tk: Tokenization, i: int) -> str:
         return _slice_text(tk, i)
+
+    def sliced(self, tk: Tokenization) -> np.ndarray:
+        return np.ones(len(tk), dtype=bool)
 
     def piece(self, token_id: int) -> str:
         if 0 <= token_id < len(self._bytes):
@@ -506,6 +615,21 @@ class HFTokenizer(TextTokenizer):
             return piece.replace("▁", " ")
         return piece
 
+    def sliced(self, tk: Tokenization) -> np.ndarray:
+        """Vectorised `token_text`'s choice: characters unless special or added; byte-level, partial or
+        <0x..> pieces always are characters."""
+        ids, flags = tk.ids, tk.flags
+        valid = (ids >= 0) & (ids < len(self._pieces))
+        safe = np.where(valid, ids, 0)
+        added = np.zeros(ids.shape[0], dtype=bool)
+        if self._added:
+            added = np.isin(ids, np.fromiter(self._added, dtype=np.int64, count=len(self._added)))
+        chars = (flags & FLAG_PARTIAL) != 0
+        chars |= valid & self._is_byte_piece[safe]
+        if self.byte_level:
+            chars[:] = True
+        return chars & ~((flags & FLAG_SPECIAL) != 0) & ~added
+
     def piece(self, token_id: int) -> str:
         if not 0 <= token_id < len(self._pieces):
             return ""
@@ -631,6 +755,16 @@ class SentencePieceTokenizer(TextTokenizer):
         if self.sp.is_byte(token_id):
             return _slice_text(tk, i)
         return self._pieces[token_id].replace("▁", " ")
+
+    def sliced(self, tk: Tokenization) -> np.ndarray:
+        if not hasattr(self, "_is_byte"):
+            self._is_byte = np.fromiter((self.sp.is_byte(i) for i in range(self._n)), dtype=bool, count=self._n)
+        ids = tk.ids
+        valid = (ids >= 0) & (ids < self._n)
+        safe = np.where(valid, ids, 0)
+        special = (tk.flags & FLAG_SPECIAL) != 0
+        unknown = ids == self.sp.unk_id()
+        return valid & self._is_byte[safe] & ~special & ~unknown
 
     def piece(self, token_id: int) -> str:
         if not 0 <= token_id < self._n:

@@ -120,14 +120,14 @@ def test_the_about_box_says_the_offline_smollm2_is_4bit(main_window, qtbot):
 def test_the_tokenizer_labs_embedding_row_names_the_4bit_copy(qtbot):
     from benchmarks.probes import tokenizer_lab
     from explorer.models import catalogue
-    from explorer.models.tokenizer_loader import load_tokenizer_entry
+    from tests.helpers import shared_host
 
     offline = [e.id for e in catalogue.entries("tokenizer") if e.offline]
-    loaded = {tid: load_tokenizer_entry(catalogue.find(tid, "tokenizer")) for tid in offline}
-    engine, pane = tokenizer_lab(loaded, (1400, 900))
+    engine, pane = tokenizer_lab((1400, 900), shared_host())
     qtbot.addWidget(pane)
     try:
         qtbot.waitUntil(lambda: all(pane.row(k).state == "ready" for k in offline), timeout=60_000)
+        qtbot.waitUntil(lambda: pane.row("smollm2").chips.tokenization is not None, timeout=60_000)
         chips = pane.row("smollm2").chips
         rect = chips.chip_rect(0)
         qtbot.mouseClick(chips.viewport(), Qt.MouseButton.LeftButton, pos=rect.center().toPoint())

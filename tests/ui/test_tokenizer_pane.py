@@ -1,8 +1,8 @@
 """The tokenizer lab as a user drives it: type, hover, click, train, page through a long paste.
 
-The real offline tokenizers are loaded once for the module and handed to each
-test's engine through its model store, so every row goes through the real
-load -> worker -> GUI path without paying the load time again.
+Every row goes through the real load -> model host -> GUI path; the host is the
+test session's shared one, so tokenizers load once. The offline tokenizers are
+also loaded here, in the test process, to compare with what the pane shows.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.probes import tokenizer_lab
 from explorer.models import catalogue
 from explorer.models.tokenizer_loader import load_tokenizer_entry, token_embedding_row
+from tests.helpers import shared_host
 
 OFFLINE = [e.id for e in catalogue.entries("tokenizer") if e.offline]
 
@@ -26,12 +27,21 @@ def loaded_tokenizers():
 
 @pytest.fixture
 def pane(qtbot, loaded_tokenizers):
-    engine, widget = tokenizer_lab(loaded_tokenizers, (1400, 900))
+    engine, widget = tokenizer_lab((1400, 900), shared_host())
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: all(widget.row(k).state == "ready" for k in OFFLINE), timeout=60_000)
+    wait_shown(qtbot, widget)
     yield widget
     widget.close()
     assert engine.shutdown(5000)
+
+
+def wait_shown(qtbot, pane, text=None):
+    """Tokenizing goes through the model host: wait until every ready row shows the editor's text."""
+    text = pane.editor.toPlainText() if text is None else text
+    qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text
+                                and pane.row(k).chips.tokenization is pane.result(k)
+                                for k in pane.row_keys() if pane.row(k).state == "ready"), timeout=30_000)
 
 
 def shown_tokens(pane, key):
@@ -75,6 +85,7 @@ def test_typing_retokenizes_every_row_with_the_real_tokenizers(pane, qtbot, load
 
 def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_other_rows(pane, qtbot):
     pane.apply_preset("lecture")
+    wait_shown(qtbot, pane)
     gpt2 = pane.row("gpt2").chips
     ital = shown_tokens(pane, "gpt2").index("ITAL")  # GPT-2: ·CAP | ITAL | IZ | ATION
     hover(gpt2, ital)
@@ -100,6 +111,7 @@ def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_oth
 
 def test_clicking_a_bert_token_shows_its_id_and_minilm_embedding_row(pane, qtbot):
     pane.apply_preset("lecture")
+    wait_shown(qtbot, pane)
     bert = pane.row("bert-base-uncased").chips
     english = shown_tokens(pane, "bert-base-uncased").index("english")
     click(qtbot, bert, english)
@@ -129,6 +141,7 @@ def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
     assert row.title in dict(pane.chart.counts())
     # its vocabulary can be browsed
     qtbot.mouseClick(row.vocab_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane._vocabulary_dialog is not None, timeout=30_000)  # from the host
     dialog = pane._vocabulary_dialog
     # (WordPiece keeps every character and its ## form, so a tiny vocabulary ends up larger than asked)
     assert dialog.model.rowCount() == row.vocab_size > 100
@@ -160,6 +173,28 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
     assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
 
 
+
+def test_a_trained_tokenizer_the_model_process_lost_says_retrain_and_retrains(pane, qtbot):
+    pane.editor.setPlainText("hello there " * 50)
+    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
+    pane.train_vocab.setValue(80)
+    qtbot.mouseClick(pane.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
+    key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
+    wait_shown(qtbot, pane)
+    # what a restart of the model process does to a trained tokenizer: the host no longer has it
+    forgotten = []
+    pane.engine.run("tokenizers.forget", {"key": key}, owner="test.forget", on_result=forgotten.append)
+    qtbot.waitUntil(lambda: forgotten == [True], timeout=10_000)
+    qtbot.keyClicks(pane.editor, "!")
+    row = pane.row(key)
+    qtbot.waitUntil(lambda: row.state == "failed", timeout=10_000)
+    assert "retrain" in row.chips._message and not row.retry_button.isHidden()
+    qtbot.mouseClick(row.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row.state == "ready", timeout=30_000)
+    wait_shown(qtbot, pane)
+    assert pane.result(key).text == pane.editor.toPlainText() and "!" in pane.result(key).text
+
 def test_bpe_training_lists_its_merges(pane, qtbot):
     pane.apply_preset("code")
     pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
@@ -168,6 +203,7 @@ def test_bpe_training_lists_its_merges(pane, qtbot):
     qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
     pane.show_vocabulary(key)
+    qtbot.waitUntil(lambda: pane._vocabulary_dialog is not None, timeout=30_000)  # from the host
     dialog = pane._vocabulary_dialog
     assert dialog.tabs.count() == 2 and dialog.merges.count() > 0
     dialog.close()
@@ -205,6 +241,7 @@ def test_a_hub_tokenizer_offline_says_it_needs_a_download(pane, qtbot):
 
 def test_show_ids_swaps_text_for_ids(pane, qtbot):
     pane.apply_preset("bards")
+    wait_shown(qtbot, pane)
     pane.show_ids.setChecked(True)
     tk = pane.result("gpt-4")
     assert shown_tokens(pane, "gpt-4") == [str(i) for i in tk.ids.tolist()]
@@ -230,8 +267,9 @@ def test_presets_and_state_round_trip(pane, qtbot):
     assert pane.editor.toPlainText() == "Restored text"
 
 
-def test_export_gives_the_chart_and_every_rows_tokens(pane):
+def test_export_gives_the_chart_and_every_rows_tokens(pane, qtbot):
     pane.apply_preset("bards")
+    wait_shown(qtbot, pane)
     chart, tokens = pane.export_targets()
     counts = chart.data()
     assert chart.widget is pane.chart
@@ -258,3 +296,59 @@ def test_presenter_settings_grow_chips_and_chart_text(pane):
     finally:
         QApplication.setFont(font)
         pane.apply_view_settings(1.0, False)
+
+
+GUI_DRIVER = r"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from explorer.core.tokenization import TokenizedText  # the plain result imports no tokenizer library
+from benchmarks.probes import tokenizer_lab
+from explorer.models import catalogue
+
+HEAVY = ("torch", "transformers", "tokenizers", "tiktoken", "sentencepiece")
+print("after imports:", [m for m in HEAVY if m in sys.modules], flush=True)
+keys = [e.id for e in catalogue.entries("tokenizer") if e.offline]
+
+def wait(condition, what, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)
+
+engine, pane = tokenizer_lab((1200, 900))
+wait(lambda: all(pane.row(k).state == "ready" for k in keys), "rows")
+text = "Tokenizers in their own process. " * 400
+pane.editor.setPlainText(text)
+pane.retokenize()
+wait(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in keys), "tokens")
+assert all(isinstance(pane.result(k), TokenizedText) for k in keys)
+pane._on_click("bert-base-uncased", 1)
+wait(lambda: pane.strip.values is not None, "embedding row")
+pane.show_vocabulary("gpt2")
+wait(lambda: pane._vocabulary_dialog is not None, "vocabulary")
+pane.train_vocab.setValue(100)
+pane.train()
+wait(lambda: any(k.startswith("trained:") for k in pane.row_keys()), "training", 300)
+print("after jobs:", [m for m in HEAVY if m in sys.modules], flush=True)
+pane.close()
+engine.shutdown(10_000)
+"""
+
+
+def test_the_gui_process_never_imports_a_tokenizer_library():
+    """Loading, tokenizing, clicking, browsing and training all happen in the model host (checked in a fresh
+    process: this test process imports the libraries itself)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # the user cache as is: it holds the converted SmolLM2 copy whose tokenizer a row loads
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HF_HUB_OFFLINE="1")
+    result = subprocess.run([sys.executable, "-c", GUI_DRIVER], capture_output=True, text=True, timeout=600,
+                            cwd=Path(__file__).resolve().parents[2], env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == ["after imports: []", "after jobs: []"], result.stdout

@@ -1,9 +1,10 @@
 """Tokenizer lab: one text, many tokenizers side by side, re-cut as you type.
 
-Texts up to SYNC_CHARS are tokenized right here on the GUI thread (all offline
-rows together take about a millisecond); longer ones go to the worker, where
-the rows tokenize on parallel threads, so typing and a pasted megabyte never
-freeze the window. Rows show one page of
+No tokenizer lives in this process: loading, tokenizing (every row in one
+request, the rows on parallel threads), training, the vocabulary and the
+embedding row of a clicked token are operations of the model host
+(explorer/host/ops/tokenizers.py), and rows come back as plain
+`TokenizedText`. Typing and a pasted megabyte never freeze the window. Rows show one page of
 PAGE_CHARS characters at a time (the page under the text cursor); counts are
 always for the whole text.
 """
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (QApplication, QBoxLayout, QButtonGroup, QCheckBox
                                QRadioButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTextEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
-from explorer.core.tokenization import FLAG_SPECIAL, TextTokenizer, Tokenization, visible_whitespace
+from explorer.core.tokenization import FLAG_SPECIAL, TokenizedText, visible_whitespace
 from explorer.core.tokenizer_training import (ALGORITHM_TITLES, ALGORITHMS, MAX_VOCAB, MIN_VOCAB, TrainingSettings)
 from explorer.models import catalogue
 from explorer.models.catalogue import CatalogueEntry
@@ -61,14 +62,11 @@ PRESETS: dict[str, str] = {
 PRESET_TITLES = {"lecture": "Lecture text", "code": "Code", "numbers": "Long numbers", "scripts": "Other scripts",
                  "bards": "The bards"}
 
-# Up to SYNC_CHARS characters all offline rows take about a millisecond: tokenize right here. Longer texts go
-# to the worker (tokenize_all runs rows on parallel threads there); see benchmarks/bench_tokenizer.py.
-SYNC_CHARS = 500
+# every text goes to the model host in one request for all rows; see benchmarks/bench_tokenizer.py
 PROGRESSIVE_CHARS = 100_000  # above this, each row is shown as soon as it is ready
 PAGE_CHARS = 4_000      # characters per page of chips: layout work per keystroke stays small
 DEBOUNCE_MS = 40
 DEBOUNCE_LONG_MS = 300
-MAX_TRAINING_FILE_BYTES = 50_000_000
 TRAIN_HINT = "Learns a vocabulary from the text in seconds; it appears as a new row."
 
 
@@ -102,8 +100,9 @@ class TokenizerLabPane(Pane):
         super().__init__(engine, parent)
         self._rows: dict[str, TokenizerRow] = {}
         self._entries: dict[str, CatalogueEntry] = {}
-        self._tokenizers: dict[str, TextTokenizer] = {}   # loaded, kept even when the row is removed
-        self._results: dict[str, Tokenization] = {}
+        # title, encoding and vocab_size of each tokenizer the host has loaded (kept when the row is removed)
+        self._tokenizers: dict[str, dict] = {}
+        self._results: dict[str, TokenizedText] = {}
         self._trained: dict[str, dict] = {}               # key -> settings + where its training text came from
         self._pending_trained: list[dict] = []            # from a session: trained again only when asked
         self._held: set[str] = set()                      # session rows that need a download: wait for a press
@@ -119,6 +118,7 @@ class TokenizerLabPane(Pane):
         self._colours = ChipColours(False)
         self._dark = False
         self.last_paint_ms = 0.0
+        self._vocabulary_dialog = None
         self._build()
         for key in default_tokenizers():
             self.add_tokenizer(key)
@@ -411,9 +411,9 @@ class TokenizerLabPane(Pane):
                 if key is None:
                     pending.append(spec)
                 else:
-                    tokenizer = self._tokenizers[key]
-                    self._insert_row(key, tokenizer.title, tokenizer.encoding)
-                    self._tokenizer_ready(key, tokenizer)
+                    info = self._tokenizers[key]
+                    self._insert_row(key, info["title"], info["encoding"])
+                    self._tokenizer_ready(key, info)
             self._set_pending_trained(pending)
         text = state.get("text")
         if isinstance(text, str):
@@ -474,7 +474,7 @@ class TokenizerLabPane(Pane):
     def row(self, key: str) -> TokenizerRow:
         return self._rows[key]
 
-    def result(self, key: str) -> Tokenization | None:
+    def result(self, key: str) -> TokenizedText | None:
         return self._results.get(key)
 
     def add_tokenizer(self, spec: str, wait_for_download: bool = False) -> str | None:
@@ -524,7 +524,7 @@ class TokenizerLabPane(Pane):
         row.clicked.connect(self._on_click)
         row.remove_requested.connect(self.remove_tokenizer)
         row.vocabulary_requested.connect(self.show_vocabulary)
-        row.retry_requested.connect(self._load)
+        row.retry_requested.connect(self._retry)
         self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self._rows[key] = row
         return row
@@ -581,6 +581,12 @@ class TokenizerLabPane(Pane):
             self.add_tokenizer(folder)
 
     # --- loading ---
+    def _retry(self, key: str) -> None:
+        if key in self._trained:
+            self._retrain(key)
+        else:
+            self._load(key)
+
     def _load(self, key: str) -> None:
         self._held.discard(key)  # a press on the row's button: the download is the user's choice
         entry = self._entries.get(key)
@@ -589,14 +595,11 @@ class TokenizerLabPane(Pane):
             return
         self._loading.add(key)
         row.set_loading("Downloading…" if entry.hub_id else "Loading…")
-
-        def job(ctx):
-            return ctx.models.get_entry(entry, ctx).model
-
-        self.engine.submit(job, owner=f"{self.pane_id}.load:{key}", title=f"Loading the {entry.title} tokenizer",
-                           on_result=lambda tok, k=key: self._loaded(k, tok),
-                           on_error=lambda msg, k=key: self._load_failed(k, msg),
-                           on_progress=lambda f, msg, k=key: self._load_progress(k, f, msg))
+        self.engine.run("tokenizers.load", {"entry": entry}, owner=f"{self.pane_id}.load:{key}",
+                        title=f"Loading the {entry.title} tokenizer",
+                        on_result=lambda info, k=key: self._loaded(k, info),
+                        on_error=lambda msg, k=key: self._load_failed(k, msg),
+                        on_progress=lambda f, msg, k=key: self._load_progress(k, f, msg))
 
     def _load_progress(self, key: str, fraction, message: str) -> None:
         row = self._rows.get(key)
@@ -604,11 +607,11 @@ class TokenizerLabPane(Pane):
             pct = f" {fraction * 100:.0f}%" if isinstance(fraction, float) else ""
             row.set_loading(message + pct)
 
-    def _loaded(self, key: str, tokenizer: TextTokenizer) -> None:
+    def _loaded(self, key: str, info: dict) -> None:
         self._loading.discard(key)
-        self._tokenizers[key] = tokenizer
+        self._tokenizers[key] = info
         if key in self._rows:
-            self._tokenizer_ready(key, tokenizer)
+            self._tokenizer_ready(key, info)
 
     def _load_failed(self, key: str, message: str) -> None:
         self._loading.discard(key)
@@ -617,20 +620,27 @@ class TokenizerLabPane(Pane):
             row.set_failed(message)
         self._update_chart()
 
-    def _tokenizer_ready(self, key: str, tokenizer: TextTokenizer) -> None:
+    def _tokenizer_ready(self, key: str, info: dict) -> None:
         row = self._rows[key]
-        row.set_ready(row.title if key in self._trained else tokenizer.title, tokenizer.encoding, tokenizer.vocab_size)
+        row.set_ready(row.title if key in self._trained else info["title"], info["encoding"], info["vocab_size"])
         text = self._text
-        if len(text) <= SYNC_CHARS:
-            self._results[key] = tokenizer.tokenize(text)
-            self._paint_row(key)
-            self._update_chart()
-            return
         owner = f"{self.pane_id}.row:{key}"
         self._row_jobs.add(owner)
-        self.engine.submit(lambda ctx: tokenizer.tokenize(text), owner=owner,
-                           title=f"Tokenizing {len(text):,} characters with {tokenizer.title}",
-                           on_result=lambda tk, k=key: self._row_result(k, tk))
+        self.engine.run("tokenizers.tokenize", {"rows": self._host_rows([key]), "text": text}, owner=owner,
+                        title=f"Tokenizing {len(text):,} characters with {info['title']}",
+                        on_result=self._rows_result,
+                        on_error=lambda msg, k=key: self._row_failed(k, msg))
+
+    def _host_rows(self, keys: list[str]) -> dict:
+        """What the host needs to find each row's tokenizer: its catalogue entry, or None (trained there)."""
+        return {key: None if key in self._trained else self._entries[key] for key in keys}
+
+    def _row_failed(self, key: str, message: str) -> None:
+        row = self._rows.get(key)
+        if row is not None:
+            row.set_failed(message)
+        self._results.pop(key, None)
+        self._update_chart()
 
     # --- tokenizing ---
     def _text_changed(self) -> None:
@@ -649,45 +659,48 @@ class TokenizerLabPane(Pane):
         for owner in self._row_jobs:
             self.engine.cancel(owner)
         self._row_jobs.clear()
-        ready = [(key, self._tokenizers[key]) for key in self._rows if key in self._tokenizers]
-        if len(text) <= SYNC_CHARS:
-            self.engine.cancel(f"{self.pane_id}.text")
-            self._results.update({key: tok.tokenize(text) for key, tok in ready})
-            self._paint_all()
-            return
+        keys = [key for key in self._rows if key in self._tokenizers and self._rows[key].state == "ready"]
         long_text = len(text) > PROGRESSIVE_CHARS
         if long_text:
-            for key, _ in ready:
+            for key in keys:
                 self._rows[key].set_updating(True)
-            self.hover_label.setText(f"Tokenizing {len(text):,} characters on the worker…")
+            self.hover_label.setText(f"Tokenizing {len(text):,} characters in the model process…")
         self._update_page_bar()
-        keys = [key for key, _ in ready]
-        tokenizers = [tok for _, tok in ready]
+        if not keys:
+            self.engine.cancel(f"{self.pane_id}.text")
+            self._paint_all()
+            return
+        # one request for every row; a long text shows each row as soon as it is done, a short one all at once
+        self.engine.run("tokenizers.tokenize", {"rows": self._host_rows(keys), "text": text, "progressive": long_text},
+                        owner=f"{self.pane_id}.text", title=f"Tokenizing {len(text):,} characters",
+                        on_partial=lambda pair: self._row_result(pair[0], TokenizedText.from_bytes(pair[1])),
+                        on_result=self._text_result,
+                        on_error=lambda msg: self._say(f"Could not tokenize: {msg}"))
 
-        def job(ctx):
-            from explorer.core.tokenization import tokenize_all
-
-            # a long text shows each row as soon as it is done; a short one paints all rows at once
-            on_each = (lambda k, tk: ctx.partial((keys[k], tk))) if long_text else None
-            results = tokenize_all(tokenizers, text, progress=ctx, on_each=on_each)
-            return dict(zip(keys, results))
-
-        self.engine.submit(job, owner=f"{self.pane_id}.text", title=f"Tokenizing {len(text):,} characters",
-                           on_partial=lambda pair: self._row_result(*pair),
-                           on_result=self._text_result,
-                           on_error=lambda msg: self._say(f"Could not tokenize: {msg}"))
-
-    def _text_result(self, results: dict) -> None:
+    def _text_result(self, answer: dict) -> None:
         if self.hover_label.text().startswith("Tokenizing"):
             self.hover_label.setText(" ")
-        fresh = {k: tk for k, tk in results.items() if tk.text is self._text or tk.text == self._text}
+        fresh = {k: tk for k, tk in answer["results"].items() if tk.text is self._text or tk.text == self._text}
         self._results.update(fresh)
         for key in fresh:
             if key in self._rows:
                 self._rows[key].set_updating(False)
+        self._mark_lost(answer["lost"])
         self._paint_all()
 
-    def _row_result(self, key: str, tk: Tokenization) -> None:
+    def _rows_result(self, answer: dict) -> None:
+        """The answer to one row's request (a row that just became ready)."""
+        self._mark_lost(answer["lost"])
+        for key, tk in answer["results"].items():
+            self._row_result(key, tk)
+
+    def _mark_lost(self, lost: dict) -> None:
+        """Trained tokenizers the host no longer has (it restarted): the row says so and offers a retrain."""
+        for key, message in lost.items():
+            self._tokenizers.pop(key, None)
+            self._row_failed(key, message)
+
+    def _row_result(self, key: str, tk: TokenizedText) -> None:
         if tk.text is not self._text and tk.text != self._text:
             return
         self._results[key] = tk
@@ -695,7 +708,7 @@ class TokenizerLabPane(Pane):
             self._rows[key].set_updating(False)
             self._paint_row(key)
         self._update_chart()
-        if all(self._results.get(k) is not None and self._results[k].text is tk.text
+        if all(self._results.get(k) is not None and self._results[k].text == tk.text
                for k, row in self._rows.items() if row.state == "ready"):
             self.tokens_shown.emit()
 
@@ -864,7 +877,7 @@ class TokenizerLabPane(Pane):
         token_id = int(tk.ids[index])
         row = self._rows[key]
         start, end = int(tk.starts[index]), int(tk.ends[index])
-        raw = tk.tokenizer.token_bytes(token_id)
+        raw = tk.token_bytes(index)
         lines = [f"<span style='font-size:130%'><b>“{html.escape(visible_whitespace(tk.token_text(index)))}”</b>"
                  f" &nbsp;id <b>{token_id:,}</b></span>",
                  f"{html.escape(row.title)} ({html.escape(row.encoding)}), token {index + 1:,} of {len(tk):,}",
@@ -881,14 +894,10 @@ class TokenizerLabPane(Pane):
             self.strip.set_message(f"Reading row {token_id:,} of the embedding matrix…")
             text = tk.token_text(index)
 
-            def job(ctx):
-                from explorer.models.tokenizer_loader import token_embedding_row
-
-                return token_embedding_row(key, token_id, ctx)
-
-            self.engine.submit(job, owner=f"{self.pane_id}.embedding", title="Reading a token embedding",
-                               on_result=lambda r, t=text: self._show_embedding(r, t),
-                               on_error=lambda msg: self.strip.set_message(f"Could not read the embedding: {msg}"))
+            self.engine.run("tokenizers.embedding_row", {"tokenizer_id": key, "token_id": token_id},
+                            owner=f"{self.pane_id}.embedding", title="Reading a token embedding",
+                            on_result=lambda r, t=text: self._show_embedding(r, t),
+                            on_error=lambda msg: self.strip.set_message(f"Could not read the embedding: {msg}"))
         else:
             self.engine.cancel(f"{self.pane_id}.embedding")
             self.strip.set_message("Token embeddings are shown for BERT (uncased), whose model MiniLM is offline, "
@@ -901,12 +910,25 @@ class TokenizerLabPane(Pane):
                                        f"“{visible_whitespace(text)}”, {TokenEmbeddingStrip.columns} a line.")
 
     def show_vocabulary(self, key: str) -> None:
+        """Ask the host for the vocabulary (and merges); the dialog opens when they arrive."""
+        if key not in self._tokenizers or key not in self._rows:
+            return
+        entry = None if key in self._trained else self._entries[key]
+        self.engine.run("tokenizers.vocabulary", {"key": key, "entry": entry}, owner=f"{self.pane_id}.vocabulary",
+                        title=f"Reading the vocabulary of {self._rows[key].title}",
+                        on_result=self._open_vocabulary,
+                        on_error=lambda msg, k=key: self._vocabulary_failed(k, msg))
+
+    def _vocabulary_failed(self, key: str, message: str) -> None:
+        if key in self._trained and "lost" in message:
+            self._mark_lost({key: message})
+        else:
+            self._say(f"Could not read the vocabulary: {message}")
+
+    def _open_vocabulary(self, vocabulary: dict) -> None:
         from explorer.ui.widgets.token_vocabulary import VocabularyDialog
 
-        tokenizer = self._tokenizers.get(key)
-        if tokenizer is None:
-            return
-        dialog = VocabularyDialog(tokenizer, self)
+        dialog = VocabularyDialog(vocabulary, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self._vocabulary_dialog = dialog
@@ -961,28 +983,15 @@ class TokenizerLabPane(Pane):
         key = f"trained:{algorithm}:{vocab_size}:{next(self._train_counter)}"
         self.train_status.setText(f"Training {settings.title} on {source}…")
         self.train_button.setEnabled(False)
+        self._submit_training(key, spec, settings, on_result=lambda info: self._trained_ready(key, spec, info),
+                              on_error=self._training_failed)
 
-        def job(ctx):
-            from explorer.core.tokenizer_training import train_tokenizer
-            from explorer.models.loaded import LoadedModel
-
-            from explorer.core.safe_paths import check_path
-
-            corpus = text
-            if file is not None:
-                path = check_path(file, "file", "text file")  # never /proc, a FIFO or a device
-                if path.stat().st_size > MAX_TRAINING_FILE_BYTES:
-                    raise ValueError(f"{path.name} is larger than {MAX_TRAINING_FILE_BYTES // 1_000_000} MB")
-                corpus = path.read_bytes().decode("utf-8", errors="replace")
-            tokenizer = train_tokenizer(corpus, settings, key, ctx)
-            entry = CatalogueEntry(key, "tokenizer", settings.title, "local:trained here", "yours", 0.0,
-                                   tokenizer.encoding)
-            ctx.models.put(("tokenizer", key), LoadedModel(entry, tokenizer, tokenizer, nbytes=tokenizer.nbytes()))
-            return tokenizer
-
-        self.engine.submit(job, owner=f"{self.pane_id}.train:{key}", title=f"Training {settings.title}",
-                           on_result=lambda tok: self._trained_ready(key, spec, tok),
-                           on_error=self._training_failed)
+    def _submit_training(self, key: str, spec: dict, settings: TrainingSettings, on_result, on_error) -> None:
+        arguments = {"key": key, "algorithm": settings.algorithm, "vocab_size": settings.vocab_size,
+                     "source": settings.source, "text": spec.get("training_text") if not spec.get("file") else None,
+                     "file": spec.get("file") or None}
+        self.engine.run("tokenizers.train", arguments, owner=f"{self.pane_id}.train:{key}",
+                        title=f"Training {settings.title}", on_result=on_result, on_error=on_error)
 
     def _set_pending_trained(self, specs: list[dict]) -> None:
         """List a session's trained tokenizers with their sources; the button trains them when pressed."""
@@ -1009,21 +1018,34 @@ class TokenizerLabPane(Pane):
         for spec in specs:
             self._train_from_spec(spec)
 
-    def _trained_ready(self, key: str, spec: dict, tokenizer: TextTokenizer) -> None:
+    def _retrain(self, key: str) -> None:
+        """Train a row's tokenizer again (the host restarted and lost it), from the settings it was made with."""
+        spec = self._trained.get(key)
+        row = self._rows.get(key)
+        if spec is None or row is None:
+            return
+        file = spec.get("file")
+        source = Path(file).name if file else f"the text box ({len(spec.get('training_text', '')):,} characters)"
+        settings = TrainingSettings(spec["algorithm"], spec["vocab_size"], source)
+        row.set_loading(f"Training {settings.title} again…")
+        self._submit_training(key, spec, settings, on_result=lambda info: self._loaded(key, info),
+                              on_error=lambda msg: self._row_failed(key, f"Training failed: {msg}"))
+
+    def _trained_ready(self, key: str, spec: dict, info: dict) -> None:
         self.train_button.setEnabled(True)
         self._trained[key] = dict(spec)
-        self._tokenizers[key] = tokenizer
-        self._insert_row(key, tokenizer.title, tokenizer.encoding)
-        self._tokenizer_ready(key, tokenizer)
+        self._tokenizers[key] = info
+        self._insert_row(key, info["title"], info["encoding"])
+        self._tokenizer_ready(key, info)
         asked = int(spec.get("vocab_size", 0))
-        got = tokenizer.vocab_size
+        got = info["vocab_size"]
         if got > asked:
             why = " (larger than asked: every character of the text needs a token of its own)"
         elif got < asked:
             why = " (fewer than asked: the text has nothing more worth merging)"
         else:
             why = ""
-        self.train_status.setText(f"Trained {tokenizer.title}: {got:,} tokens in its vocabulary{why}. "
+        self.train_status.setText(f"Trained {info['title']}: {got:,} tokens in its vocabulary{why}. "
                                   "Press Vocab on its row to browse them.")
         self.rows_scroll.ensureWidgetVisible(self._rows[key])
 

@@ -1,6 +1,6 @@
 """A row of token chips, painted: only the visible lines are drawn, so a megabyte never freezes it.
 
-The view shows the tokens of one `Tokenization` that overlap a window of
+The view shows the tokens of one `TokenizedText` that overlap a window of
 characters (a page). Layout is vectorised: chip widths come from a per-id
 width table (a token's look depends on its id, except for tokens holding part
 of a character), and line breaks are found with a cumulative sum and a
@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEngine, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QToolTip
 
-from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, Tokenization,
+from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, TokenizedText,
                                         describe_char, visible_whitespace)
 
 CHIP_FONT_FACTOR = 1.2  # chips are larger than the UI text: they are what the class reads
@@ -89,18 +89,18 @@ class TokenChipsView(QAbstractScrollArea):
         self._total_h = 40
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.colours = ChipColours(False)
-        self._tk: Tokenization | None = None
+        self._tk: TokenizedText | None = None
         self._window = (0, 0)
         self._i0 = self._i1 = 0
         self._show_ids = False
         self._break_lines = False
         self._message = ""
-        # keyed by the tokenizer object itself (hashed by identity): an id() could be reused by a later one
-        self._widths_cache: dict[tuple[object, str], np.ndarray] = {}
+        # keyed by the loaded tokenizer's `source` name (unique in the host, across restarts)
+        self._widths_cache: dict[tuple[str, str], np.ndarray] = {}
         self._char_widths: dict[str, float] = {}
         self._display_cache: dict[int, str] = {}
         # a token's text depends only on its id (unless it holds part of a character): kept across edits
-        self._display_by_id: dict[tuple[object, bool], dict[int, str]] = {}
+        self._display_by_id: dict[tuple[str, bool], dict[int, str]] = {}
         self._x = np.zeros(0)
         self._w = np.zeros(0)
         self._line_starts = np.zeros(1, dtype=np.int64)
@@ -151,10 +151,10 @@ class TokenChipsView(QAbstractScrollArea):
 
     # --- content ---
     @property
-    def tokenization(self) -> Tokenization | None:
+    def tokenization(self) -> TokenizedText | None:
         return self._tk
 
-    def set_tokenization(self, tk: Tokenization | None, window: tuple[int, int]) -> None:
+    def set_tokenization(self, tk: TokenizedText | None, window: tuple[int, int]) -> None:
         if tk is not self._tk:
             self._display_cache.clear()
             self._highlight.clear()
@@ -177,7 +177,7 @@ class TokenChipsView(QAbstractScrollArea):
         flags = int(tk.flags[i])
         by_id = not flags & FLAG_PARTIAL  # otherwise it shows the character its bytes belong to
         if by_id:
-            table = self._display_by_id.setdefault((tk.tokenizer, self._show_ids), {})
+            table = self._display_by_id.setdefault((tk.source, self._show_ids), {})
             shown = table.get(int(tk.ids[i]))
             if shown is not None:
                 self._display_cache[i] = shown
@@ -198,11 +198,11 @@ class TokenChipsView(QAbstractScrollArea):
         assert tk is not None
         ids = tk.ids[i0:i1]
         mode = "ids" if self._show_ids else "text"
-        key = (tk.tokenizer, mode)
+        key = (tk.source, mode)
         table = self._widths_cache.get(key)
         top = int(ids.max()) + 1 if ids.size else 0
         if table is None or table.shape[0] < top:
-            size = max(top, tk.tokenizer.vocab_size)
+            size = max(top, tk.vocab_size)
             grown = np.full(size, np.nan, dtype=np.float64)
             if table is not None:
                 grown[:table.shape[0]] = table
@@ -527,7 +527,7 @@ class TokenChipsView(QAbstractScrollArea):
         return super().viewportEvent(event)
 
 
-def token_tooltip(tk: Tokenization | None, i: int) -> str:
+def token_tooltip(tk: TokenizedText | None, i: int) -> str:
     """Id, characters, bytes, and what is special about a token, as rich text."""
     import html
 
@@ -540,7 +540,7 @@ def token_tooltip(tk: Tokenization | None, i: int) -> str:
         lines.append("covers no character of the text")
     else:
         lines.append(f"characters {start:,}–{end:,}: {html.escape(repr(tk.text[start:end])[:80])}")
-    raw = tk.tokenizer.token_bytes(int(tk.ids[i])) if hasattr(tk.tokenizer, "token_bytes") else None
+    raw = tk.token_bytes(i)
     if raw:
         lines.append("bytes " + " ".join(f"{b:02X}" for b in raw[:24]) + (" …" if len(raw) > 24 else ""))
     if flags & FLAG_PARTIAL:

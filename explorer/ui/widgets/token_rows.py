@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout,
                                QWidget)
 
-from explorer.core.tokenization import Tokenization
+from explorer.core.tokenization import TokenizedText
 from explorer.ui.widgets.token_chips import ChipColours, TokenChipsView
 
 INFO_WIDTH_EM = 14  # the info column, in multiples of the font's height
@@ -126,7 +126,7 @@ class TokenizerRow(QFrame):
         self.chips.set_message("Tokenizing…")
         self._update_labels(None)
 
-    def set_tokenization(self, tk: Tokenization, window: tuple[int, int]) -> None:
+    def set_tokenization(self, tk: TokenizedText, window: tuple[int, int]) -> None:
         self.chips.set_tokenization(tk, window)
         self._update_labels(tk)
 
@@ -134,10 +134,10 @@ class TokenizerRow(QFrame):
         self.count_label.setEnabled(not updating)
 
     @property
-    def tokenization(self) -> Tokenization | None:
+    def tokenization(self) -> TokenizedText | None:
         return self.chips.tokenization
 
-    def _update_labels(self, tk: Tokenization | None, failed: bool = False) -> None:
+    def _update_labels(self, tk: TokenizedText | None, failed: bool = False) -> None:
         title = html.escape(self.title)
         encoding = html.escape(self.encoding)
         _set_text(self.name_label, f"<span style='font-size:115%'><b>{title}</b></span>")

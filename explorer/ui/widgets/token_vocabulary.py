@@ -1,27 +1,31 @@
-"""Browse a tokenizer's vocabulary (id -> piece) and, for BPE, its merge rules in learned order."""
+"""Browse a tokenizer's vocabulary (id -> piece) and, for BPE, its merge rules in learned order.
+
+The dialog shows plain data the model host sent (the "tokenizers.vocabulary" operation): every piece
+as readable text, index = id, and the merge rules or None.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (QDialog, QHeaderView, QLabel, QLineEdit, QListWidget, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from explorer.core.tokenization import TextTokenizer, visible_whitespace
+from explorer.core.tokenization import visible_whitespace
 
 MAX_MERGES_SHOWN = 20_000
 
 
 class VocabularyModel(QAbstractTableModel):
-    """Rows are token ids (all of them, or those whose piece contains a filter string); pieces are read lazily."""
+    """Rows are token ids (all of them, or those whose piece contains a filter string)."""
 
-    def __init__(self, tokenizer: TextTokenizer) -> None:
+    def __init__(self, pieces: list[str]) -> None:
         super().__init__()
-        self.tokenizer = tokenizer
+        self.pieces = pieces
         self._rows: list[int] | None = None  # None: every id
 
     def set_filter(self, text: str) -> None:
         self.beginResetModel()
         if text:
-            self._rows = [i for i in range(self.tokenizer.vocab_size) if text in self.tokenizer.piece(i)]
+            self._rows = [i for i, piece in enumerate(self.pieces) if text in piece]
         else:
             self._rows = None
         self.endResetModel()
@@ -32,7 +36,7 @@ class VocabularyModel(QAbstractTableModel):
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         if parent.isValid():
             return 0
-        return self.tokenizer.vocab_size if self._rows is None else len(self._rows)
+        return len(self.pieces) if self._rows is None else len(self._rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else 2
@@ -43,7 +47,7 @@ class VocabularyModel(QAbstractTableModel):
         token_id = self.token_id(index.row())
         if index.column() == 0:
             return f"{token_id:,}"
-        return visible_whitespace(self.tokenizer.piece(token_id)) or "∅"
+        return visible_whitespace(self.pieces[token_id]) or "∅"
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -52,12 +56,14 @@ class VocabularyModel(QAbstractTableModel):
 
 
 class VocabularyDialog(QDialog):
-    def __init__(self, tokenizer: TextTokenizer, parent: QWidget | None = None) -> None:
+    def __init__(self, vocabulary: dict, parent: QWidget | None = None) -> None:
+        """vocabulary: title, encoding, vocab_size, pieces (index = id), merges (or None)."""
         super().__init__(parent)
-        self.setWindowTitle(f"Vocabulary of {tokenizer.title}")
+        title, encoding, size = vocabulary["title"], vocabulary["encoding"], vocabulary["vocab_size"]
+        self.setWindowTitle(f"Vocabulary of {title}")
         self.resize(640, 720)
-        self.model = VocabularyModel(tokenizer)
-        about = QLabel(f"<b>{tokenizer.title}</b> — {tokenizer.encoding}: {tokenizer.vocab_size:,} tokens. "
+        self.model = VocabularyModel(vocabulary["pieces"])
+        about = QLabel(f"<b>{title}</b> — {encoding}: {size:,} tokens. "
                        "Each token has an id; a language model has one row of its token-embedding matrix per id. "
                        "· is a space, → a tab, ↵ a newline.")
         about.setWordWrap(True)
@@ -75,7 +81,7 @@ class VocabularyDialog(QDialog):
         vocab_layout.addWidget(self.table)
         self.tabs = QTabWidget()
         self.tabs.addTab(vocab_page, "Vocabulary")
-        merges = tokenizer.merges()
+        merges = vocabulary.get("merges")
         self.merges = QListWidget()
         if merges:
             shown = merges[:MAX_MERGES_SHOWN]
