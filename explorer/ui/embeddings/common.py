@@ -178,6 +178,11 @@ class EmbeddingTab(QWidget):
         owner = f"{self.owner}.{name}" if name else self.owner
         return self.engine.submit(fn, owner=owner, title=title or self.title, **callbacks)
 
+    def run_op(self, operation: str, arguments: dict, name: str = "", title: str = "", **callbacks) -> int:
+        """Run the model-host operation `operation(**arguments)` as this tab's job (`name`: a sub-job)."""
+        owner = f"{self.owner}.{name}" if name else self.owner
+        return self.engine.run(operation, arguments, owner=owner, title=title or self.title, **callbacks)
+
 
 def str_of(state: dict, key: str, default: str = "") -> str:
     value = state.get(key, default)
