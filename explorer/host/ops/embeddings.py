@@ -40,8 +40,11 @@ def keep_points(ctx, slot: str, name: str, vectors, labels: list[str], columns: 
     if len(labels) != len(vectors):
         raise ValueError(f"{len(labels)} labels for {len(vectors)} vectors")
     sets = ctx.state.setdefault(SETS, {})
-    generation = sets.get(slot, {}).get("generation", 0) + 1
-    sets[slot] = {"generation": generation, "vectors": vectors, "index": NeighbourIndex(vectors, unit).prepare()}
+    before = sets.get(slot, {})
+    generation = before.get("generation", 0) + 1
+    # the same array again (GloVe loaded into the projector twice): its prepared index still holds
+    index = before["index"] if before.get("vectors") is vectors else NeighbourIndex(vectors, unit).prepare()
+    sets[slot] = {"generation": generation, "vectors": vectors, "index": index}
     return PointSet(name, list(labels), dict(columns or {}), list(notes or []), slot, generation,
                     int(vectors.shape[0]), int(vectors.shape[1]))
 
