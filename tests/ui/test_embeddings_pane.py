@@ -133,7 +133,8 @@ def test_a_projection_of_your_own_vectors_end_to_end(pane, qtbot, tmp_path):
 
     # click the first point: its neighbours in the original 8-D space are its own kind
     x, y = panel.scatter.coords()[0]
-    panel.scatter.click_at(pg_point(x, y))
+    with qtbot.waitSignal(panel.neighbours_found, timeout=SLOW_MS):  # asked of the model host
+        panel.scatter.click_at(pg_point(x, y))
     shown = panel.neighbours_shown()
     assert len(shown) == panel.k.value() and all(name.startswith("cat") for name in shown)
 

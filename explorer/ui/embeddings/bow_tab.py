@@ -68,12 +68,9 @@ class BagOfWordsTab(EmbeddingTab):
             return
         self.message.info("Counting words…")
 
-        def job(ctx):
-            from explorer.core.bag_of_words import bag_of_words
-
-            return bag_of_words(sentences, lowercase=lowercase, stop_words=stop_words)
-
-        self.submit(job, title="Counting words", on_result=self._show, on_error=self._error)
+        self.run_op("embeddings.bag_of_words",
+                    {"sentences": sentences, "lowercase": lowercase, "stop_words": stop_words},
+                    title="Counting words", on_result=self._show, on_error=self._error)
 
     def _error(self, message: str) -> None:
         self.message.error(f"Cannot count: {message}")

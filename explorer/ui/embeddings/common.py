@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
 
 from explorer.ui.pane import ExportTarget
+
+if TYPE_CHECKING:  # numpy loads with the first matrix: the first tab shown (bag of words) opens without it
+    import numpy as np
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
 NOTE_STYLE = "color: #555555;"
@@ -61,6 +64,8 @@ class MatrixTable(QTableWidget):
                     fmt: str = "{:.2f}", levels: tuple[float, float] | None = None, stretch: bool = True,
                     hide_zeros: bool = False, compact: bool = False) -> None:
         """`compact` writes 0.85 as .85 so that many columns still fit."""
+        import numpy as np
+
         values = np.asarray(values)
         self.values = values
         self.row_labels, self.col_labels = list(row_labels), list(col_labels)
@@ -177,6 +182,11 @@ class EmbeddingTab(QWidget):
     def submit(self, fn, name: str = "", title: str = "", **callbacks) -> int:
         owner = f"{self.owner}.{name}" if name else self.owner
         return self.engine.submit(fn, owner=owner, title=title or self.title, **callbacks)
+
+    def run_op(self, operation: str, arguments: dict, name: str = "", title: str = "", **callbacks) -> int:
+        """Run the model-host operation `operation(**arguments)` as this tab's job (`name`: a sub-job)."""
+        owner = f"{self.owner}.{name}" if name else self.owner
+        return self.engine.run(operation, arguments, owner=owner, title=title or self.title, **callbacks)
 
 
 def str_of(state: dict, key: str, default: str = "") -> str:

@@ -109,22 +109,8 @@ class ContextualTab(EmbeddingTab):
         entry = find_model(model_id)
         self.message.info(f"Running {entry.short_title} on {len(sentences)} sentences…")
 
-        def job(ctx):
-            from explorer.core.contextual import contextual_embeddings
-            from explorer.core.word_vectors import neighbours
-
-            loaded = ctx.models.get_entry(entry, ctx)
-            result = contextual_embeddings(loaded.model, loaded.tokenizer, word, sentences, loaded.device,
-                                           causal=entry.kind == "causal-lm", model_title=entry.short_title,
-                                           progress=ctx)
-            try:
-                wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
-                static = [r.word for r in neighbours(wv, word, 8)]
-            except (KeyError, ValueError, FileNotFoundError):
-                static = None
-            return result, static
-
-        self.submit(job, title="Contextual embeddings", on_result=self._show, on_error=self.message.error)
+        self.run_op("embeddings.contextual", {"model_id": model_id, "word": word, "sentences": sentences},
+                    title="Contextual embeddings", on_result=self._show, on_error=self.message.error)
 
     def _show(self, payload) -> None:
         result, static = payload

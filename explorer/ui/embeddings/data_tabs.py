@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
 from explorer.models.catalogue import find_model
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
                                            str_of)
-from explorer.ui.embeddings.projection_panel import ProjectionPanel, make_point_set
+from explorer.ui.embeddings.projection_panel import ProjectionPanel
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, side_by_side
 
@@ -108,17 +108,8 @@ class SentencesTab(EmbeddingTab):
             return
         self.message.info(f"Embedding {len(sentences)} sentences with MiniLM…")
 
-        def job(ctx):
-            from explorer.core.sentence_embeddings import embed_sentences
-
-            loaded = ctx.models.get("minilm", "encoder", ctx)
-            emb = embed_sentences(loaded.model, loaded.tokenizer, sentences, loaded.device, progress=ctx)
-            # short map labels: the labels of points close together overlap less
-            labels = [f"{i + 1}. {short(s, 24)}" for i, s in enumerate(sentences)]
-            return emb, make_point_set("MiniLM sentence embeddings", emb.vectors, labels,
-                                       {"sentence": list(sentences)})
-
-        self.submit(job, "embed", title="Embedding sentences", on_result=self._show, on_error=self._clear)
+        self.run_op("embeddings.sentences", {"sentences": sentences, "slot": self.panel.owner}, "embed",
+                    title="Embedding sentences", on_result=self._show, on_error=self._clear)
 
     def _clear(self, message: str) -> None:
         """The text gives no result: no table, summary or map of sentences that are no longer there."""
@@ -273,15 +264,8 @@ class TokenCloudTab(EmbeddingTab):
         model_id = self.model.currentData()
         self.message.info("Reading the token-embedding matrix…")
 
-        def job(ctx):
-            from explorer.core.token_embeddings import load_token_embeddings
-            from explorer.models.word_vectors import token_embedding_files
-
-            emb = load_token_embeddings(*token_embedding_files(model_id, ctx), progress=ctx)
-            return make_point_set(emb.title, emb.vectors, emb.tokens, {"token": emb.tokens})
-
-        self.submit(job, "load", title="Loading token embeddings", on_result=self._loaded,
-                    on_error=self.message.error)
+        self.run_op("embeddings.token_cloud", {"model_id": model_id, "slot": self.panel.owner}, "load",
+                    title="Loading token embeddings", on_result=self._loaded, on_error=self.message.error)
 
     def _loaded(self, points) -> None:
         self.message.info(f"{points.name}: {len(points):,} tokens, read straight from the weights file.")
@@ -408,11 +392,11 @@ class ProjectorTab(EmbeddingTab):
         self.loaded_from = {"source": source, "text": text_path, "model": model, "vectors": vectors_path,
                             "metadata": metadata_path}
 
-        def job(ctx):
-            return load_source(ctx, source, text_path, model, vectors_path, metadata_path)
-
-        self.submit(job, "load", title="Loading data for the projector", on_result=self._loaded,
-                    on_error=self._failed)
+        arguments = {"slot": self.panel.owner, "source": source, "text_path": text_path, "model": model,
+                     "vectors_path": vectors_path, "metadata_path": metadata_path,
+                     "model_title": TEXT_MODELS[model].rsplit(" (", 1)[0]}
+        self.run_op("embeddings.load_source", arguments, "load", title="Loading data for the projector",
+                    on_result=self._loaded, on_error=self._failed)
 
     def _failed(self, message: str) -> None:
         self.message.error(message)
@@ -441,38 +425,3 @@ class ProjectorTab(EmbeddingTab):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.panel.apply_view_settings(font_scale, dark)
-
-
-def load_source(ctx, source: str, text_path: str, model: str, vectors_path: str, metadata_path: str):
-    """Runs on the worker: the chosen data as a PointSet."""
-    if source == "glove":
-        wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
-        return make_point_set("GloVe 6B 50-d", wv.vectors, wv.words, unit=wv.unit)
-    if source == "vectors":
-        from explorer.core.vector_files import load_vector_files
-
-        data = load_vector_files(vectors_path, metadata_path or None)
-        return make_point_set(Path(vectors_path).name, data.vectors, data.labels, data.columns, data.warnings)
-    from explorer.core.vector_files import read_text_items
-
-    items = read_text_items(text_path)
-    name = f"{Path(text_path).name} ({TEXT_MODELS[model].rsplit(' (', 1)[0]})"
-    notes: list[str] = []
-    if model == "minilm":
-        from explorer.core.sentence_embeddings import embed_sentences
-
-        loaded = ctx.models.get("minilm", "encoder", ctx)
-        vectors = embed_sentences(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx).vectors
-    elif model in ("smollm2", "smollm2-hub"):
-        from explorer.core.text_vectors import mean_hidden_state
-
-        loaded = ctx.models.get(model, "causal-lm", ctx)
-        vectors = mean_hidden_state(loaded.model, loaded.tokenizer, items, loaded.device, progress=ctx)
-    else:
-        from explorer.core.text_vectors import glove_text_vectors
-
-        wv = ctx.models.get("glove-50d", "word-vectors", ctx).model
-        vectors, unknown = glove_text_vectors(wv, items, ctx)
-        if unknown:
-            notes.append(f"{len(unknown):,} lines have no GloVe word (e.g. line {unknown[0] + 1}): they sit at 0.")
-    return make_point_set(name, vectors, [short(s, 60) for s in items], {"text": items}, notes)

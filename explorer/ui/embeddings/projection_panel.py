@@ -1,13 +1,11 @@
 """A projector for any set of vectors: PCA / t-SNE / UMAP in 2-D or 3-D, colours, search and neighbours.
 
-The panel owns no data loading: a tab hands it a `PointSet` built on the
-worker (`make_point_set`), and the panel runs projections and clusterings
-as engine jobs. t-SNE positions stream in while it optimises; Cancel stops
+The panel owns no data loading and no vectors: a tab hands it a `PointSet`
+(labels and a handle on vectors kept in the model host), and the panel asks
+the host for projections, clusterings and neighbours (explorer/host/ops/embeddings.py). t-SNE positions stream in while it optimises; Cancel stops
 it at the next step. Every point is projected and drawn: nothing is sampled.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -15,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayo
                                QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
+from explorer.core.point_set import PointSet
 from explorer.ui.embeddings.common import MessageLabel, bool_of, float_of, int_of, str_of
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.scatter import ScatterView
@@ -22,37 +21,11 @@ from explorer.ui.widgets.scatter import ScatterView
 BIG_SET = 50_000  # above this: small points, and a warning before t-SNE / UMAP
 
 
-@dataclass
-class PointSet:
-    """Vectors to project, with labels, optional metadata columns and a ready neighbour index."""
-
-    name: str
-    vectors: np.ndarray
-    labels: list[str]
-    columns: dict[str, list[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    index: object = None  # explorer.core.projection.NeighbourIndex
-
-    def __len__(self) -> int:
-        return int(self.vectors.shape[0])
-
-
-def make_point_set(name: str, vectors: np.ndarray, labels: list[str], columns: dict | None = None,
-                   notes: list[str] | None = None, unit: np.ndarray | None = None) -> PointSet:
-    """Check the vectors and prepare the neighbour index. Call it on the worker: it can take a second."""
-    from explorer.core.projection import NeighbourIndex, check_points
-
-    vectors = check_points(vectors, 2, "a map")
-    if len(labels) != len(vectors):
-        raise ValueError(f"{len(labels)} labels for {len(vectors)} vectors")
-    return PointSet(name, vectors, list(labels), dict(columns or {}), list(notes or []),
-                    NeighbourIndex(vectors, unit).prepare())
-
-
 class ProjectionPanel(QWidget):
     projected = Signal()  # a final projection is on screen
     partial_shown = Signal(int)  # t-SNE positions of this iteration are on screen
     clustered = Signal()
+    neighbours_found = Signal()  # the selected point's neighbours are listed
 
     def __init__(self, engine, owner: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,7 +170,7 @@ class ProjectionPanel(QWidget):
         if len(data) > BIG_SET and self.scatter.point_size_px() > 4:
             self.scatter.set_point_size(3)
         notes = " ".join(data.notes)
-        self.message.info(f"{data.name}: {len(data):,} points of {data.vectors.shape[1]} dimensions. {notes}")
+        self.message.info(f"{data.name}: {len(data):,} points of {data.dims} dimensions. {notes}")
         if run:
             self.run_projection()
 
@@ -261,7 +234,7 @@ class ProjectionPanel(QWidget):
             self.message.error("Load some data first.")
             return
         method, dims, params = self.method.currentData(), int(self.dims.currentData()), self.params()
-        vectors = self.data.vectors
+        handle = self.data.handle()
         n = len(self.data)
         name = self.method.currentText()
         if method in ("tsne", "umap") and n < 4:
@@ -277,11 +250,6 @@ class ProjectionPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.project_button.setEnabled(False)
 
-        def job(ctx):
-            from explorer.core.projection import project
-
-            return project(vectors, method, dims, progress=ctx, **params)
-
         # t-SNE positions already on their way when Cancel is pressed must not be painted: each run has
         # a token, and callbacks of a run whose token is gone do nothing
         token = self._run_token = object()
@@ -289,9 +257,10 @@ class ProjectionPanel(QWidget):
         def current(callback):
             return lambda *args: callback(*args) if self._run_token is token else None
 
-        self.engine.submit(job, owner=f"{self.owner}.project", title=f"{name} projection",
-                           on_result=current(self._projected), on_error=current(self._failed),
-                           on_progress=current(self._progress), on_partial=current(self._partial))
+        self.engine.run("embeddings.project", {**handle, "method": method, "dims": dims, "params": params},
+                        owner=f"{self.owner}.project", title=f"{name} projection",
+                        on_result=current(self._projected), on_error=current(self._failed),
+                        on_progress=current(self._progress), on_partial=current(self._partial))
 
     def clear(self, empty_text: str) -> None:
         """No data any more: stop its projection and clustering (so neither paints later) and empty the map."""
@@ -390,18 +359,14 @@ class ProjectionPanel(QWidget):
             self._group_names = None
             self.scatter.set_groups(self._groups)
         else:
-            vectors, k, metric = self.data.vectors, self.clusters.value(), self.metric_box.currentData()
+            k, metric = self.clusters.value(), self.metric_box.currentData()
             if k > len(self.data):
                 self.message.error(f"{k} clusters need at least {k} points; there are {len(self.data)}.")
                 return
 
-            def job(ctx):
-                from explorer.core.projection import kmeans
-
-                return kmeans(vectors, k, metric=metric, progress=ctx)
-
-            self.engine.submit(job, owner=f"{self.owner}.cluster", title="k-means clustering",
-                               on_result=self._clustered, on_error=self.message.error)
+            self.engine.run("embeddings.kmeans", {**self.data.handle(), "k": k, "metric": metric},
+                            owner=f"{self.owner}.cluster", title="k-means clustering",
+                            on_result=self._clustered, on_error=self.message.error)
 
     def _clustered(self, labels: np.ndarray) -> None:
         if self.data is None or len(labels) != len(self.data):
@@ -420,23 +385,34 @@ class ProjectionPanel(QWidget):
 
     # --- neighbours ---
     def show_neighbours(self, index: int) -> None:
+        """Select point `index` and list its nearest neighbours (a host query: off the GUI thread)."""
         self.neighbour_list.clear()
         if self.data is None or index < 0 or index >= len(self.data):
             self.neighbour_title.setText("<b>Nearest neighbours</b><br>click a point")
             self.scatter.set_highlight([])
             return
-        metric = self.metric_box.currentData()
-        found = self.data.index.query(index, self.k.value(), metric)
+        metric, data = self.metric_box.currentData(), self.data
         labels = self.labels()
         what = "cosine" if metric == "cosine" else "distance"
         self.neighbour_title.setText(f"<b>Nearest to “{labels[index]}”</b><br>in the original "
-                                     f"{self.data.vectors.shape[1]}-d space ({what})")
-        for j, score in found:
-            item = QListWidgetItem(f"{labels[j]}   {score:.3f}")
-            item.setData(Qt.ItemDataRole.UserRole, j)
-            self.neighbour_list.addItem(item)
+                                     f"{data.dims}-d space ({what})")
         self.scatter.select(index)
-        self.scatter.set_highlight([j for j, _ in found])
+
+        def found(pairs: list) -> None:
+            if self.data is not data:  # other data came in meanwhile
+                return
+            self.neighbour_list.clear()
+            for j, score in pairs:
+                item = QListWidgetItem(f"{labels[j]}   {score:.3f}")
+                item.setData(Qt.ItemDataRole.UserRole, j)
+                self.neighbour_list.addItem(item)
+            self.scatter.set_highlight([j for j, _ in pairs])
+            self.neighbours_found.emit()
+
+        self.engine.run("embeddings.nearest", {**data.handle(), "index": index, "k": self.k.value(),
+                                               "metric": metric},
+                        owner=f"{self.owner}.nearest", title="Nearest neighbours", on_result=found,
+                        on_error=self.message.error)
 
     def neighbours_shown(self) -> list[str]:
         return [self.neighbour_list.item(i).text().rsplit("   ", 1)[0] for i in range(self.neighbour_list.count())]

@@ -16,11 +16,6 @@ from explorer.ui.widgets.scatter import ScatterView
 GLOVE = "glove-50d"
 
 
-def glove(ctx):
-    """GloVe from the worker's model store (loaded once, ~1 s)."""
-    return ctx.models.get(GLOVE, "word-vectors", ctx).model
-
-
 class ResultsTable(QTableWidget):
     """Rank, word, cosine: the answer of a neighbour or analogy query."""
 
@@ -117,17 +112,8 @@ class NeighboursTab(EmbeddingTab):
             return
         self.message.info(f"Looking up '{word}'…")
 
-        def job(ctx):
-            from explorer.core.projection import pca
-            from explorer.core.word_vectors import neighbours
-
-            wv = glove(ctx)
-            results = neighbours(wv, word, k)
-            rows = wv.lookup(word) + [r.index for r in results]
-            coords = pca(wv.unit[rows], 2).coords
-            return {"query": wv.words[rows[0]], "results": results, "coords": coords}
-
-        self.submit(job, title=f"Neighbours of '{word}'", on_result=self._show, on_error=self._error)
+        self.run_op("embeddings.neighbours", {"word": word, "k": k}, title=f"Neighbours of '{word}'",
+                    on_result=self._show, on_error=self._error)
 
     def _error(self, message: str) -> None:
         self.message.error(message)
@@ -220,15 +206,8 @@ class AnalogyTab(EmbeddingTab):
         k = self.k.value()
         self.message.info(f"Computing {base} − {minus} + {plus}…")
 
-        def job(ctx):
-            from explorer.core.word_vectors import analogy, analogy_plane
-
-            wv = glove(ctx)
-            result = analogy(wv, [base, plus], [minus], k)
-            plane = analogy_plane(wv, base, minus, plus, [r.word for r in result.results[:3]])
-            return {"result": result, "plane": plane}
-
-        self.submit(job, title="Word analogy", on_result=self._show, on_error=self.message.error)
+        self.run_op("embeddings.analogy", {"base": base, "minus": minus, "plus": plus, "k": k},
+                    title="Word analogy", on_result=self._show, on_error=self.message.error)
 
     def _show(self, data: dict) -> None:
         result, plane = data["result"], data["plane"]
@@ -336,12 +315,8 @@ class AxesTab(EmbeddingTab):
             return
         self.message.info("Projecting…")
 
-        def job(ctx):
-            from explorer.core.word_vectors import axis_projection
-
-            return axis_projection(glove(ctx), x_axis, y_axis, words, extra_rows=range(extra))
-
-        self.submit(job, title="Word axes", on_result=self._show, on_error=self.message.error)
+        self.run_op("embeddings.axes", {"x_axis": x_axis, "y_axis": y_axis, "words": words, "extra": extra},
+                    title="Word axes", on_result=self._show, on_error=self.message.error)
 
     def _show(self, proj) -> None:
         n_typed = proj.n_typed

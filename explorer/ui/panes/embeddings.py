@@ -3,20 +3,29 @@
 Tabs: bag-of-words counts; GloVe neighbours, analogies and word axes; the
 contextual "bank" through MiniLM / SmolLM2 layers; MiniLM sentence maps; a
 model's token-embedding cloud; and a projector for GloVe's 400k words or
-your own files. Every model run, projection and file load goes through the
-engine; this module only arranges widgets.
+your own files. Every model run, vector load, projection and neighbour query
+is an operation of the model host (explorer/host/ops/embeddings.py); this
+module only arranges the tabs, each built when it is first shown.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout
+import importlib
 
-from explorer.ui.embeddings.bow_tab import EXAMPLE as BOW_EXAMPLE
-from explorer.ui.embeddings.bow_tab import BagOfWordsTab
-from explorer.ui.embeddings.contextual_tab import BANK, ContextualTab
-from explorer.ui.embeddings.data_tabs import PARAPHRASES, SENTENCES, ProjectorTab, SentencesTab, TokenCloudTab
-from explorer.ui.embeddings.word_tabs import AnalogyTab, AxesTab, NeighboursTab
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
 from explorer.ui.pane import ExportTarget, Pane
 
+# key, tab title, module, class: a tab (and its module: pyqtgraph, numpy) is built when first shown or asked for,
+# so that opening the pane stalls the window for one tab, not eight
+TABS = (("bow", "Bag of words", "explorer.ui.embeddings.bow_tab", "BagOfWordsTab"),
+        ("neighbours", "Neighbours", "explorer.ui.embeddings.word_tabs", "NeighboursTab"),
+        ("analogy", "Analogy", "explorer.ui.embeddings.word_tabs", "AnalogyTab"),
+        ("axes", "Word axes", "explorer.ui.embeddings.word_tabs", "AxesTab"),
+        ("bank", "Contextual “bank”", "explorer.ui.embeddings.contextual_tab", "ContextualTab"),
+        ("sentences", "Sentences", "explorer.ui.embeddings.data_tabs", "SentencesTab"),
+        ("tokens", "Token cloud", "explorer.ui.embeddings.data_tabs", "TokenCloudTab"),
+        ("projector", "Projector", "explorer.ui.embeddings.data_tabs", "ProjectorTab"))
+KEYS = tuple(key for key, *_ in TABS)
 PRESETS = ("bag-of-words", "analogy", "neighbours", "bank", "sentences", "paraphrases", "token-cloud",
            "projector")
 # capitals, weekdays and number words: three neighbourhoods far apart in the 400k-word cloud
@@ -33,20 +42,18 @@ class EmbeddingsPane(Pane):
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
-        self.bow = BagOfWordsTab(engine, self.pane_id)
-        self.neighbours = NeighboursTab(engine, self.pane_id)
-        self.analogy = AnalogyTab(engine, self.pane_id)
-        self.axes = AxesTab(engine, self.pane_id)
-        self.contextual = ContextualTab(engine, self.pane_id)
-        self.sentences = SentencesTab(engine, self.pane_id)
-        self.tokens = TokenCloudTab(engine, self.pane_id)
-        self.projector = ProjectorTab(engine, self.pane_id)
-        self.tabs_list = [self.bow, self.neighbours, self.analogy, self.axes, self.contextual, self.sentences,
-                          self.tokens, self.projector]
+        self._built: dict[str, QWidget] = {}
+        self._pending: dict[str, dict] = {}  # restored state of tabs not built yet
+        self._view: tuple[float, bool] | None = None  # the last view settings, for tabs built later
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for tab in self.tabs_list:
-            self.tabs.addTab(tab, tab.title)
+        self._pages: list[QWidget] = []
+        for _key, title, _module, _cls in TABS:
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            self._pages.append(page)
+            self.tabs.addTab(page, title)
         header = QLabel(f"<h2>{self.title}</h2>")
         layout = QVBoxLayout(self)
         layout.addWidget(header)
@@ -54,22 +61,57 @@ class EmbeddingsPane(Pane):
         self._active = False
         self.tabs.currentChanged.connect(self._tab_changed)
 
+    # --- tabs, built when first needed ---
+    def tab(self, key: str):
+        """The tab `key`, built (and given its restored state and view settings) on first use."""
+        tab = self._built.get(key)
+        if tab is None:
+            index = KEYS.index(key)
+            _key, _title, module, cls = TABS[index]
+            tab = getattr(importlib.import_module(module), cls)(self.engine, self.pane_id)
+            self._built[key] = tab
+            if self._view is not None:
+                tab.apply_view_settings(*self._view)
+            if key in self._pending:
+                tab.restore_state(self._pending.pop(key))
+            self._pages[index].layout().addWidget(tab)
+        return tab
+
+    bow = property(lambda self: self.tab("bow"))
+    neighbours = property(lambda self: self.tab("neighbours"))
+    analogy = property(lambda self: self.tab("analogy"))
+    axes = property(lambda self: self.tab("axes"))
+    contextual = property(lambda self: self.tab("bank"))
+    sentences = property(lambda self: self.tab("sentences"))
+    tokens = property(lambda self: self.tab("tokens"))
+    projector = property(lambda self: self.tab("projector"))
+
+    @property
+    def tabs_list(self) -> list:
+        """Every tab, in order (builds those not built yet)."""
+        return [self.tab(key) for key in KEYS]
+
     # --- lifecycle ---
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.current_tab()  # the visible tab is built before it paints
+        super().showEvent(event)
+
     def activated(self) -> None:
         self._active = True
         self.current_tab().activate()
 
     def _tab_changed(self, index: int) -> None:
+        tab = self.tab(KEYS[index])
         if self._active:
-            self.tabs_list[index].activate()
+            tab.activate()
 
     def current_tab(self):
-        return self.tabs_list[self.tabs.currentIndex()]
+        return self.tab(KEYS[self.tabs.currentIndex()])
 
     def show_tab(self, tab) -> None:
         # mark it activated first: the preset starts its own job, the first activation must not start another
         tab._activated = True
-        self.tabs.setCurrentWidget(tab)
+        self.tabs.setCurrentIndex(KEYS.index(tab.key))
 
     # --- presets ---
     def presets(self) -> list[str]:
@@ -79,6 +121,10 @@ class EmbeddingsPane(Pane):
         if name not in PRESETS:
             super().apply_preset(name)
         self._active = True
+        from explorer.ui.embeddings.bow_tab import EXAMPLE as BOW_EXAMPLE
+        from explorer.ui.embeddings.contextual_tab import BANK
+        from explorer.ui.embeddings.data_tabs import PARAPHRASES, SENTENCES
+
         if name == "bag-of-words":
             self.show_tab(self.bow)
             self.bow.set_sentences(BOW_EXAMPLE)
@@ -117,18 +163,20 @@ class EmbeddingsPane(Pane):
 
     # --- sessions ---
     def state(self) -> dict:
-        return {"tab": self.current_tab().key, **{tab.key: tab.state() for tab in self.tabs_list}}
+        tabs = {**self._pending, **{key: tab.state() for key, tab in self._built.items()}}
+        return {"tab": KEYS[self.tabs.currentIndex()], **tabs}
 
     def restore_state(self, state: dict) -> None:
-        for tab in self.tabs_list:
-            if isinstance(state.get(tab.key), dict):
-                tab.restore_state(state[tab.key])
-        for tab in self.tabs_list:
+        for key in KEYS:
+            if isinstance(state.get(key), dict):
+                if key in self._built:
+                    self._built[key].restore_state(state[key])
+                else:
+                    self._pending[key] = state[key]
+        for tab in self._built.values():
             tab._activated = False  # restored inputs are computed when their tab is shown
-        wanted = state.get("tab")
-        for tab in self.tabs_list:
-            if tab.key == wanted:
-                self.tabs.setCurrentWidget(tab)
+        if state.get("tab") in KEYS:
+            self.tabs.setCurrentIndex(KEYS.index(state["tab"]))
         if self._active:
             self.current_tab().activate()
 
@@ -137,5 +185,6 @@ class EmbeddingsPane(Pane):
         return self.current_tab().export_targets()
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
-        for tab in self.tabs_list:
+        self._view = (font_scale, dark)
+        for tab in self._built.values():
             tab.apply_view_settings(font_scale, dark)
