@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 
 MIN_SHARED_BYTES = 256 * 1024
+_PLAIN = (str, int, float, bool, bytes)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def _map(value: object, leaf: Callable[[object], object]) -> object:
     if isinstance(value, dict):
         return {k: _map(v, leaf) for k, v in value.items()}
     if isinstance(value, list):
+        if value and type(value[0]) in _PLAIN and all(type(v) is type(value[0]) for v in value):
+            return value  # 400k word labels: no walk item by item
         return [_map(v, leaf) for v in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(_map(v, leaf) for v in value)
