@@ -3,7 +3,8 @@
 One text, one model (MiniLM encoder, SmolLM2 decoder, or a Hub model), and
 seven views of the same forward pass: every head, the Q/K/V arithmetic of one
 head, local / sparse masks, grouped-query attention, RoPE, encoder vs decoder,
-and the next token. The worker runs every model call; this pane paints.
+and the next token. Every model load and computation is an operation of the
+model host (explorer/host/ops/attention.py); this pane paints what comes back.
 """
 from __future__ import annotations
 
@@ -96,7 +97,9 @@ class AttentionPane(Pane):
         self.key = 0
         # one entry per generated token: the text, ids and decoder state before it, and its piece
         self.history: list[dict] = []
-        self._stream = None  # generation.TextStream of the tokens generated since the text was typed
+        # the plain state (text, pending bytes, flag) of the generation.TextStream of the tokens generated
+        # since the text was typed; the stream itself lives in the host with the tokenizer
+        self._stream: tuple[str, bytes, int] | None = None
         self.captures: dict[tuple, object] = {}
         self.compare_key: tuple | None = None
         self._pending: dict = {}
@@ -246,16 +249,8 @@ class AttentionPane(Pane):
             return
         self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
-        def job(ctx):
-            from explorer.core.attention import analyse
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            if loaded.entry.kind not in ("encoder", "causal-lm"):
-                raise ValueError(f"{model_id} is not a text model")
-            return analyse(loaded, text, ctx)
-
-        self.engine.submit(job, owner="attention.main", title=f"Attention: {model_id}",
-                           on_result=self._on_analysis, on_error=self.show_error)
+        self.engine.run("attention.run", {"model_id": model_id, "text": text}, owner="attention.main",
+                        title=f"Attention: {model_id}", on_result=self._on_analysis, on_error=self.show_error)
 
     def show_error(self, message: str) -> None:
         self.message.setText(message)
@@ -363,7 +358,7 @@ class AttentionPane(Pane):
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
             self.forward_view.set_analysis(a, stages, [h["piece"] for h in self.history],
-                                           self._stream.pending if self._stream is not None else b"")
+                                           self._stream[1] if self._stream is not None else b"")
 
     # ------------------------------------------------------------------ selection
     def select_head(self, layer: int, head: int) -> None:
@@ -409,12 +404,6 @@ class AttentionPane(Pane):
         self._entropy_for = a
         result = a.result
 
-        def job(ctx):
-            from explorer.core.attention import head_entropy
-
-            ctx.report(None, "Entropy of every head")
-            return head_entropy(result.attentions), head_entropy(result.attentions, skip_first=True)
-
         def done(values) -> None:
             self._entropy_for = None
             result.stats.entropy, result.stats.entropy_rest = values
@@ -425,7 +414,8 @@ class AttentionPane(Pane):
             self._entropy_for = None
             self.show_error(message)
 
-        self.engine.submit(job, owner="attention.stats", title="Head entropy", on_result=done, on_error=failed)
+        self.engine.run("attention.entropy", {"ids": list(result.token_ids)}, owner="attention.stats", title="Head entropy", on_result=done,
+                        on_error=failed)
 
     # ------------------------------------------------------------------ Q/K/V capture
     def _capture_key(self) -> tuple | None:
@@ -441,13 +431,6 @@ class AttentionPane(Pane):
         if key in self.captures:
             return
         model_id, ids, layer = key
-        causal = self.analysis.result.causal
-
-        def job(ctx):
-            from explorer.core.qkv import capture_layer
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            return capture_layer(loaded.model, list(ids), layer, causal=causal, progress=ctx)
 
         def done(capture) -> None:
             self.captures[key] = capture
@@ -456,8 +439,10 @@ class AttentionPane(Pane):
             if key == self._capture_key():
                 self._refresh_current()
 
-        self.engine.submit(job, owner="attention.capture", title=f"Q/K/V of layer {layer}", on_result=done,
-                           on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
+        self.engine.run("attention.capture", {"model_id": model_id, "ids": list(ids), "layer": layer,
+                                              "causal": self.analysis.result.causal}, owner="attention.capture",
+                        title=f"Q/K/V of layer {layer}", on_result=done,
+                        on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
 
     # ------------------------------------------------------------------ local attention
     def rerun_local(self, settings) -> None:
@@ -465,26 +450,17 @@ class AttentionPane(Pane):
             self._pending["rerun"] = True
             return
         r = self.analysis.result
-        model_id, ids, causal = r.model_id, list(r.token_ids), r.causal
         self.local_view.masked_title.setText(f"<b>With the mask in every layer</b>: rerunning "
                                              f"({settings.describe()})…")
-
-        def job(ctx):
-            from explorer.core.generation import candidates
-            from explorer.core.local_attention import run_with_mask
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            result = run_with_mask(loaded.model, loaded.tokenizer, ids, settings, causal=causal, model_id=model_id,
-                                   progress=ctx)
-            nxt = candidates(loaded.tokenizer, result.next_logits, k=5) if result.next_logits is not None else None
-            return result, nxt
 
         def done(value) -> None:
             result, nxt = value
             self.local_view.set_masked(result, nxt, settings)
 
-        self.engine.submit(job, owner="attention.local", title="Attention with a local mask", on_result=done,
-                           on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
+        self.engine.run("attention.local", {"model_id": r.model_id, "ids": list(r.token_ids), "causal": r.causal,
+                                            "settings": settings}, owner="attention.local",
+                        title="Attention with a local mask", on_result=done,
+                        on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
 
     # ------------------------------------------------------------------ encoder vs decoder
     def request_compare(self) -> None:
@@ -494,24 +470,12 @@ class AttentionPane(Pane):
             return
         self.compare_key = key
 
-        def job(ctx):
-            from explorer.core.attention import extract_attention
-
-            results, titles = {}, {}
-            for side, model_id in (("encoder", "minilm"), ("decoder", "smollm2")):
-                loaded = ctx.models.get(model_id, "model", ctx)
-                result = extract_attention(loaded.model, loaded.tokenizer, text, model_id=model_id,
-                                           causal=bool(loaded.extras.get("causal")), entropy=False, progress=ctx)
-                result.overall_mean  # noqa: B018 - averaged here, not on the GUI thread
-                results[side], titles[side] = result, loaded.entry.title
-            return results, titles
-
         def failed(message: str) -> None:
             self.compare_key = None
             self.show_error(f"Could not compare: {message}")
 
-        self.engine.submit(job, owner="attention.compare", title="Encoder vs decoder",
-                           on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
+        self.engine.run("attention.compare", {"text": text}, owner="attention.compare", title="Encoder vs decoder",
+                        on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
 
     # ------------------------------------------------------------------ generation
     def generate(self, settings) -> None:
@@ -532,18 +496,6 @@ class AttentionPane(Pane):
         stream = self._stream
         rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
 
-        def job(ctx):
-            from explorer.core.attention import analyse_ids, last_window, max_tokens, special_frame
-            from explorer.core.generation import TextStream, next_step
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            step = next_step(loaded.tokenizer, logits, settings, np.random.default_rng(rng_seed))
-            after = stream.copy() if stream is not None else TextStream(loaded.tokenizer)
-            completed = after.push(step.id)
-            # the maps' memory limit: past it, the window slides and keeps the newest tokens
-            window = last_window(ids + [step.id], max_tokens(loaded.model.config), special_frame(loaded.tokenizer))
-            cut = total + 1 if total + 1 > len(window) else None
-            return step, completed, after, analyse_ids(loaded, window, ctx, truncated_from=cut)
 
         def done(value) -> None:
             step, completed, after, analysis = value
@@ -554,8 +506,9 @@ class AttentionPane(Pane):
             self._on_analysis(analysis)
 
         self.info.setText("Generating one token…")
-        self.engine.submit(job, owner="attention.main", title="Generating one token", on_result=done,
-                           on_error=self.show_error)
+        self.engine.run("attention.generate", {"model_id": model_id, "ids": ids, "total": total, "logits": logits,
+                                               "settings": settings, "seed": rng_seed, "stream": stream},
+                        owner="attention.main", title="Generating one token", on_result=done, on_error=self.show_error)
 
     def undo(self) -> None:
         """Back to the ids before the last generated token (rerun on those ids, not on re-tokenized text)."""
@@ -566,14 +519,10 @@ class AttentionPane(Pane):
         self.set_text(entry["text"])
         model_id = self.analysis.result.model_id if self.analysis is not None else self.model_id()
 
-        def job(ctx):
-            from explorer.core.attention import analyse_ids
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            return analyse_ids(loaded, entry["ids"], ctx, truncated_from=entry["truncated_from"])
-
-        self.engine.submit(job, owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
-                           on_error=self.show_error)
+        self.engine.run("attention.run", {"model_id": model_id, "ids": entry["ids"],
+                                          "truncated_from": entry["truncated_from"]},
+                        owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
+                        on_error=self.show_error)
 
     # ------------------------------------------------------------------ presets and state
     def presets(self) -> list[str]:
