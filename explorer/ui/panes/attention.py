@@ -38,6 +38,12 @@ PRESETS = {
     "encoder-vs-decoder": {"model": "smollm2", "text": "Sarah fed the cat because it was hungry", "tab": "compare"},
 }
 MAX_CAPTURES = 4
+# each view's module and class: a view is built when its tab is first shown (seven plot-heavy views
+# built at once stalled the first opening of the pane for over a second)
+VIEW_CLASSES = {"heads": ("attention_heads", "HeadsView"), "qkv": ("attention_qkv", "QKVView"),
+                "local": ("attention_local", "LocalView"), "gqa": ("attention_gqa", "GQAView"),
+                "rope": ("attention_rope", "RopeView"), "compare": ("attention_compare", "CompareView"),
+                "forward": ("attention_forward", "ForwardView")}
 
 
 class FitScrollArea(QScrollArea):
@@ -47,15 +53,18 @@ class FitScrollArea(QScrollArea):
     even when everything would fit.
     """
 
-    def __init__(self, widget) -> None:
+    def __init__(self, widget=None) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(False)
-        self.setWidget(widget)
+        if widget is not None:
+            self.setWidget(widget)
 
     def fit(self) -> None:
         widget = self.widget()
+        if widget is None:
+            return
         inner_w = self.width() - 2 * self.frameWidth()
         inner_h = self.height() - 2 * self.frameWidth()
         height = max(inner_h, widget.minimumHeight(), widget.minimumSizeHint().height())
@@ -83,14 +92,6 @@ class AttentionPane(Pane):
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
-        from explorer.ui.widgets.attention_compare import CompareView
-        from explorer.ui.widgets.attention_forward import ForwardView
-        from explorer.ui.widgets.attention_gqa import GQAView
-        from explorer.ui.widgets.attention_heads import HeadsView
-        from explorer.ui.widgets.attention_local import LocalView
-        from explorer.ui.widgets.attention_qkv import QKVView
-        from explorer.ui.widgets.attention_rope import RopeView
-
         self.analysis = None
         self.layer = self.head = 0
         self.query = -1  # -1: the last token
@@ -138,35 +139,20 @@ class AttentionPane(Pane):
         top.addWidget(self.editor, 1)
         top.addWidget(self.run_button)
 
-        # --- views ---
-        self.heads_view = HeadsView()
-        self.qkv_view = QKVView()
-        self.local_view = LocalView()
-        self.gqa_view = GQAView()
-        self.rope_view = RopeView()
-        self.compare_view = CompareView()
-        self.forward_view = ForwardView()
-        self.views = {"heads": self.heads_view, "qkv": self.qkv_view, "local": self.local_view,
-                      "gqa": self.gqa_view, "rope": self.rope_view, "compare": self.compare_view,
-                      "forward": self.forward_view}
+        # --- views: built when first shown (see VIEW_CLASSES) ---
+        self.views: dict[str, object] = {}
+        self._scrollers: dict[str, FitScrollArea] = {}
+        self._view_settings: tuple[float, bool] | None = None  # the presenter's font scale and theme
+        self._unbuilt: dict[str, object] = {}  # restored settings of views not built yet
+        self._restored: dict[str, object] = {}  # their JSON, for state() while they are not built
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
         for key, text in TABS:
             # large presenter fonts make a view taller than the window: it scrolls instead of squashing
-            self.tabs.addTab(FitScrollArea(self.views[key]), text)
-        self._set_view_heights()
+            self._scrollers[key] = FitScrollArea()
+            self.tabs.addTab(self._scrollers[key], text)
+        self._view("heads")  # the first tab
         self.tabs.currentChanged.connect(self._tab_changed)
-
-        for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
-            view.head_chosen.connect(self.select_head)
-        self.heads_view.tokens_chosen.connect(self.select_tokens)
-        self.heads_view.entropy_needed.connect(self.request_entropy)
-        self.qkv_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
-        self.rope_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
-        self.rope_view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
-        self.local_view.rerun_requested.connect(self.rerun_local)
-        self.forward_view.generate_requested.connect(self.generate)
-        self.forward_view.undo_requested.connect(self.undo)
 
         layout = QVBoxLayout(self)
         header = QLabel(f"<h2>{self.title}</h2>")
@@ -179,6 +165,55 @@ class AttentionPane(Pane):
         self._debounce = QTimer(self, singleShot=True, interval=450)
         self._debounce.timeout.connect(self.recompute)
         self.editor.textChanged.connect(self._debounce.start)
+
+    # ------------------------------------------------------------------ views, built on first use
+    def _view(self, key: str):
+        view = self.views.get(key)
+        if view is not None:
+            return view
+        import importlib
+
+        module, name = VIEW_CLASSES[key]
+        view = getattr(importlib.import_module(f"explorer.ui.widgets.{module}"), name)()
+        self.views[key] = view
+        if key in ("heads", "qkv", "local", "gqa", "rope"):
+            view.head_chosen.connect(self.select_head)
+        if key == "heads":
+            view.tokens_chosen.connect(self.select_tokens)
+            view.entropy_needed.connect(self.request_entropy)
+        elif key in ("qkv", "rope"):
+            view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
+            if key == "rope":
+                view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
+        elif key == "local":
+            view.rerun_requested.connect(self.rerun_local)
+        elif key == "forward":
+            view.generate_requested.connect(self.generate)
+            view.undo_requested.connect(self.undo)
+        if self._view_settings is not None:
+            view.apply_view_settings(*self._view_settings)
+        restore = self._unbuilt.pop(key, None)
+        if restore is not None:
+            restore(view)
+        self._scrollers[key].setWidget(view)
+        self._set_view_heights()
+        return view
+
+    def _when_built(self, key: str, apply) -> None:
+        """Apply a restored setting to a view now, or when it is built."""
+        if key in self.views:
+            apply(self.views[key])
+        else:
+            previous = self._unbuilt.get(key)
+            self._unbuilt[key] = apply if previous is None else (lambda v, a=previous, b=apply: (a(v), b(v)))
+
+    heads_view = property(lambda self: self._view("heads"))
+    qkv_view = property(lambda self: self._view("qkv"))
+    local_view = property(lambda self: self._view("local"))
+    gqa_view = property(lambda self: self._view("gqa"))
+    rope_view = property(lambda self: self._view("rope"))
+    compare_view = property(lambda self: self._view("compare"))
+    forward_view = property(lambda self: self._view("forward"))
 
     # ------------------------------------------------------------------ basics
     def model_id(self) -> str:
@@ -209,6 +244,7 @@ class AttentionPane(Pane):
     def set_tab(self, key: str) -> None:
         for i, (k, _) in enumerate(TABS):
             if k == key:
+                self._view(k)
                 self.tabs.setCurrentIndex(i)
 
     def query_index(self) -> int:
@@ -383,6 +419,7 @@ class AttentionPane(Pane):
         self._ensure_tab_data()
 
     def _tab_changed(self, _index: int) -> None:
+        self._view(self.current_tab())
         self._refresh_current()
         self._ensure_tab_data()
 
@@ -549,11 +586,18 @@ class AttentionPane(Pane):
         self.recompute()
 
     def state(self) -> dict:
-        return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
-                "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
-                "show": self.heads_view.mode(),
-                "skip_first": self.heads_view.skip_first.isChecked(), "mask": self.local_view.settings().to_json(),
-                "sampling": self.forward_view.settings().to_json(), "compare": self.compare_view.settings()}
+        state = {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
+                 "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
+                 "show": self.heads_view.mode(), "skip_first": self.heads_view.skip_first.isChecked()}
+        # views not built yet keep what was restored into them (building them here would cost seconds)
+        for name, key, read in (("mask", "local", lambda v: v.settings().to_json()),
+                                ("sampling", "forward", lambda v: v.settings().to_json()),
+                                ("compare", "compare", lambda v: v.settings())):
+            if key in self.views:
+                state[name] = read(self.views[key])
+            elif name in self._restored:
+                state[name] = self._restored[name]
+        return state
 
     def restore_state(self, state: dict) -> None:
         from explorer.core.generation import SamplingSettings
@@ -573,11 +617,17 @@ class AttentionPane(Pane):
         if isinstance(state.get("show"), str):
             self.heads_view.set_mode(state["show"])
         if isinstance(state.get("mask"), dict):
-            self.local_view.set_settings(MaskSettings.from_json(state["mask"]))
+            mask = MaskSettings.from_json(state["mask"])
+            self._restored["mask"] = state["mask"]
+            self._when_built("local", lambda v: v.set_settings(mask))
         if isinstance(state.get("sampling"), dict):
-            self.forward_view.set_settings(SamplingSettings.from_json(state["sampling"]))
+            sampling = SamplingSettings.from_json(state["sampling"])
+            self._restored["sampling"] = state["sampling"]
+            self._when_built("forward", lambda v: v.set_settings(sampling))
         if isinstance(state.get("compare"), dict):
-            self.compare_view.set_settings(state["compare"])
+            compare = state["compare"]
+            self._restored["compare"] = compare
+            self._when_built("compare", lambda v: v.set_settings(compare))
         if isinstance(state.get("tab"), str):
             self.tabs.blockSignals(True)
             self.set_tab(state["tab"])
@@ -593,23 +643,27 @@ class AttentionPane(Pane):
 
     # ------------------------------------------------------------------ export and presentation
     def export_targets(self) -> list[ExportTarget]:
-        targets = {
-            "heads": [ExportTarget("Attention map", self.heads_view.heatmap, self.heads_view.data),
-                      ExportTarget("All heads (model view)", self.heads_view.grid, self.heads_view.grid.data)],
-            "qkv": [ExportTarget("Q/K/V step-through", self.qkv_view, self.qkv_view.data)],
-            "local": [ExportTarget("Local attention", self.local_view, self.local_view.data)],
-            "gqa": [ExportTarget("Grouped-query attention", self.gqa_view, self.gqa_view.data)],
-            "rope": [ExportTarget("RoPE", self.rope_view, self.rope_view.data)],
-            "compare": [ExportTarget("Encoder vs decoder", self.compare_view, self.compare_view.data)],
-            "forward": [ExportTarget("Next token", self.forward_view, self.forward_view.data)],
-        }
         current = self.current_tab()
+        self._view(current)
+        makers = {
+            "heads": lambda v: [ExportTarget("Attention map", v.heatmap, v.data),
+                                ExportTarget("All heads (model view)", v.grid, v.grid.data)],
+            "qkv": lambda v: [ExportTarget("Q/K/V step-through", v, v.data)],
+            "local": lambda v: [ExportTarget("Local attention", v, v.data)],
+            "gqa": lambda v: [ExportTarget("Grouped-query attention", v, v.data)],
+            "rope": lambda v: [ExportTarget("RoPE", v, v.data)],
+            "compare": lambda v: [ExportTarget("Encoder vs decoder", v, v.data)],
+            "forward": lambda v: [ExportTarget("Next token", v, v.data)],
+        }
+        # views never shown have nothing to export (and are not built for it)
+        targets = {key: makers[key](self.views[key]) for key, _ in TABS if key in self.views}
         ordered = targets.pop(current)
         for rest in targets.values():
             ordered += rest
         return ordered
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self._view_settings = (font_scale, dark)
         for view in self.views.values():
             view.apply_view_settings(font_scale, dark)
         self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))
