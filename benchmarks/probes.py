@@ -47,6 +47,7 @@ PASSAGE_512 = (
     "years, following the snow on the mountains, and that the wall would have failed within a decade. "
     "Meanwhile the children learned to count by watching boats: red ones carried apples, blue ones wool, "
     "and the rare green boat brought letters from the city, which the teacher read aloud on Fridays. ") * 5
+PASSAGE_512 = PASSAGE_512[:int(len(PASSAGE_512) * 0.85)]  # 601 tokens x 0.85
 
 
 def longest_gui_gap(qapp, engine, job, timeout_s: float = 600.0, on_start=None, finished=None) -> tuple[float, int]:
