@@ -274,6 +274,20 @@ class TextStream:
         """The text so far, with the bytes of an unfinished character as byte pieces."""
         return self.text + byte_text(self.pending)
 
+    def plain_state(self) -> tuple[str, bytes, int]:
+        """The stream as plain data (text, pending bytes, decoder flag): it crosses to the GUI and back."""
+        pending, flag = self._decoder.getstate()
+        return self.text, pending, flag
+
+    @classmethod
+    def from_state(cls, tokenizer, state: tuple[str, bytes, int] | None) -> "TextStream":
+        """A stream that continues where `plain_state()` was taken (a fresh one for None)."""
+        stream = cls(tokenizer)
+        if state is not None:
+            stream.text = state[0]
+            stream._decoder.setstate((bytes(state[1]), int(state[2])))
+        return stream
+
     def copy(self) -> "TextStream":
         twin = TextStream.__new__(TextStream)
         twin.tokenizer, twin.byte_level, twin.text = self.tokenizer, self.byte_level, self.text

@@ -3,7 +3,8 @@
 One text, one model (MiniLM encoder, SmolLM2 decoder, or a Hub model), and
 seven views of the same forward pass: every head, the Q/K/V arithmetic of one
 head, local / sparse masks, grouped-query attention, RoPE, encoder vs decoder,
-and the next token. The worker runs every model call; this pane paints.
+and the next token. Every model load and computation is an operation of the
+model host (explorer/host/ops/attention.py); this pane paints what comes back.
 """
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ PRESETS = {
     "encoder-vs-decoder": {"model": "smollm2", "text": "Sarah fed the cat because it was hungry", "tab": "compare"},
 }
 MAX_CAPTURES = 4
+# each view's module and class: a view is built when its tab is first shown (seven plot-heavy views
+# built at once stalled the first opening of the pane for over a second)
+VIEW_CLASSES = {"heads": ("attention_heads", "HeadsView"), "qkv": ("attention_qkv", "QKVView"),
+                "local": ("attention_local", "LocalView"), "gqa": ("attention_gqa", "GQAView"),
+                "rope": ("attention_rope", "RopeView"), "compare": ("attention_compare", "CompareView"),
+                "forward": ("attention_forward", "ForwardView")}
 
 
 class FitScrollArea(QScrollArea):
@@ -46,15 +53,18 @@ class FitScrollArea(QScrollArea):
     even when everything would fit.
     """
 
-    def __init__(self, widget) -> None:
+    def __init__(self, widget=None) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(False)
-        self.setWidget(widget)
+        if widget is not None:
+            self.setWidget(widget)
 
     def fit(self) -> None:
         widget = self.widget()
+        if widget is None:
+            return
         inner_w = self.width() - 2 * self.frameWidth()
         inner_h = self.height() - 2 * self.frameWidth()
         height = max(inner_h, widget.minimumHeight(), widget.minimumSizeHint().height())
@@ -82,21 +92,15 @@ class AttentionPane(Pane):
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
-        from explorer.ui.widgets.attention_compare import CompareView
-        from explorer.ui.widgets.attention_forward import ForwardView
-        from explorer.ui.widgets.attention_gqa import GQAView
-        from explorer.ui.widgets.attention_heads import HeadsView
-        from explorer.ui.widgets.attention_local import LocalView
-        from explorer.ui.widgets.attention_qkv import QKVView
-        from explorer.ui.widgets.attention_rope import RopeView
-
         self.analysis = None
         self.layer = self.head = 0
         self.query = -1  # -1: the last token
         self.key = 0
         # one entry per generated token: the text, ids and decoder state before it, and its piece
         self.history: list[dict] = []
-        self._stream = None  # generation.TextStream of the tokens generated since the text was typed
+        # the plain state (text, pending bytes, flag) of the generation.TextStream of the tokens generated
+        # since the text was typed; the stream itself lives in the host with the tokenizer
+        self._stream: tuple[str, bytes, int] | None = None
         self.captures: dict[tuple, object] = {}
         self.compare_key: tuple | None = None
         self._pending: dict = {}
@@ -135,35 +139,20 @@ class AttentionPane(Pane):
         top.addWidget(self.editor, 1)
         top.addWidget(self.run_button)
 
-        # --- views ---
-        self.heads_view = HeadsView()
-        self.qkv_view = QKVView()
-        self.local_view = LocalView()
-        self.gqa_view = GQAView()
-        self.rope_view = RopeView()
-        self.compare_view = CompareView()
-        self.forward_view = ForwardView()
-        self.views = {"heads": self.heads_view, "qkv": self.qkv_view, "local": self.local_view,
-                      "gqa": self.gqa_view, "rope": self.rope_view, "compare": self.compare_view,
-                      "forward": self.forward_view}
+        # --- views: built when first shown (see VIEW_CLASSES) ---
+        self.views: dict[str, object] = {}
+        self._scrollers: dict[str, FitScrollArea] = {}
+        self._view_settings: tuple[float, bool] | None = None  # the presenter's font scale and theme
+        self._unbuilt: dict[str, object] = {}  # restored settings of views not built yet
+        self._restored: dict[str, object] = {}  # their JSON, for state() while they are not built
         self.tabs = QTabWidget()
         self.tabs.setUsesScrollButtons(True)
         for key, text in TABS:
             # large presenter fonts make a view taller than the window: it scrolls instead of squashing
-            self.tabs.addTab(FitScrollArea(self.views[key]), text)
-        self._set_view_heights()
+            self._scrollers[key] = FitScrollArea()
+            self.tabs.addTab(self._scrollers[key], text)
+        self._view("heads")  # the first tab
         self.tabs.currentChanged.connect(self._tab_changed)
-
-        for view in (self.heads_view, self.qkv_view, self.local_view, self.gqa_view, self.rope_view):
-            view.head_chosen.connect(self.select_head)
-        self.heads_view.tokens_chosen.connect(self.select_tokens)
-        self.heads_view.entropy_needed.connect(self.request_entropy)
-        self.qkv_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
-        self.rope_view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
-        self.rope_view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
-        self.local_view.rerun_requested.connect(self.rerun_local)
-        self.forward_view.generate_requested.connect(self.generate)
-        self.forward_view.undo_requested.connect(self.undo)
 
         layout = QVBoxLayout(self)
         header = QLabel(f"<h2>{self.title}</h2>")
@@ -176,6 +165,55 @@ class AttentionPane(Pane):
         self._debounce = QTimer(self, singleShot=True, interval=450)
         self._debounce.timeout.connect(self.recompute)
         self.editor.textChanged.connect(self._debounce.start)
+
+    # ------------------------------------------------------------------ views, built on first use
+    def _view(self, key: str):
+        view = self.views.get(key)
+        if view is not None:
+            return view
+        import importlib
+
+        module, name = VIEW_CLASSES[key]
+        view = getattr(importlib.import_module(f"explorer.ui.widgets.{module}"), name)()
+        self.views[key] = view
+        if key in ("heads", "qkv", "local", "gqa", "rope"):
+            view.head_chosen.connect(self.select_head)
+        if key == "heads":
+            view.tokens_chosen.connect(self.select_tokens)
+            view.entropy_needed.connect(self.request_entropy)
+        elif key in ("qkv", "rope"):
+            view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
+            if key == "rope":
+                view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
+        elif key == "local":
+            view.rerun_requested.connect(self.rerun_local)
+        elif key == "forward":
+            view.generate_requested.connect(self.generate)
+            view.undo_requested.connect(self.undo)
+        if self._view_settings is not None:
+            view.apply_view_settings(*self._view_settings)
+        restore = self._unbuilt.pop(key, None)
+        if restore is not None:
+            restore(view)
+        self._scrollers[key].setWidget(view)
+        self._set_view_heights()
+        return view
+
+    def _when_built(self, key: str, apply) -> None:
+        """Apply a restored setting to a view now, or when it is built."""
+        if key in self.views:
+            apply(self.views[key])
+        else:
+            previous = self._unbuilt.get(key)
+            self._unbuilt[key] = apply if previous is None else (lambda v, a=previous, b=apply: (a(v), b(v)))
+
+    heads_view = property(lambda self: self._view("heads"))
+    qkv_view = property(lambda self: self._view("qkv"))
+    local_view = property(lambda self: self._view("local"))
+    gqa_view = property(lambda self: self._view("gqa"))
+    rope_view = property(lambda self: self._view("rope"))
+    compare_view = property(lambda self: self._view("compare"))
+    forward_view = property(lambda self: self._view("forward"))
 
     # ------------------------------------------------------------------ basics
     def model_id(self) -> str:
@@ -206,6 +244,7 @@ class AttentionPane(Pane):
     def set_tab(self, key: str) -> None:
         for i, (k, _) in enumerate(TABS):
             if k == key:
+                self._view(k)
                 self.tabs.setCurrentIndex(i)
 
     def query_index(self) -> int:
@@ -246,16 +285,8 @@ class AttentionPane(Pane):
             return
         self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
-        def job(ctx):
-            from explorer.core.attention import analyse
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            if loaded.entry.kind not in ("encoder", "causal-lm"):
-                raise ValueError(f"{model_id} is not a text model")
-            return analyse(loaded, text, ctx)
-
-        self.engine.submit(job, owner="attention.main", title=f"Attention: {model_id}",
-                           on_result=self._on_analysis, on_error=self.show_error)
+        self.engine.run("attention.run", {"model_id": model_id, "text": text}, owner="attention.main",
+                        title=f"Attention: {model_id}", on_result=self._on_analysis, on_error=self.show_error)
 
     def show_error(self, message: str) -> None:
         self.message.setText(message)
@@ -363,7 +394,7 @@ class AttentionPane(Pane):
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
             self.forward_view.set_analysis(a, stages, [h["piece"] for h in self.history],
-                                           self._stream.pending if self._stream is not None else b"")
+                                           self._stream[1] if self._stream is not None else b"")
 
     # ------------------------------------------------------------------ selection
     def select_head(self, layer: int, head: int) -> None:
@@ -388,6 +419,7 @@ class AttentionPane(Pane):
         self._ensure_tab_data()
 
     def _tab_changed(self, _index: int) -> None:
+        self._view(self.current_tab())
         self._refresh_current()
         self._ensure_tab_data()
 
@@ -409,12 +441,6 @@ class AttentionPane(Pane):
         self._entropy_for = a
         result = a.result
 
-        def job(ctx):
-            from explorer.core.attention import head_entropy
-
-            ctx.report(None, "Entropy of every head")
-            return head_entropy(result.attentions), head_entropy(result.attentions, skip_first=True)
-
         def done(values) -> None:
             self._entropy_for = None
             result.stats.entropy, result.stats.entropy_rest = values
@@ -425,7 +451,8 @@ class AttentionPane(Pane):
             self._entropy_for = None
             self.show_error(message)
 
-        self.engine.submit(job, owner="attention.stats", title="Head entropy", on_result=done, on_error=failed)
+        self.engine.run("attention.entropy", {"ids": list(result.token_ids)}, owner="attention.stats", title="Head entropy", on_result=done,
+                        on_error=failed)
 
     # ------------------------------------------------------------------ Q/K/V capture
     def _capture_key(self) -> tuple | None:
@@ -441,13 +468,6 @@ class AttentionPane(Pane):
         if key in self.captures:
             return
         model_id, ids, layer = key
-        causal = self.analysis.result.causal
-
-        def job(ctx):
-            from explorer.core.qkv import capture_layer
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            return capture_layer(loaded.model, list(ids), layer, causal=causal, progress=ctx)
 
         def done(capture) -> None:
             self.captures[key] = capture
@@ -456,8 +476,10 @@ class AttentionPane(Pane):
             if key == self._capture_key():
                 self._refresh_current()
 
-        self.engine.submit(job, owner="attention.capture", title=f"Q/K/V of layer {layer}", on_result=done,
-                           on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
+        self.engine.run("attention.capture", {"model_id": model_id, "ids": list(ids), "layer": layer,
+                                              "causal": self.analysis.result.causal}, owner="attention.capture",
+                        title=f"Q/K/V of layer {layer}", on_result=done,
+                        on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
 
     # ------------------------------------------------------------------ local attention
     def rerun_local(self, settings) -> None:
@@ -465,26 +487,17 @@ class AttentionPane(Pane):
             self._pending["rerun"] = True
             return
         r = self.analysis.result
-        model_id, ids, causal = r.model_id, list(r.token_ids), r.causal
         self.local_view.masked_title.setText(f"<b>With the mask in every layer</b>: rerunning "
                                              f"({settings.describe()})…")
-
-        def job(ctx):
-            from explorer.core.generation import candidates
-            from explorer.core.local_attention import run_with_mask
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            result = run_with_mask(loaded.model, loaded.tokenizer, ids, settings, causal=causal, model_id=model_id,
-                                   progress=ctx)
-            nxt = candidates(loaded.tokenizer, result.next_logits, k=5) if result.next_logits is not None else None
-            return result, nxt
 
         def done(value) -> None:
             result, nxt = value
             self.local_view.set_masked(result, nxt, settings)
 
-        self.engine.submit(job, owner="attention.local", title="Attention with a local mask", on_result=done,
-                           on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
+        self.engine.run("attention.local", {"model_id": r.model_id, "ids": list(r.token_ids), "causal": r.causal,
+                                            "settings": settings}, owner="attention.local",
+                        title="Attention with a local mask", on_result=done,
+                        on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
 
     # ------------------------------------------------------------------ encoder vs decoder
     def request_compare(self) -> None:
@@ -494,24 +507,12 @@ class AttentionPane(Pane):
             return
         self.compare_key = key
 
-        def job(ctx):
-            from explorer.core.attention import extract_attention
-
-            results, titles = {}, {}
-            for side, model_id in (("encoder", "minilm"), ("decoder", "smollm2")):
-                loaded = ctx.models.get(model_id, "model", ctx)
-                result = extract_attention(loaded.model, loaded.tokenizer, text, model_id=model_id,
-                                           causal=bool(loaded.extras.get("causal")), entropy=False, progress=ctx)
-                result.overall_mean  # noqa: B018 - averaged here, not on the GUI thread
-                results[side], titles[side] = result, loaded.entry.title
-            return results, titles
-
         def failed(message: str) -> None:
             self.compare_key = None
             self.show_error(f"Could not compare: {message}")
 
-        self.engine.submit(job, owner="attention.compare", title="Encoder vs decoder",
-                           on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
+        self.engine.run("attention.compare", {"text": text}, owner="attention.compare", title="Encoder vs decoder",
+                        on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
 
     # ------------------------------------------------------------------ generation
     def generate(self, settings) -> None:
@@ -532,18 +533,6 @@ class AttentionPane(Pane):
         stream = self._stream
         rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
 
-        def job(ctx):
-            from explorer.core.attention import analyse_ids, last_window, max_tokens, special_frame
-            from explorer.core.generation import TextStream, next_step
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            step = next_step(loaded.tokenizer, logits, settings, np.random.default_rng(rng_seed))
-            after = stream.copy() if stream is not None else TextStream(loaded.tokenizer)
-            completed = after.push(step.id)
-            # the maps' memory limit: past it, the window slides and keeps the newest tokens
-            window = last_window(ids + [step.id], max_tokens(loaded.model.config), special_frame(loaded.tokenizer))
-            cut = total + 1 if total + 1 > len(window) else None
-            return step, completed, after, analyse_ids(loaded, window, ctx, truncated_from=cut)
 
         def done(value) -> None:
             step, completed, after, analysis = value
@@ -554,8 +543,9 @@ class AttentionPane(Pane):
             self._on_analysis(analysis)
 
         self.info.setText("Generating one token…")
-        self.engine.submit(job, owner="attention.main", title="Generating one token", on_result=done,
-                           on_error=self.show_error)
+        self.engine.run("attention.generate", {"model_id": model_id, "ids": ids, "total": total, "logits": logits,
+                                               "settings": settings, "seed": rng_seed, "stream": stream},
+                        owner="attention.main", title="Generating one token", on_result=done, on_error=self.show_error)
 
     def undo(self) -> None:
         """Back to the ids before the last generated token (rerun on those ids, not on re-tokenized text)."""
@@ -566,14 +556,10 @@ class AttentionPane(Pane):
         self.set_text(entry["text"])
         model_id = self.analysis.result.model_id if self.analysis is not None else self.model_id()
 
-        def job(ctx):
-            from explorer.core.attention import analyse_ids
-
-            loaded = ctx.models.get(model_id, "model", ctx)
-            return analyse_ids(loaded, entry["ids"], ctx, truncated_from=entry["truncated_from"])
-
-        self.engine.submit(job, owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
-                           on_error=self.show_error)
+        self.engine.run("attention.run", {"model_id": model_id, "ids": entry["ids"],
+                                          "truncated_from": entry["truncated_from"]},
+                        owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
+                        on_error=self.show_error)
 
     # ------------------------------------------------------------------ presets and state
     def presets(self) -> list[str]:
@@ -600,11 +586,18 @@ class AttentionPane(Pane):
         self.recompute()
 
     def state(self) -> dict:
-        return {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
-                "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
-                "show": self.heads_view.mode(),
-                "skip_first": self.heads_view.skip_first.isChecked(), "mask": self.local_view.settings().to_json(),
-                "sampling": self.forward_view.settings().to_json(), "compare": self.compare_view.settings()}
+        state = {"model": self.model_id(), "text": self.text(), "tab": self.current_tab(), "layer": self.layer,
+                 "head": self.head, "query": self.query, "key": self.key, "rank": self.heads_view.ranking_key(),
+                 "show": self.heads_view.mode(), "skip_first": self.heads_view.skip_first.isChecked()}
+        # views not built yet keep what was restored into them (building them here would cost seconds)
+        for name, key, read in (("mask", "local", lambda v: v.settings().to_json()),
+                                ("sampling", "forward", lambda v: v.settings().to_json()),
+                                ("compare", "compare", lambda v: v.settings())):
+            if key in self.views:
+                state[name] = read(self.views[key])
+            elif name in self._restored:
+                state[name] = self._restored[name]
+        return state
 
     def restore_state(self, state: dict) -> None:
         from explorer.core.generation import SamplingSettings
@@ -624,11 +617,17 @@ class AttentionPane(Pane):
         if isinstance(state.get("show"), str):
             self.heads_view.set_mode(state["show"])
         if isinstance(state.get("mask"), dict):
-            self.local_view.set_settings(MaskSettings.from_json(state["mask"]))
+            mask = MaskSettings.from_json(state["mask"])
+            self._restored["mask"] = state["mask"]
+            self._when_built("local", lambda v: v.set_settings(mask))
         if isinstance(state.get("sampling"), dict):
-            self.forward_view.set_settings(SamplingSettings.from_json(state["sampling"]))
+            sampling = SamplingSettings.from_json(state["sampling"])
+            self._restored["sampling"] = state["sampling"]
+            self._when_built("forward", lambda v: v.set_settings(sampling))
         if isinstance(state.get("compare"), dict):
-            self.compare_view.set_settings(state["compare"])
+            compare = state["compare"]
+            self._restored["compare"] = compare
+            self._when_built("compare", lambda v: v.set_settings(compare))
         if isinstance(state.get("tab"), str):
             self.tabs.blockSignals(True)
             self.set_tab(state["tab"])
@@ -644,23 +643,27 @@ class AttentionPane(Pane):
 
     # ------------------------------------------------------------------ export and presentation
     def export_targets(self) -> list[ExportTarget]:
-        targets = {
-            "heads": [ExportTarget("Attention map", self.heads_view.heatmap, self.heads_view.data),
-                      ExportTarget("All heads (model view)", self.heads_view.grid, self.heads_view.grid.data)],
-            "qkv": [ExportTarget("Q/K/V step-through", self.qkv_view, self.qkv_view.data)],
-            "local": [ExportTarget("Local attention", self.local_view, self.local_view.data)],
-            "gqa": [ExportTarget("Grouped-query attention", self.gqa_view, self.gqa_view.data)],
-            "rope": [ExportTarget("RoPE", self.rope_view, self.rope_view.data)],
-            "compare": [ExportTarget("Encoder vs decoder", self.compare_view, self.compare_view.data)],
-            "forward": [ExportTarget("Next token", self.forward_view, self.forward_view.data)],
-        }
         current = self.current_tab()
+        self._view(current)
+        makers = {
+            "heads": lambda v: [ExportTarget("Attention map", v.heatmap, v.data),
+                                ExportTarget("All heads (model view)", v.grid, v.grid.data)],
+            "qkv": lambda v: [ExportTarget("Q/K/V step-through", v, v.data)],
+            "local": lambda v: [ExportTarget("Local attention", v, v.data)],
+            "gqa": lambda v: [ExportTarget("Grouped-query attention", v, v.data)],
+            "rope": lambda v: [ExportTarget("RoPE", v, v.data)],
+            "compare": lambda v: [ExportTarget("Encoder vs decoder", v, v.data)],
+            "forward": lambda v: [ExportTarget("Next token", v, v.data)],
+        }
+        # views never shown have nothing to export (and are not built for it)
+        targets = {key: makers[key](self.views[key]) for key, _ in TABS if key in self.views}
         ordered = targets.pop(current)
         for rest in targets.values():
             ordered += rest
         return ordered
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
+        self._view_settings = (font_scale, dark)
         for view in self.views.values():
             view.apply_view_settings(font_scale, dark)
         self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))

@@ -50,6 +50,8 @@ class TokenAxis(pg.AxisItem):
         self._shown: list[int] = []
         self._raw_labels: list[str] | None = None  # the text last given to set_labels
         self._drawn: list[tuple[int, float, float]] = []  # (index, start, end) painted last time
+        self._fm: QFontMetricsF | None = None  # metrics of the tick font, measured once per font
+        self._fm_key: str | None = None
         self.setStyle(tickLength=4, autoExpandTextSpace=False, tickTextOffset=4)
         self.enableAutoSIPrefix(False)
 
@@ -74,7 +76,12 @@ class TokenAxis(pg.AxisItem):
         return self.style.get("tickFont") or QFont()
 
     def _metrics(self) -> QFontMetricsF:
-        return QFontMetricsF(self._font())
+        # one QFontMetricsF per font: building one per label cost ~0.2 s of GUI thread for 512 labels
+        font = self._font()
+        key = font.key()
+        if self._fm is None or self._fm_key != key:
+            self._fm, self._fm_key = QFontMetricsF(font), key
+        return self._fm
 
     def _label_space(self) -> float:
         """Room the axis title needs beside the tick labels."""
