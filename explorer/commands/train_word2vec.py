@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from explorer.cli import CliError, print_json
     from explorer.commands.train_mini_clip import StderrProgress
-    from explorer.core.word2vec.corpus import CorpusError, build_vocabulary
+    from explorer.core.word2vec.corpus import CorpusError
     from explorer.core.word2vec.files import OutputError, check_output_dir, save_vectors
     from explorer.core.word2vec.sources import corpus_from
     from explorer.core.word2vec.train import Settings, Trainer
@@ -38,10 +38,10 @@ def run(args) -> int:
         out = check_output_dir(args.out)
         corpus = corpus_from(args.corpus)
         progress = StderrProgress()
-        vocab = build_vocabulary(corpus, settings.min_count, settings.window, progress, 1.0)
+        # the counting pass raises CorpusError (too few words...) before any training step
+        result = Trainer(corpus, settings, progress).run()
     except (CorpusError, OutputError) as exc:
         raise CliError(str(exc)) from None
-    result = Trainer(corpus, settings, progress, vocab=vocab).run()
     progress.report(1.0, "done")
     path = save_vectors(result, out)
     summary = {**result.summary(), "saved": str(path)}

@@ -32,6 +32,7 @@ TEXT_SUFFIXES = (".txt", ".text", ".md", ".txt.gz", ".txt.xz")
 # more distinct words than this during counting: drop the rarest (gensim's max_vocab_size idea), so a
 # huge corpus cannot fill the memory with typos
 MAX_COUNTED_WORDS = 5_000_000
+KEEP_CHARS = 100_000_000  # text kept in memory between the counting pass and training (about 17M words)
 
 
 class CorpusError(ValueError):
@@ -190,14 +191,26 @@ class Vocabulary:
 
 
 def build_vocabulary(corpus: Corpus, min_count: int = 5, window: int = 5,
-                     progress: Progress | None = None, span: float = 1.0) -> Vocabulary:
-    """Count every word in one pass; raises `CorpusError` when there is too little text to train on."""
+                     progress: Progress | None = None, span: float = 1.0,
+                     keep_text: list | None = None) -> Vocabulary:
+    """Count every word in one pass; raises `CorpusError` when there is too little text to train on.
+
+    `keep_text`, a list, receives the (file, text) pieces while they stay under KEEP_CHARS in all (then
+    it is emptied): training on a small corpus need not read and decompress it again."""
     from collections import Counter
 
     counts: Counter[str] = Counter()
     total = 0
     prune_below = 1
-    for _, text in corpus.pieces(progress, 0.0, span, "Counting words…"):
+    kept_chars = 0
+    for i, text in corpus.pieces(progress, 0.0, span, "Counting words…"):
+        if keep_text is not None and kept_chars >= 0:
+            kept_chars += len(text)
+            if kept_chars > KEEP_CHARS:
+                keep_text.clear()
+                kept_chars = -1
+            else:
+                keep_text.append((i, text))
         words = tokenise(text)
         total += len(words)
         counts.update(words)

@@ -195,7 +195,8 @@ class Trainer:
         self.map_words = map_words
         self.vocab = vocab
         self.losses: list[tuple[int, float]] = []
-        self._cache: list[tuple[np.ndarray, np.ndarray]] | None = []
+        self._cache: list[tuple[np.ndarray, int]] | None = []
+        self._texts: list[tuple[int, str]] | None = []  # the corpus text kept from the counting pass
         self._previous_map: np.ndarray | None = None
         self._last_snapshot = 0.0
 
@@ -206,7 +207,10 @@ class Trainer:
         s = self.settings
         start = time.perf_counter()
         if self.vocab is None:
-            self.vocab = build_vocabulary(self.corpus, s.min_count, s.window, self.progress, VOCAB_SHARE)
+            self.vocab = build_vocabulary(self.corpus, s.min_count, s.window, self.progress, VOCAB_SHARE,
+                                          keep_text=self._texts)
+        if not self._texts:  # vocabulary given, or the text was too long to keep
+            self._texts = None
         vocab_seconds = time.perf_counter() - start
         self.rng = np.random.default_rng(s.seed)
         generator = torch.Generator().manual_seed(s.seed)
@@ -236,33 +240,43 @@ class Trainer:
                            self.vocab.corpus_words, seconds, vocab_seconds, list(self.losses))
 
     def _id_stream(self) -> Iterator[tuple[np.ndarray, int]]:
-        """(word ids of one sentence, its length in corpus words), rare words already dropped."""
-        index = self.vocab.index
-        current: list[int] = []
+        """(word ids of one sentence, its length in corpus words), rare words already dropped; sentences are
+        cut as `Corpus.sentences()` cuts them (10,000 corpus words, a new file starts a new one)."""
+        get = self.vocab.index.get
+        parts: list[np.ndarray] = []
         raw = 0
         current_file = 0
-        for i, text in self.corpus.pieces(None):
+        for i, text in (self._texts if self._texts is not None else self.corpus.pieces(None)):
             if i != current_file and raw:
-                yield np.array(current, dtype=np.int64), raw
-                current, raw = [], 0
+                ids = np.concatenate(parts)
+                yield ids[ids >= 0], raw
+                parts, raw = [], 0
             current_file = i
-            words = tokenise(text)
-            # cut into sentences of MAX_SENTENCE corpus words, as Corpus.sentences() does
+            ids = np.array([get(w, -1) for w in tokenise(text)], dtype=np.int64)
             position = 0
-            while position < len(words):
-                take = min(MAX_SENTENCE - raw, len(words) - position)
-                current.extend(j for j in map(index.get, words[position:position + take]) if j is not None)
+            while position < len(ids):
+                take = min(MAX_SENTENCE - raw, len(ids) - position)
+                parts.append(ids[position:position + take])
                 raw += take
                 position += take
                 if raw == MAX_SENTENCE:
-                    yield np.array(current, dtype=np.int64), raw
-                    current, raw = [], 0
+                    joined = np.concatenate(parts)
+                    yield joined[joined >= 0], raw
+                    parts, raw = [], 0
         if raw:
-            yield np.array(current, dtype=np.int64), raw
+            ids = np.concatenate(parts)
+            yield ids[ids >= 0], raw
 
     def _sentences(self) -> Iterator[tuple[np.ndarray, int]]:
-        if self._cache is not None and self.epoch > 0:
-            yield from self._cache
+        """The sentences of one epoch. Whenever the corpus fits in memory (its text was kept by the counting
+        pass, or its word ids by the first epoch), they come in a new random order each epoch: every book
+        is seen early, so the live view shows sensible neighbours within seconds."""
+        if self._texts is not None and self.epoch == 0:
+            self._cache = list(self._id_stream())
+            self._texts = None
+        if self._cache is not None and (self.epoch > 0 or self._texts is None and self._cache):
+            for i in self.rng.permutation(len(self._cache)):
+                yield self._cache[i]
             return
         kept = 0
         for ids, raw in self._id_stream():
