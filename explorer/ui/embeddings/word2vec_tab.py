@@ -105,6 +105,7 @@ class Word2VecTab(EmbeddingTab):
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
         self.loss_plot.setLabel("bottom", "words read (millions)")
+        self.loss_plot.getAxis("bottom").enableAutoSIPrefix(False)  # not "(millions) (x0.001)"
         self.loss_plot.setLabel("left", "loss per pair")
         self.loss_plot.getPlotItem().setMenuEnabled(False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2171b5", width=3))
