@@ -38,6 +38,7 @@ from explorer.core.word2vec.corpus import MAX_SENTENCE, Corpus, Vocabulary, buil
 BLOCK_WORDS = 50_000  # words of text turned into pairs at once
 CACHE_WORDS = 30_000_000  # corpora up to this size keep their word ids in memory after the first epoch
 SNAPSHOT_EVERY_S = 0.7
+LOSS_EVERY = 4  # minibatches between two loss samples (the loss costs a fifth of a step)
 VOCAB_SHARE = 0.05  # of the progress bar, for the counting pass
 
 
@@ -195,6 +196,8 @@ class Trainer:
         self.map_words = map_words
         self.vocab = vocab
         self.losses: list[tuple[int, float]] = []
+        self._steps = 0
+        self._loss_sum, self._loss_n = 0.0, 0
         self._cache: list[tuple[np.ndarray, int]] | None = []
         self._texts: list[tuple[int, str]] | None = []  # the corpus text kept from the counting pass
         self._previous_map: np.ndarray | None = None
@@ -329,7 +332,7 @@ class Trainer:
                                                                negatives[-1], lr)))
                 self._last_snapshot = time.perf_counter()
         self.words_done = start_words + raw_words
-        if self._loss_n >= 200_000 or not self.snapshots:
+        if self._loss_n >= 50_000 or not self.snapshots:
             self._flush_loss()
         fraction = VOCAB_SHARE + (1 - VOCAB_SHARE) * self.words_done / self.total_words
         elapsed = time.perf_counter() - self._started
@@ -346,17 +349,21 @@ class Trainer:
         v = torch.index_select(self.W, 0, centres)  # [B, d]
         u = torch.index_select(self.C, 0, targets).view(-1, k1, v.shape[1])  # [B, 1 + k, d]
         dots = (u * v[:, None, :]).sum(2)  # [B, 1 + k]; faster than bmm for these thin products
-        sig = torch.sigmoid(dots)
-        labels = torch.zeros_like(dots)
-        labels[:, 0] = 1.0
-        live = torch.ones_like(dots)
-        live[:, 1:] = (negatives != contexts[:, None]).to(dots.dtype)  # gensim skips a negative = the context
-        g = (labels - sig) * live * lr  # [B, 1 + k]
-        # loss only for the curve: -log sigmoid(f0) - sum log sigmoid(-fj)
-        logs = torch.nn.functional.logsigmoid(torch.where(labels > 0, dots, -dots)) * live
-        self._loss_sum -= float(logs.sum())
-        self._loss_n += int(centres.shape[0])
-        self.W.index_add_(0, centres, (g[:, :, None] * u).sum(1))
+        # g = lr * (label - sigmoid): label 1 for the context, 0 for a negative (0 for a negative that is the
+        # context word: gensim skips it)
+        g = torch.sigmoid(dots).neg_()
+        g[:, 0] += 1.0
+        skipped = negatives == contexts[:, None]
+        g[:, 1:].masked_fill_(skipped, 0.0)
+        g *= lr
+        if self._steps % LOSS_EVERY == 0:  # the curve needs a sample, not every step
+            signed = torch.cat([dots[:, :1], -dots[:, 1:]], dim=1)
+            logs = torch.nn.functional.logsigmoid(signed)
+            logs[:, 1:].masked_fill_(skipped, 0.0)
+            self._loss_sum -= float(logs.sum())
+            self._loss_n += int(centres.shape[0])
+        self._steps += 1
+        self.W.index_add_(0, centres, torch.bmm(g[:, None, :], u).squeeze(1))
         self.C.index_add_(0, targets, (g[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]))
 
     def _flush_loss(self) -> None:
