@@ -56,6 +56,3 @@ def vectors_in_dir(path: Path) -> Path | None:
         if (path / name).is_file():
             return path / name
     return None
-
-
-__all__ = ["check_output_dir", "save_vectors", "vectors_in_dir", "OutputError"]

@@ -107,18 +107,6 @@ def lay_out_step(centre: str, context: str, negatives: Sequence[str], centre_vec
 
 
 @dataclass
-class Model:
-    """The two matrices and the vocabulary they index."""
-
-    vocab: Vocabulary
-    W: "object"  # torch tensor [V, dim]
-    C: "object"  # torch tensor [V, dim]
-
-    def vectors(self) -> np.ndarray:
-        return self.W.numpy().copy()
-
-
-@dataclass
 class TrainResult:
     words: list[str]
     counts: np.ndarray
@@ -381,9 +369,4 @@ class Trainer:
 def train(corpus: Corpus, settings: Settings, progress: Progress | None = None) -> TrainResult:
     """Count the words, then train skip-gram with negative sampling; `progress` reports and cancels."""
     return Trainer(corpus, settings, progress).run()
-
-
-def expected_pairs_per_word(window: int) -> float:
-    """Context words per kept centre word away from sentence ends: 2 * mean(1..window) = window + 1."""
-    return float(window + 1)
 
