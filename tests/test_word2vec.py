@@ -191,3 +191,33 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_live_snapshots_hold_plain_data_for_the_tab(small_text, monkeypatch):
+    from explorer.core.progress import NullProgress
+    from explorer.core.word2vec import train as train_module
+
+    monkeypatch.setattr(train_module, "SNAPSHOT_EVERY_S", 0.0)
+
+    class Keep(NullProgress):
+        def __init__(self):
+            self.parts = []
+
+        def partial(self, value):
+            self.parts.append(value)
+
+    progress = Keep()
+    Trainer(open_corpus(small_text), Settings(dim=10, epochs=1, min_count=2), progress,
+            watched=["emma", "Harriet", "zebra"], snapshots=True, map_words=50).run()
+    live = [p for p in progress.parts if not p["final"]]
+    assert live and progress.parts[-1]["final"]
+    snap = live[-1]
+    assert set(snap["neighbours"]) == {"emma", "Harriet"} and snap["missing"] == ["zebra"]
+    assert snap["map"].shape == (50, 2) and len(snap["map_words"]) == 50
+    step = snap["step"]
+    # the laid-out numbers follow from the vectors the pair was trained from
+    assert step["dots"] == pytest.approx(step["target_vectors"] @ step["centre_vector"])
+    assert step["sigmoids"] == pytest.approx(1 / (1 + np.exp(-step["dots"])))
+    assert [step["context"], *step["negatives"]][0] == step["context"] and len(step["negatives"]) == 5
+    words_done = [p["words_done"] for p in live]
+    assert words_done == sorted(words_done)

@@ -4,7 +4,8 @@ A snapshot holds the loss curve so far, the nearest neighbours of the
 watched words, a 2-D map of the most frequent words (PCA of their current
 unit vectors, turned and flipped to match the previous frame, so the map
 moves smoothly instead of jumping), and one real pair laid out as the
-lecture draws it (see `train.lay_out_step`).
+lecture draws it (see `train.lay_out_step`): the first pair of the latest minibatch, with the vectors
+it was trained from and the gradients it added.
 """
 from __future__ import annotations
 
@@ -64,12 +65,9 @@ def snapshot(trainer, step_pair: tuple | None = None, final: bool = False) -> di
     trainer._previous_map = coords
     step = None
     if step_pair is not None:
-        centre, context, negatives, lr = step_pair
-        C = trainer.C.numpy()
-        targets = [context] + [int(j) for j in negatives]
+        centre, context, negatives, lr, centre_vector, target_vectors = step_pair
         layout = lay_out_step(vocab.words[centre], vocab.words[context], [vocab.words[int(j)] for j in negatives],
-                              W[centre].copy(), C[targets].copy(), lr,
-                              skipped=[int(j) == context for j in negatives])
+                              centre_vector, target_vectors, lr, skipped=[int(j) == context for j in negatives])
         step = asdict(layout)
     return {"words_done": int(trainer.words_done), "total_words": int(trainer.total_words),
             "epoch": int(trainer.epoch), "losses": list(trainer.losses), "neighbours": neighbours,

@@ -311,13 +311,16 @@ class Trainer:
             done = start_words + raw_words * first / max(1, n_pairs)
             lr = max(s.min_alpha, s.alpha - (s.alpha - s.min_alpha) * done / self.total_words)
             negatives = draw_negatives(self.rng, self.table, (last - first, s.negative))
+            due = self.snapshots and time.perf_counter() - self._last_snapshot > SNAPSHOT_EVERY_S
+            if due:  # the first pair of this minibatch, with its vectors before the update
+                c, o, negs = int(centres[first]), int(contexts[first]), negatives[0].copy()
+                pair = (c, o, negs, lr, self.W[c].numpy().copy(), self.C[[o, *negs.tolist()]].numpy().copy())
             self.step(torch.from_numpy(centres[first:last]), torch.from_numpy(contexts[first:last]),
                       torch.from_numpy(negatives), lr)
-            if self.snapshots and time.perf_counter() - self._last_snapshot > SNAPSHOT_EVERY_S:
+            if due:
                 self.words_done = int(done)
                 self._flush_loss()
-                self.progress.partial(self.snapshot(step_pair=(int(centres[last - 1]), int(contexts[last - 1]),
-                                                               negatives[-1], lr)))
+                self.progress.partial(self.snapshot(step_pair=pair))
                 self._last_snapshot = time.perf_counter()
         self.words_done = start_words + raw_words
         if self._loss_n >= 50_000 or not self.snapshots:
