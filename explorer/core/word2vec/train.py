@@ -55,6 +55,9 @@ class Settings:
     min_alpha: float = 0.0001
     batch_pairs: int = 2048
     threads: int | None = None  # torch CPU threads; None: the cores other programs leave free
+    # visit the sentences in a new random order each epoch (when the corpus fits in memory): the live tab
+    # does, so every book shows early; gensim and the CLI read in order
+    shuffle: bool = False
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, one sentence each (empty when they are usable)."""
@@ -259,14 +262,16 @@ class Trainer:
             yield ids[ids >= 0], raw
 
     def _sentences(self) -> Iterator[tuple[np.ndarray, int]]:
-        """The sentences of one epoch. Whenever the corpus fits in memory (its text was kept by the counting
-        pass, or its word ids by the first epoch), they come in a new random order each epoch: every book
-        is seen early, so the live view shows sensible neighbours within seconds."""
-        if self._texts is not None and self.epoch == 0:
+        """The sentences of one epoch: in order, or with `shuffle` (and a corpus that fits in memory: its
+        text kept by the counting pass, or its word ids by the first epoch) in a new random order each
+        epoch, so every book is seen early and the live view shows sensible neighbours within seconds."""
+        if self.settings.shuffle and self._texts is not None and self.epoch == 0:
             self._cache = list(self._id_stream())
             self._texts = None
         if self._cache is not None and (self.epoch > 0 or self._texts is None and self._cache):
-            for i in self.rng.permutation(len(self._cache)):
+            order = (self.rng.permutation(len(self._cache)) if self.settings.shuffle
+                     else range(len(self._cache)))
+            for i in order:
                 yield self._cache[i]
             return
         kept = 0

@@ -189,7 +189,7 @@ class Word2VecTab(EmbeddingTab):
         from explorer.core.word2vec.train import Settings
 
         values = {key: spin.value() for key, spin in self.spins.items()}
-        return Settings(**values)
+        return Settings(**values, shuffle=True)  # every book early: sensible neighbours within seconds
 
     def set_corpus(self, kind: str, path: str = "") -> None:
         self.corpus.setCurrentIndex(max(0, self.corpus.findData(kind)))
