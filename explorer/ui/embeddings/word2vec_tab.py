@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.ui.embeddings.common import EmbeddingTab, MessageLabel, heading, int_of, split_words, str_of
 from explorer.ui.embeddings.trained import TRAINED_LABEL, store
@@ -53,15 +53,17 @@ def step_html(step: dict) -> str:
                     f"<td align=right>{step['dots'][j]:+.3f}</td><td align=right>{step['sigmoids'][j]:.3f}</td>"
                     f"<td align=right>{int(step['labels'][j])}</td><td align=right>{step['gradients'][j]:+.5f}</td></tr>")
     norm = float(np.linalg.norm(step["centre_update"]))
+    # the numbers on the left, the formulas beside them: the pane is wider than it is tall
     return (f"<p>Centre word <b>{html.escape(step['centre'])}</b>: its vector v in W is compared with the "
             f"context vectors u in C of the true neighbour and {len(step['negatives'])} random words.</p>"
+            "<table cellspacing=0 cellpadding=0><tr><td valign=top>"
             "<table cellspacing=0 cellpadding=4 border=1>"
             "<tr><th>target word</th><th>v·u</th><th>σ(v·u)</th><th>label</th><th>g = lr·(label − σ)</th></tr>"
-            + "".join(rows) + "</table>"
-            f"<p>loss = −log σ(v·u<sub>true</sub>) − Σ log(1 − σ(v·u<sub>neg</sub>)) = <b>{step['loss']:.3f}</b>"
-            f" &nbsp; (learning rate {step['lr']:.5f})<br>"
-            f"Update: v += Σ g·u (length {norm:.5f}); each u += g·v — the true neighbour is pulled closer, "
-            "the negatives pushed away.</p>")
+            + "".join(rows) + "</table></td><td valign=top style='padding-left: 16px'>"
+            f"loss = −log σ(v·u<sub>true</sub>) − Σ log(1 − σ(v·u<sub>neg</sub>))<br>= <b>{step['loss']:.3f}</b>"
+            f"<br><br>learning rate lr = {step['lr']:.5f}<br><br>"
+            f"Update: v += Σ g·u (a step of length {norm:.5f});<br>each u += g·v.<br><br>"
+            "The true neighbour is pulled closer,<br>the negatives are pushed away.</td></tr></table>")
 
 
 class Word2VecTab(EmbeddingTab):
@@ -110,8 +112,9 @@ class Word2VecTab(EmbeddingTab):
         self.loss_plot.getPlotItem().setMenuEnabled(False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2171b5", width=3))
         self.neighbours = QTableWidget(0, 2)
-        self.neighbours.setHorizontalHeaderLabels(["watched word", "nearest words now"])
+        self.neighbours.setHorizontalHeaderLabels(["word", "nearest words now"])
         self.neighbours.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.neighbours.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.neighbours.horizontalHeader().setStretchLastSection(True)
         self.neighbours.verticalHeader().setVisible(False)
         self.map = ScatterView(show_controls=False, empty_text="The 300 most frequent words appear here")
@@ -151,8 +154,12 @@ class Word2VecTab(EmbeddingTab):
         right_top.setSizes([700, 400])
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(right_top)
-        right.addWidget(self.step)
-        right.setSizes([600, 300])
+        step_area = QScrollArea()  # at presenter sizes the table and its two lines of text outgrow the pane
+        step_area.setWidgetResizable(True)
+        step_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        step_area.setWidget(self.step)
+        right.addWidget(step_area)
+        right.setSizes([560, 340])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
