@@ -264,6 +264,13 @@ class Word2VecTab(EmbeddingTab):
 
     def _finished(self, payload) -> None:
         vectors, summary = payload
+        self.message.info("Handing the vectors to the other tabs…")
+        # the word tabs and the projector query the model host: it keeps the vectors for source "word2vec"
+        self.run_op("word2vec.keep", {"words": vectors.words, "vectors": vectors.vectors}, "keep",
+                    title="Keeping the word2vec vectors", on_result=lambda _n: self._kept(vectors, summary),
+                    on_error=self._failed)
+
+    def _kept(self, vectors, summary: dict) -> None:
         self._set_running(False)
         self.result = summary
         store().set(vectors)
