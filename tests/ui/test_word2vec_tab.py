@@ -44,6 +44,7 @@ def test_training_shows_watched_neighbours_and_offers_the_vectors_to_the_neighbo
     tab = pane.word2vec
     assert pane.current_tab() is tab
     assert pane.neighbours.vectors.findData(TRAINED) < 0  # nothing trained yet
+    assert pane.neighbours.vectors.choice() == "glove-50d"  # the model host's name for GloVe
     tab.corpus.setCurrentIndex(tab.corpus.findData("file"))
     retype(qtbot, tab.path, str(small_text))
     for key, value in (("dim", 30), ("epochs", 2), ("min_count", 3)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox
 
-GLOVE = "glove"
+GLOVE = "glove-50d"  # the model host's name for GloVe (explorer/host/ops/embeddings.py)
 TRAINED = "word2vec"
 TRAINED_LABEL = "word2vec (trained here)"
 
