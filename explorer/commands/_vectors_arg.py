@@ -8,7 +8,7 @@ from explorer.core.word_vectors import WordVectors
 
 def add_vectors_arguments(parser) -> None:
     parser.add_argument("--vectors", default="glove-50d",
-                        help="word vectors: a catalogue id (glove-50d) or a file (TSV/CSV/word2vec text with "
+                        help="word vectors: a catalogue id (glove-50d), a folder from train-word2vec, or a file (TSV/CSV/word2vec text with "
                              "the word first on each line, or .npy with --metadata)")
     parser.add_argument("--metadata", help="labels for a vectors file without words (one per line, TSV)")
     parser.add_argument("--k", type=int, default=10, help="how many results (default 10)")
@@ -24,7 +24,15 @@ def load_vectors(args) -> WordVectors:
     if args.k < 1:
         raise CliError("--k must be at least 1")
     check_text(args.vectors, "--vectors")
-    path = Path(args.vectors)
+    path = Path(args.vectors).expanduser()
+    if _is_dir(path):  # a folder written by train-word2vec: its vectors file
+        from explorer.core.word2vec.files import vectors_in_dir
+
+        found = vectors_in_dir(path)
+        if found is None:
+            raise CliError(f"--vectors: {path} is a folder without a vectors file (vectors.txt, .tsv, .vec or .npy)")
+        args.vectors = str(found)
+        path = found
     # a path (a catalogue id never holds a slash), or a file name here with an extension
     if "/" in args.vectors or "\\" in args.vectors or (path.suffix and _exists(path)):
         from explorer.core.vector_files import VectorFileError, load_vector_files
@@ -35,7 +43,8 @@ def load_vectors(args) -> WordVectors:
             data = load_vector_files(path, metadata)
         except VectorFileError as exc:
             raise CliError(str(exc)) from exc
-        return WordVectors(path.name, data.labels, data.vectors)
+        name = path.parent.name if path.name.startswith("vectors.") else path.name
+        return WordVectors(name, data.labels, data.vectors)
     from explorer.models import catalogue
     from explorer.models.word_vectors import load_word_vectors
 
@@ -48,6 +57,13 @@ def load_vectors(args) -> WordVectors:
         raise CliError(f"'{args.vectors}' is not a set of word vectors; use one of: {known}, or a vectors file")
     # the loader directly, not the model store: it would import torch to pick a device
     return load_word_vectors(entry).model
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def _exists(path: Path) -> bool:

@@ -207,6 +207,13 @@ def validate(vectors: np.ndarray, name: str = "vectors") -> list[str]:
 def load_vector_files(vectors_path: str | Path, metadata_path: str | Path | None = None) -> VectorSet:
     """Read and check a vectors file and its optional metadata."""
     vectors_path = Path(vectors_path)
+    if vectors_path.is_dir():  # a folder written by `train-word2vec` (vectors.txt inside)
+        from explorer.core.word2vec.files import vectors_in_dir
+
+        found = vectors_in_dir(vectors_path)
+        if found is None:
+            raise VectorFileError(f"{vectors_path} is a folder without a vectors file (vectors.txt, .tsv, .npy)")
+        vectors_path = found
     vectors, file_labels = read_vectors(vectors_path)
     warnings = validate(vectors, vectors_path.name)
     columns: dict[str, list[str]] = {}

@@ -52,7 +52,7 @@ def test_the_presets_the_lecture_scenes_use_exist(engine, qtbot):
 
     pane = EmbeddingsPane(engine)
     qtbot.addWidget(pane)
-    assert pane.presets() == ["bag-of-words", "analogy", "neighbours", "bank", "sentences", "paraphrases",
+    assert pane.presets() == ["bag-of-words", "word2vec", "analogy", "neighbours", "bank", "sentences", "paraphrases",
                               "token-cloud", "projector"]
     assert pane.pane_id == "embeddings" and pane.order == 10
 

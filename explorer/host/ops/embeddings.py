@@ -19,7 +19,11 @@ SETS = "embeddings.sets"  # ctx.state key: slot -> {"generation", "vectors", "in
 
 
 def word_vectors(ctx, source: str = GLOVE):
-    """The word vectors a word tab queries (GloVe from the model store, loaded once)."""
+    """The word vectors a word tab queries (GloVe from the model store, loaded once; or word2vec trained here)."""
+    if source == "word2vec":
+        from explorer.host.ops.word2vec import trained_vectors
+
+        return trained_vectors(ctx)
     if source != GLOVE:
         raise ValueError(f"unknown word vectors {source!r}")
     return ctx.models.get(GLOVE, "word-vectors", ctx).model
@@ -174,6 +178,9 @@ def load_source(ctx, *, slot: str, source: str, text_path: str = "", model: str 
     if source == "glove":
         wv = word_vectors(ctx)
         return keep_points(ctx, slot, "GloVe 6B 50-d", wv.vectors, wv.words, unit=wv.unit)
+    if source == "word2vec":
+        wv = word_vectors(ctx, source)
+        return keep_points(ctx, slot, wv.name, wv.vectors, wv.words, unit=wv.unit)
     if source == "vectors":
         from explorer.core.vector_files import load_vector_files
 

@@ -14,6 +14,8 @@ from explorer.models.catalogue import find_model
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
                                            str_of)
 from explorer.ui.embeddings.projection_panel import ProjectionPanel
+from explorer.ui.embeddings.trained import TRAINED, TRAINED_LABEL
+from explorer.ui.embeddings.trained import store as trained_store
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, side_by_side
 
@@ -341,6 +343,8 @@ class ProjectorTab(EmbeddingTab):
         layout.addWidget(self.message)
         layout.addWidget(self.panel, 1)
         self.source.currentIndexChanged.connect(self._source_changed)
+        trained_store().changed.connect(self._trained_changed)
+        self._trained_changed()
         self.load_button.clicked.connect(self.load)
         for edit in (self.text_path, self.vectors_path, self.metadata_path):
             edit.returnPressed.connect(self.load)
@@ -357,6 +361,14 @@ class ProjectorTab(EmbeddingTab):
 
         button.clicked.connect(pick)
         return button
+
+    def _trained_changed(self) -> None:
+        """Offer "word2vec (trained here)" once the word2vec tab has finished a training."""
+        index = self.source.findData(TRAINED)
+        if trained_store().vectors is not None and index < 0:
+            self.source.insertItem(1, TRAINED_LABEL, TRAINED)
+        elif trained_store().vectors is None and index >= 0:
+            self.source.removeItem(index)
 
     def _source_changed(self, *args) -> None:
         source = self.source.currentData()

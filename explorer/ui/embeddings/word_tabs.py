@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QHeaderView, QLabel, QL
                                QWidget)
 
 from explorer.ui.embeddings.common import EmbeddingTab, MessageLabel, heading, int_of, split_words, str_of
+from explorer.ui.embeddings.trained import VectorsChoice
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.scatter import ScatterView
 
@@ -64,18 +65,20 @@ class NeighboursTab(EmbeddingTab):
         self.k.setRange(1, 200)
         self.k.setValue(15)
         self.find_button = QPushButton("Find neighbours")
+        self.vectors = VectorsChoice()
         self.message = MessageLabel()
         self.table = ResultsTable()
         self.scatter = ScatterView(show_controls=False, empty_text="Type a word and press Enter")
         self.query = ""
 
         form = QFormLayout()
+        form.addRow("Vectors", self.vectors)
         form.addRow("Word", self.word)
         form.addRow("How many", self.k)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(heading("<b>Nearest words</b> in GloVe (cosine of the 50-d vectors)"))
+        left_layout.addWidget(heading("<b>Nearest words</b> by cosine of their vectors"))
         left_layout.addLayout(form)
         left_layout.addWidget(self.find_button)
         left_layout.addWidget(self.table, 1)
@@ -86,6 +89,7 @@ class NeighboursTab(EmbeddingTab):
 
         self.word.returnPressed.connect(self.run)
         self.find_button.clicked.connect(self.run)
+        self.vectors.activated.connect(lambda _i: self.run())
         self.table.cellDoubleClicked.connect(self._follow)
         self.scatter.point_clicked.connect(self._clicked_point)
 
@@ -112,7 +116,8 @@ class NeighboursTab(EmbeddingTab):
             return
         self.message.info(f"Looking up '{word}'…")
 
-        self.run_op("embeddings.neighbours", {"word": word, "k": k}, title=f"Neighbours of '{word}'",
+        self.run_op("embeddings.neighbours", {"word": word, "k": k, "source": self.vectors.choice()},
+                    title=f"Neighbours of '{word}'",
                     on_result=self._show, on_error=self._error)
 
     def _error(self, message: str) -> None:
@@ -158,6 +163,7 @@ class AnalogyTab(EmbeddingTab):
         self.k.setRange(1, 50)
         self.k.setValue(10)
         self.go = QPushButton("Compute")
+        self.vectors = VectorsChoice()
         self.message = MessageLabel()
         self.answer = QLabel()
         self.answer.setWordWrap(True)
@@ -173,6 +179,7 @@ class AnalogyTab(EmbeddingTab):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(heading("<b>Word arithmetic</b> on unit vectors (3CosAdd)"))
+        left_layout.addWidget(self.vectors)
         left_layout.addLayout(equation)
         row = QHBoxLayout()
         row.addWidget(QLabel("Results"))
@@ -206,7 +213,8 @@ class AnalogyTab(EmbeddingTab):
         k = self.k.value()
         self.message.info(f"Computing {base} − {minus} + {plus}…")
 
-        self.run_op("embeddings.analogy", {"base": base, "minus": minus, "plus": plus, "k": k},
+        self.run_op("embeddings.analogy", {"base": base, "minus": minus, "plus": plus, "k": k,
+                                              "source": self.vectors.choice()},
                     title="Word analogy", on_result=self._show, on_error=self.message.error)
 
     def _show(self, data: dict) -> None:
@@ -275,10 +283,12 @@ class AxesTab(EmbeddingTab):
         self.background.setValue(0)
         self.background.setSpecialValueText("none")
         self.go = QPushButton("Place the words")
+        self.vectors = VectorsChoice()
         self.message = MessageLabel()
         self.scatter = ScatterView(empty_text="Choose two axes and some words")
 
         form = QFormLayout()
+        form.addRow("Vectors", self.vectors)
         x_row, y_row = QHBoxLayout(), QHBoxLayout()
         for row, a, b in ((x_row, self.x_from, self.x_to), (y_row, self.y_from, self.y_to)):
             row.addWidget(a)
@@ -315,7 +325,8 @@ class AxesTab(EmbeddingTab):
             return
         self.message.info("Projecting…")
 
-        self.run_op("embeddings.axes", {"x_axis": x_axis, "y_axis": y_axis, "words": words, "extra": extra},
+        self.run_op("embeddings.axes", {"x_axis": x_axis, "y_axis": y_axis, "words": words, "extra": extra,
+                                           "source": self.vectors.choice()},
                     title="Word axes", on_result=self._show, on_error=self.message.error)
 
     def _show(self, proj) -> None:

@@ -1,6 +1,6 @@
 """Embeddings: the lecture's path from bag-of-words to contextual vectors, and a projector for any vectors.
 
-Tabs: bag-of-words counts; GloVe neighbours, analogies and word axes; the
+Tabs: bag-of-words counts; word2vec trained live; GloVe (or the trained) neighbours, analogies and word axes; the
 contextual "bank" through MiniLM / SmolLM2 layers; MiniLM sentence maps; a
 model's token-embedding cloud; and a projector for GloVe's 400k words or
 your own files. Every model run, vector load, projection and neighbour query
@@ -18,6 +18,7 @@ from explorer.ui.pane import ExportTarget, Pane
 # key, tab title, module, class: a tab (and its module: pyqtgraph, numpy) is built when first shown or asked for,
 # so that opening the pane stalls the window for one tab, not eight
 TABS = (("bow", "Bag of words", "explorer.ui.embeddings.bow_tab", "BagOfWordsTab"),
+        ("word2vec", "word2vec", "explorer.ui.embeddings.word2vec_tab", "Word2VecTab"),
         ("neighbours", "Neighbours", "explorer.ui.embeddings.word_tabs", "NeighboursTab"),
         ("analogy", "Analogy", "explorer.ui.embeddings.word_tabs", "AnalogyTab"),
         ("axes", "Word axes", "explorer.ui.embeddings.word_tabs", "AxesTab"),
@@ -26,7 +27,7 @@ TABS = (("bow", "Bag of words", "explorer.ui.embeddings.bow_tab", "BagOfWordsTab
         ("tokens", "Token cloud", "explorer.ui.embeddings.data_tabs", "TokenCloudTab"),
         ("projector", "Projector", "explorer.ui.embeddings.data_tabs", "ProjectorTab"))
 KEYS = tuple(key for key, *_ in TABS)
-PRESETS = ("bag-of-words", "analogy", "neighbours", "bank", "sentences", "paraphrases", "token-cloud",
+PRESETS = ("bag-of-words", "word2vec", "analogy", "neighbours", "bank", "sentences", "paraphrases", "token-cloud",
            "projector")
 # capitals, weekdays and number words: three neighbourhoods far apart in the 400k-word cloud
 PROJECTOR_SEARCH = "^(paris|rome|berlin|madrid|monday|tuesday|friday|sunday|two|three|seven)$"
@@ -70,6 +71,8 @@ class EmbeddingsPane(Pane):
             _key, _title, module, cls = TABS[index]
             tab = getattr(importlib.import_module(module), cls)(self.engine, self.pane_id)
             self._built[key] = tab
+            if key == "word2vec":  # its note on "static" vectors links to the Contextual "bank" tab
+                tab.link_to_bank.connect(lambda: self.apply_preset("bank"))
             if self._view is not None:
                 tab.apply_view_settings(*self._view)
             if key in self._pending:
@@ -78,6 +81,7 @@ class EmbeddingsPane(Pane):
         return tab
 
     bow = property(lambda self: self.tab("bow"))
+    word2vec = property(lambda self: self.tab("word2vec"))
     neighbours = property(lambda self: self.tab("neighbours"))
     analogy = property(lambda self: self.tab("analogy"))
     axes = property(lambda self: self.tab("axes"))
@@ -128,6 +132,8 @@ class EmbeddingsPane(Pane):
         if name == "bag-of-words":
             self.show_tab(self.bow)
             self.bow.set_sentences(BOW_EXAMPLE)
+        elif name == "word2vec":
+            self.show_tab(self.word2vec)
         elif name == "analogy":
             self.show_tab(self.analogy)
             self.analogy.set_words("king", "man", "woman")

@@ -1,0 +1,24 @@
+"""Where corpora come from: the vendored Gutenberg books, or the user's file or folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from explorer.core.word2vec.corpus import Corpus, open_corpus
+
+GUTENBERG = "gutenberg"
+
+
+def gutenberg_path() -> Path:
+    from explorer.models.paths import resources_dir
+
+    return resources_dir() / "corpus" / "gutenberg.txt.xz"
+
+
+def gutenberg() -> Corpus:
+    """The 18 public-domain books of NLTK's Gutenberg selection (2.1 million words)."""
+    return open_corpus(gutenberg_path(), "18 Gutenberg books")
+
+
+def corpus_from(choice: str) -> Corpus:
+    """'gutenberg' or a path to a text file or folder; raises CorpusError."""
+    return gutenberg() if choice.strip().lower() == GUTENBERG else open_corpus(Path(choice).expanduser())

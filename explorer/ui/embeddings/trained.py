@@ -1,0 +1,59 @@
+"""The word vectors trained in the word2vec tab, offered as a choice beside GloVe in the other tabs."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QComboBox
+
+GLOVE = "glove-50d"  # the model host's name for GloVe (explorer/host/ops/embeddings.py)
+TRAINED = "word2vec"
+TRAINED_LABEL = "word2vec (trained here)"
+
+
+class TrainedVectors(QObject):
+    """Holds the last finished training's WordVectors; `changed` tells the choosers."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vectors = None  # explorer.core.word_vectors.WordVectors
+
+    def set(self, vectors) -> None:
+        self.vectors = vectors
+        self.changed.emit()
+
+
+_STORE: TrainedVectors | None = None
+
+
+def store() -> TrainedVectors:
+    global _STORE
+    if _STORE is None:
+        _STORE = TrainedVectors()
+    return _STORE
+
+
+class VectorsChoice(QComboBox):
+    """GloVe, and "word2vec (trained here)" once the word2vec tab has finished a training."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addItem("GloVe 6B 50-d", GLOVE)
+        store().changed.connect(self._refresh)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        has = store().vectors is not None
+        index = self.findData(TRAINED)
+        if has and index < 0:
+            self.addItem(TRAINED_LABEL, TRAINED)
+        elif not has and index >= 0:
+            self.removeItem(index)
+
+    def choice(self) -> str:
+        return self.currentData() or GLOVE
+
+    def set_choice(self, value: str) -> None:
+        index = self.findData(value)
+        if index >= 0:
+            self.setCurrentIndex(index)
