@@ -210,16 +210,17 @@ class HostClient:
             self._send(("run", job, name, dict(arguments or {})))
             cancel_sent_at: float | None = None
             while True:
+                # checked on every turn: a job that streams progress keeps the queue from ever being empty
+                if cancel_sent_at is None and cancelled():
+                    cancel_sent_at = time.monotonic()
+                    self._send(("cancel", job))
+                elif cancel_sent_at is not None and time.monotonic() - cancel_sent_at > CANCEL_GRACE_S:
+                    self.kill_and_restart(f"The model process did not stop within {CANCEL_GRACE_S:.0f} s "
+                                          "of Cancel: it was restarted (models reload on the next job).")
+                    raise Cancelled() from None
                 try:
                     event = call.events.get(timeout=POLL_S)
                 except queue.Empty:
-                    if cancel_sent_at is None and cancelled():
-                        cancel_sent_at = time.monotonic()
-                        self._send(("cancel", job))
-                    elif cancel_sent_at is not None and time.monotonic() - cancel_sent_at > CANCEL_GRACE_S:
-                        self.kill_and_restart(f"The model process did not stop within {CANCEL_GRACE_S:.0f} s "
-                                              "of Cancel: it was restarted (models reload on the next job).")
-                        raise Cancelled() from None
                     continue
                 kind = event[0]
                 if kind == "progress" and on_progress is not None and cancel_sent_at is None:
