@@ -102,3 +102,23 @@ def smollm2(model_store):
 @pytest.fixture(scope="module")
 def minilm(model_store):
     return model_store.get("minilm", "encoder")
+
+
+@pytest.fixture(autouse=True)
+def _application_font_restored():
+    """Each test starts from the application font the previous one found: a window that zoomed or entered
+    presenter mode sets the process-wide font, which a real app (one window per process) never reuses."""
+    import sys
+
+    app = None
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+    font = app.font() if app is not None else None
+    yield
+    if font is not None:
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is app and app.font() != font:
+            app.setFont(font)
