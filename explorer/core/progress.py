@@ -38,3 +38,20 @@ class NullProgress:
 
 def ensure(progress: Progress | None) -> Progress:
     return progress if progress is not None else NullProgress()
+
+
+class ReportThrottle:
+    """At most one progress report per `interval_s`, except unknown (None) and final (>= 1) fractions."""
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self.interval_s = interval_s
+        self._last = 0.0
+
+    def due(self, fraction: float | None) -> bool:
+        import time
+
+        now = time.monotonic()
+        if fraction is not None and fraction < 1.0 and now - self._last < self.interval_s:
+            return False
+        self._last = now
+        return True

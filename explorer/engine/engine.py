@@ -19,7 +19,6 @@ import contextlib
 import gc
 import itertools
 import threading
-import time
 import traceback
 import weakref
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from explorer.core.progress import Cancelled
+from explorer.core.progress import Cancelled, ReportThrottle
 from explorer.host.client import HostClient
 
 PROGRESS_INTERVAL_S = 0.05
@@ -55,7 +54,7 @@ class JobContext:
     def __init__(self, worker: "_Worker", job: _Job) -> None:
         self._worker = worker
         self._job = job
-        self._last_report = 0.0
+        self._throttle = ReportThrottle(PROGRESS_INTERVAL_S)
 
     @property
     def models(self):
@@ -80,11 +79,8 @@ class JobContext:
             raise Cancelled()
 
     def report(self, fraction: float | None, message: str = "") -> None:
-        now = time.monotonic()
-        if fraction is not None and fraction < 1.0 and now - self._last_report < PROGRESS_INTERVAL_S:
-            return
-        self._last_report = now
-        self._worker.progress.emit(self._job.id, fraction, message)
+        if self._throttle.due(fraction):
+            self._worker.progress.emit(self._job.id, fraction, message)
 
     def partial(self, value: object) -> None:
         self._worker.partial.emit(self._job.id, value)

@@ -23,7 +23,7 @@ import time
 import traceback
 from typing import Any
 
-from explorer.core.progress import Cancelled
+from explorer.core.progress import Cancelled, ReportThrottle
 from explorer.host import operations, shared_arrays
 
 PROGRESS_INTERVAL_S = 0.05
@@ -36,7 +36,7 @@ class HostContext:
     def __init__(self, host: "Host", job: int) -> None:
         self._host = host
         self.job = job
-        self._last_report = 0.0
+        self._throttle = ReportThrottle(PROGRESS_INTERVAL_S)
         self.cancel_event = threading.Event()
 
     @property
@@ -60,11 +60,8 @@ class HostContext:
             raise Cancelled()
 
     def report(self, fraction: float | None, message: str = "") -> None:
-        now = time.monotonic()
-        if fraction is not None and fraction < 1.0 and now - self._last_report < PROGRESS_INTERVAL_S:
-            return
-        self._last_report = now
-        self._host.send(("progress", self.job, fraction, message))
+        if self._throttle.due(fraction):
+            self._host.send(("progress", self.job, fraction, message))
 
     def partial(self, value: object) -> None:
         self._host.send(("partial", self.job, self._host.pack(self.job, value)))
