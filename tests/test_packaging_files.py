@@ -176,3 +176,11 @@ def test_the_smoke_test_runs_the_bundle_without_python_or_network():
     assert 'PATH="$WORK/empty-path"' in script and "unshare -rn" in script
     assert "--pane \"$PANE\"" in script and "SMOKE_PANE:-attention" in script and "SMOKE_PRESET:-sarah" in script
     assert "LLM_EXPLORER_STARTUP_PROBE=1" in script
+
+
+def test_every_folder_of_the_app_is_a_package_the_bundle_collects():
+    # collect_submodules("explorer") does not walk into a folder without __init__.py; views imported by
+    # name at run time (the attention pane's) would then be missing from the bundle
+    missing = [str(d.relative_to(ROOT)) for d in (ROOT / "explorer").rglob("*")
+               if d.is_dir() and d.name != "__pycache__" and not (d / "__init__.py").exists()]
+    assert not missing, missing
