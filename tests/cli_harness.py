@@ -30,6 +30,7 @@ LOADERS = [
     ("explorer.models.word_vectors", "load_word_vectors"),
     ("explorer.core.vector_files", "load_vector_files"),
     ("explorer.models.image_text", "train_and_save_mini_clip"),
+    ("explorer.core.word2vec.train", "Trainer"),
     ("explorer.ui.application", "make_application"),
 ]
 

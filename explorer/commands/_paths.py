@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explorer.core.safe_paths import SPECIAL_ROOTS  # the one list of system trees the app never reads
+from explorer.core.safe_paths import expand_user
 
 MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS accept
 
@@ -41,7 +42,7 @@ def _resolve(text: str, source: str) -> tuple[Path, Path]:
         os.fsencode(text)
     except UnicodeEncodeError:
         raise _error(f"{source} is not a valid file path (it holds a lone surrogate)") from None
-    path = Path(text).expanduser()
+    path = expand_user(text)
     if any(len(os.fsencode(part)) > MAX_NAME_BYTES for part in path.parts):
         raise _error(f"{source}: a name in the path is longer than {MAX_NAME_BYTES} bytes")
     try:
@@ -117,7 +118,7 @@ def check_cache_setting() -> None:
     if not value:
         return
     try:
-        real = Path(os.path.realpath(Path(value).expanduser()))
+        real = Path(os.path.realpath(expand_user(value)))
     except (OSError, ValueError):
         real = None
     root = special_root(real) if real is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from explorer.core.word_vectors import WordVectors
+from explorer.core.safe_paths import expand_user
 
 
 def add_vectors_arguments(parser) -> None:
@@ -24,7 +25,7 @@ def load_vectors(args) -> WordVectors:
     if args.k < 1:
         raise CliError("--k must be at least 1")
     check_text(args.vectors, "--vectors")
-    path = Path(args.vectors).expanduser()
+    path = expand_user(args.vectors)
     if _is_dir(path):  # a folder written by train-word2vec: its vectors file
         from explorer.core.word2vec.files import vectors_in_dir
 

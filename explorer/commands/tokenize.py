@@ -5,6 +5,7 @@ JSON: {"text": ..., "results": [{"tokenizer", "encoding", "vocab_size",
 Python string indices into "text".
 """
 from __future__ import annotations
+from explorer.core.safe_paths import expand_user
 
 
 def register(subparsers) -> None:
@@ -39,7 +40,7 @@ def check_tokenizer_path(spec: str) -> None:
     from explorer.commands._paths import special_root
 
     try:
-        path = Path(spec).expanduser()
+        path = expand_user(spec)
         if not path.exists():
             return
         root = special_root(Path(os.path.realpath(path)))

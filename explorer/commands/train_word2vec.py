@@ -16,7 +16,8 @@ def register(subparsers) -> None:
     parser.add_argument("--epochs", type=int, default=3, help="passes over the corpus (default 3)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same vectors)")
     parser.add_argument("--out", required=True, help="folder for vectors.txt and training.json")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON (and no progress on stderr)")
+    parser.add_argument("--progress", action="store_true", help="with --json, still show progress on stderr")
     parser.set_defaults(handler=run)
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
     try:
         out = check_output_dir(args.out)
         corpus = corpus_from(args.corpus)
-        progress = StderrProgress()
+        progress = StderrProgress(quiet=args.json and not args.progress)
         # the counting pass raises CorpusError (too few words...) before any training step
         result = Trainer(corpus, settings, progress).run()
     except (CorpusError, OutputError) as exc:

@@ -79,3 +79,11 @@ def check_path(path: str | os.PathLike, kind: str = "file", what: str = "file") 
     if kind == "folder" and not stat.S_ISDIR(info.st_mode):
         raise UnsafePathError(f"{shown} is not a folder.")
     return candidate
+
+
+def expand_user(text: str | os.PathLike) -> Path:
+    """`~/x` expanded; a "~name" of no such user (or no home at all) is taken as written, never an error."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)

@@ -64,8 +64,21 @@ class JobContext:
     def device(self):
         return self._worker.local_store().device
 
+    @property
+    def state(self) -> dict:
+        return self._worker.local_state
+
     def call(self, operation: str, **arguments: Any) -> Any:
-        """Run `operation` in the model host; progress and partial results flow to this job's pane."""
+        """Run `operation` in the model host; progress and partial results flow to this job's pane.
+
+        An engine made with a store_factory runs it here instead, on that store (this context is the
+        operation's `ctx`): tests drive panes with models they built themselves.
+        """
+        if not self._worker.uses_host:
+            from explorer.host import operations
+
+            operations.load()
+            return operations.find(operation)(self, **arguments)
         return self._worker.host_client().call(
             operation, arguments, cancelled=lambda: self.cancelled,
             on_progress=lambda fraction, message: self.report(fraction, message), on_partial=self.partial)
@@ -101,6 +114,7 @@ class _Worker(QThread):
         self.uses_host = store_factory is None
         self._store_factory = store_factory or _default_store
         self.store = None
+        self.local_state: dict = {}  # ctx.state of operations run in this process (engines with a store_factory)
         self.host: HostClient | None = host
         self._owns_host = host is None  # a host handed in (tests share one) outlives this engine
         if host is not None:

@@ -3,12 +3,13 @@ projector and gensim's `KeyedVectors.load_word2vec_format`) and DIR/training.jso
 from __future__ import annotations
 
 import json
-import tempfile
+import os
 from pathlib import Path
 
 import numpy as np
 
 from explorer.core.atomic_write import write_atomically, write_text_atomically
+from explorer.core.safe_paths import expand_user
 
 VECTORS_NAME = "vectors.txt"
 INFO_NAME = "training.json"
@@ -19,16 +20,23 @@ class OutputError(ValueError):
 
 
 def check_output_dir(path: str | Path) -> Path:
-    """Create `path` if needed and prove it is writable, before any training starts."""
-    path = Path(path).expanduser()
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{path} is a file: --out needs a folder")
+    """Prove `path` can be a folder we write in, before any training starts; creates nothing."""
+    from explorer.core.safe_paths import in_special_root
+
+    path = expand_user(path)
+    if in_special_root(path):
+        raise OutputError(f"cannot write to {path}: a system folder (under /proc, /dev or /sys); choose another --out")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise OutputError(f"cannot write to {path}: {exc.strerror or exc}") from None
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{path} is a file: --out needs a folder")
+        existing = path
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        usable = existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+    except OSError as exc:  # a name too long, a loop of links...
+        raise OutputError(f"--out cannot be used: {exc.strerror or exc}") from None
+    if not usable:
+        raise OutputError(f"cannot write to {path}: {existing} is not a folder this user can write in")
     return path
 
 
@@ -41,6 +49,10 @@ def word2vec_text(words: list[str], vectors: np.ndarray) -> str:
 def save_vectors(result, out_dir: str | Path) -> Path:
     """Write a `TrainResult` into `out_dir`; returns the vectors file."""
     out = check_output_dir(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
     target = out / VECTORS_NAME
     text = word2vec_text(result.words, result.vectors)
     write_atomically(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

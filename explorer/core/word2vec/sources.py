@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from explorer.core.word2vec.corpus import Corpus, open_corpus
+from explorer.core.safe_paths import expand_user
 
 GUTENBERG = "gutenberg"
 
@@ -21,4 +22,4 @@ def gutenberg() -> Corpus:
 
 def corpus_from(choice: str) -> Corpus:
     """'gutenberg' or a path to a text file or folder; raises CorpusError."""
-    return gutenberg() if choice.strip().lower() == GUTENBERG else open_corpus(Path(choice).expanduser())
+    return gutenberg() if choice.strip().lower() == GUTENBERG else open_corpus(expand_user(choice))
