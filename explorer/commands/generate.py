@@ -31,24 +31,21 @@ def _bounded_int(low: int, high: int | None):
     return parse
 
 
-def _temperature(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
-    if not 0 <= number <= 100 or number != number:
-        raise argparse.ArgumentTypeError(f"must be 0 (greedy) or above, at most 100, not {value}")
-    return number
+def _float_within(accepts, bound: str):
+    """An argparse type: a number that `accepts(number)`, else "must be <bound>" (NaN is never accepted)."""
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
+        if not accepts(number):
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {value}")
+        return number
+    return parse
 
 
-def _top_p(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, not {value!r}") from None
-    if not 0 < number <= 1:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, not {value}")
-    return number
+_temperature = _float_within(lambda t: 0 <= t <= 100, "0 (greedy) or above, at most 100")
+_top_p = _float_within(lambda p: 0 < p <= 1, "above 0 and at most 1")
 
 
 def register(subparsers) -> None:
