@@ -1,12 +1,9 @@
 """The worker's model cache: loads on first use, keeps models within a memory bound.
 
-Owned by exactly one thread (the engine's worker, or the model host's job thread); the one lock
-keeps a first load from racing the warm-up thread's imports of transformers (its lazy module
-raises "cannot import name AutoConfig" when two threads resolve it at once).
+Owned by exactly one thread (the engine's worker), so it takes no locks.
 """
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 
 from explorer.core.progress import Progress
@@ -23,7 +20,6 @@ class ModelStore:
         self._preference = preference
         self._device = None
         self._cache: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
-        self._imports = threading.Lock()  # held while warm_up imports transformers
 
     # --- device ---
     @property
@@ -62,11 +58,6 @@ class ModelStore:
         Module imports hold the GIL for tens of milliseconds at a time; done
         here they cannot stutter the GUI in the middle of a user's request.
         """
-        with self._imports:
-            self._import_model_code()
-
-    @staticmethod
-    def _import_model_code() -> None:
         import transformers  # noqa: F401
         from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
         from transformers.models.bert import modeling_bert  # noqa: F401
@@ -90,8 +81,7 @@ class ModelStore:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        with self._imports:
-            loaded = loader.load(entry, self.device, progress)
+        loaded = loader.load(entry, self.device, progress)
         self._cache[key] = loaded
         self._evict(keep=key)
         return loaded
