@@ -69,3 +69,18 @@ def big_partials(ctx, n: int, size: int):
     for i in range(n):  # each over the shared-memory threshold
         ctx.partial(np.full(size, i, dtype=np.float32))
     return np.full(size, n, dtype=np.float32)
+
+
+@operation("test.threaded_partials")
+def threaded_partials(ctx, n: int):
+    """Partial results of different sizes sent from several threads at once (like tokenizer rows)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    def send(i: int) -> None:
+        ctx.partial((i, np.full(100_000 + 50_000 * i, i, dtype=np.float32)))  # 400 KB and up: shared memory
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        list(pool.map(send, range(n)))
+    return n

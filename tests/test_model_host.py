@@ -193,3 +193,13 @@ def test_partial_results_with_big_arrays_each_free_their_own_segment(host):
     result = host.call("test.big_partials", {"n": 4, "size": 200_000}, on_partial=lambda a: seen.append(float(a[-1])))
     assert seen == [0.0, 1.0, 2.0, 3.0] and float(result[-1]) == 4.0
     assert _segments() <= before
+
+
+def test_partial_results_sent_from_several_threads_each_get_their_own_segment(host):
+    before = _segments()
+    seen = {}
+    n = host.call("test.threaded_partials", {"n": 6}, on_partial=lambda pair: seen.setdefault(pair[0], pair[1]))
+    assert n == 6 and sorted(seen) == list(range(6))
+    for i, values in seen.items():  # each array whole: its own size and its own numbers
+        assert values.shape == (100_000 + 50_000 * i,) and float(values.min()) == float(values.max()) == i
+    assert _segments() <= before

@@ -317,11 +317,11 @@ class HostClient:
         with self._lock:
             call = self._calls.get(event[1])
         if kind == "need_segment":
-            segment = shared_arrays.create_segment(event[2]) if call is not None else None
+            segment = shared_arrays.create_segment(event[3]) if call is not None else None
             if segment is not None:
                 call.segments[segment.name] = segment
             try:
-                self._send(("segment", event[1], segment.name if segment is not None else None))
+                self._send(("segment", event[1], event[2], segment.name if segment is not None else None))
             except (HostCrashed, OSError):
                 pass
             return

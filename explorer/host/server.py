@@ -3,9 +3,9 @@
 Two pipes: `requests` (GUI -> host) and `events` (host -> GUI). Messages are
 tuples whose first item names them:
 
-  requests: ("run", job, op, arguments) · ("cancel", job) · ("segment", job, name | None) · ("stop",)
+  requests: ("run", job, op, arguments) · ("cancel", job) · ("segment", job, request, name | None) · ("stop",)
   events:   ("device", label) · ("notice", text) · ("started", job) · ("progress", job, fraction, message)
-            · ("partial", job, value) · ("need_segment", job, nbytes) · ("done", job, ok, value | message)
+            · ("partial", job, value) · ("need_segment", job, request, nbytes) · ("done", job, ok, value | message)
 
 The main thread runs one job at a time; a reader thread takes requests so that
 a cancel reaches a running job at once (its next `ctx.check()` raises). When
@@ -15,6 +15,7 @@ checks for cancellation cannot keep it alive for more than a moment.
 from __future__ import annotations
 
 import faulthandler
+import itertools
 import os
 import queue
 import sys
@@ -73,7 +74,10 @@ class Host:
         self._events = events
         self._send_lock = threading.Lock()
         self._jobs: queue.Queue = queue.Queue()
-        self._segments: dict[int, queue.Queue] = {}
+        # replies to ("need_segment", job, request, nbytes), by (job, request)
+        self._segments: dict[tuple[int, int], queue.Queue] = {}
+        self._segments_lock = threading.Lock()
+        self._segment_requests = itertools.count()
         self.current: HostContext | None = None
         self._cancelled_early: set[int] = set()
         self.stopping = threading.Event()
@@ -109,7 +113,7 @@ class Host:
                     else:
                         self._cancelled_early.add(message[1])
                 elif kind == "segment":
-                    self._segments.setdefault(message[1], queue.Queue()).put(message[2])
+                    self._segment_reply(message[1], message[2]).put(message[3])
                 elif kind == "stop":
                     break
         except (EOFError, OSError):
@@ -119,10 +123,17 @@ class Host:
         # a job that ignores cancellation must not outlive the window
         threading.Timer(ORPHAN_GRACE_S, os._exit, args=(0,)).start()
 
+    def _segment_reply(self, job: int, request: int) -> queue.Queue:
+        with self._segments_lock:
+            return self._segments.setdefault((job, request), queue.Queue())
+
     def pack(self, job: int, value: object) -> object:
         def request_segment(nbytes: int) -> str | None:
-            replies = self._segments.setdefault(job, queue.Queue())
-            self.send(("need_segment", job, nbytes))
+            # each request has its own number: partial results sent from several threads of one job
+            # must each get the segment made for their own size
+            request = next(self._segment_requests)
+            replies = self._segment_reply(job, request)
+            self.send(("need_segment", job, request, nbytes))
             while not self.stopping.is_set():
                 try:
                     return replies.get(timeout=0.2)
@@ -157,7 +168,9 @@ class Host:
             self.send(("started", job))
             ok, value = self._execute(ctx, name, arguments)
             self.current = None
-            self._segments.pop(job, None)
+            with self._segments_lock:
+                for key in [key for key in self._segments if key[0] == job]:
+                    del self._segments[key]
             if not self.stopping.is_set():
                 self.send(("done", job, ok, value))
 
