@@ -29,10 +29,11 @@ def run() -> list[dict]:
     import torch
 
     from explorer.core import mini_clip
+    from explorer.core.threads import cpu_threads
 
     rows: list[dict] = []
     config = mini_clip.TrainConfig.default()
-    threads = mini_clip.cpu_threads()
+    threads = cpu_threads()
     t0 = time.perf_counter()
     result = mini_clip.train(config, evaluate=False, device=torch.device("cpu"))
     total = time.perf_counter() - t0

@@ -84,7 +84,10 @@ def test_unnamed_colours_are_no_named_colour():
 
 def test_generate_draws_only_the_pairs_asked_for_and_rejects_unknown_ones():
     labels = shapes.pair_labels(["purple star", "Red  Circle"])
-    assert labels == [shapes.class_index("purple", "star"), shapes.class_index("red", "circle")]
+    # class index = colour index * number of shapes + shape index (colour-major, as class_names lists them)
+    n = len(shapes.SHAPES)
+    assert labels == [shapes.COLOUR_NAMES.index("purple") * n + shapes.SHAPES.index("star"),
+                      shapes.COLOUR_NAMES.index("red") * n + shapes.SHAPES.index("circle")]
     data = shapes.generate(50, seed=2, labels=labels)
     assert set(data.labels.tolist()) == set(labels)
     assert shapes.generate(30, seed=2).captions == shapes.generate(30, seed=2, labels=range(24)).captions

@@ -76,6 +76,7 @@ def train(out: Path, threads: int) -> dict:
 
     from explorer.commands.train_mini_clip import StderrProgress
     from explorer.core import mini_clip
+    from explorer.core.threads import torch_threads
 
     config = mini_clip.TrainConfig.default()
     config.threads = threads
@@ -83,9 +84,9 @@ def train(out: Path, threads: int) -> dict:
     encoder = result.encoder
     print(f"trained: {result.steps_done} steps in {result.seconds:.0f} s, final loss {result.losses[-1]:.4f}",
           file=sys.stderr)
-    torch.set_num_threads(threads)
-    metrics = held_out_accuracy(encoder)
-    metrics_fp16 = held_out_accuracy(fp16_copy(encoder))
+    with torch_threads(threads):
+        metrics = held_out_accuracy(encoder)
+        metrics_fp16 = held_out_accuracy(fp16_copy(encoder))
     print(f"accuracy on fresh images: {metrics} (fp16 weights: {metrics_fp16})", file=sys.stderr)
     if min(metrics.values()) < MIN_ACCURACY:
         raise SystemExit(f"accuracy {metrics} is below {MIN_ACCURACY:.0%}: not writing it")

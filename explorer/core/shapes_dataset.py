@@ -65,10 +65,6 @@ def class_names() -> list[str]:
     return [f"{c} {s}" for c in COLOUR_NAMES for s in SHAPES]
 
 
-def class_index(colour: str, shape: str) -> int:
-    return COLOUR_NAMES.index(colour) * len(SHAPES) + SHAPES.index(shape)
-
-
 def pair_labels(pairs: Sequence[str]) -> list[int]:
     """Class indices of "colour shape" names such as "purple star"; an unknown pair raises ValueError."""
     names = class_names()
@@ -292,8 +288,3 @@ def to_pil(image: np.ndarray):
     from PIL import Image
 
     return Image.fromarray(np.ascontiguousarray(image), "RGB")
-
-
-def sample_grid(count: int = 24, seed: int = 7, size: int = 128, style: str = "varied") -> ShapeSet:
-    """Larger images for showing in the app (and to search over): one per class, then more."""
-    return generate(count, seed=seed, style=style, size=size)

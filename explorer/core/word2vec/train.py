@@ -218,7 +218,7 @@ class Trainer:
         self._loss_sum, self._loss_n = 0.0, 0
         self._started = time.perf_counter()
         self._last_snapshot = self._started
-        from explorer.core.mini_clip import cpu_threads, torch_threads
+        from explorer.core.threads import cpu_threads, torch_threads
 
         with torch.no_grad(), torch_threads(s.threads or cpu_threads()):
             for epoch in range(s.epochs):
