@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from explorer.core.vectors import cosine_matrix
+
 # keep one-letter words ("I", "a"): the lecture's examples count every word
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 MAX_DOCUMENTS = 200
@@ -18,10 +20,7 @@ class BagOfWords:
 
     def cosine(self) -> np.ndarray:
         """Cosine between documents' count vectors; a document with no counted word has 0 with all."""
-        counts = self.counts.astype(np.float64)
-        norms = np.linalg.norm(counts, axis=1, keepdims=True)
-        unit = np.divide(counts, norms, out=np.zeros_like(counts), where=norms > 0)
-        return (unit @ unit.T).astype(np.float32)
+        return cosine_matrix(self.counts)
 
     def shared_words(self, i: int, j: int) -> list[str]:
         """Words that documents i and j both contain (what makes their cosine non-zero)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
+from explorer.core.vectors import cosine_matrix
 
 MAX_SENTENCES = 40
 MAX_TOKENS = 512
@@ -53,10 +54,7 @@ class ContextualEmbeddings:
 
     def cosine(self, layer: int) -> np.ndarray:
         """Cosine between the occurrences' vectors at `layer`."""
-        vecs = self.vectors[layer].astype(np.float64)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        unit = vecs / np.where(norms > 0, norms, 1.0)
-        return (unit @ unit.T).astype(np.float32)
+        return cosine_matrix(self.vectors[layer])
 
     def pair_curves(self) -> dict[tuple[int, int], np.ndarray]:
         """For every pair of occurrences, their cosine at each layer (0..n_layers)."""

@@ -14,6 +14,9 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+# rows scaled to unit length, float32 (the image-text code's name for the shared helper)
+from explorer.core.vectors import unit_rows as normalise
+
 DEFAULT_TEMPLATE = "a photo of a {}"
 
 
@@ -37,15 +40,6 @@ class ImageTextEncoder(Protocol):
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Texts -> (n, d) float32 unit vectors."""
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (an all-zero row stays zero instead of becoming NaN)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.ndim == 1:
-        vectors = vectors[None, :]
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 def similarity_matrix(image_vectors: np.ndarray, text_vectors: np.ndarray) -> np.ndarray:

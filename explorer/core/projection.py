@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
+from explorer.core.vectors import unit_rows
 
 METHODS = ("pca", "tsne", "umap")
 METHOD_TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -71,11 +72,6 @@ def one_blas_thread():
     except ImportError:  # pragma: no cover - scikit-learn brings threadpoolctl
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def pca_coords(x: np.ndarray, dims: int = 2) -> np.ndarray:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.core.vectors import unit_rows
+
 
 class WordNotFound(KeyError):
     """A word that is not in the vocabulary; str() is a sentence a user can read."""
@@ -93,13 +95,6 @@ class WordVectors:
     def vector(self, word: str, unit: bool = True) -> np.ndarray:
         row = self.lookup(word)[0]
         return (self.unit if unit else self.vectors)[row]
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Each row divided by its length; all-zero rows stay zero."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32)
 
 
 def _clean_words(words: Iterable[str]) -> list[str]:

@@ -13,13 +13,9 @@ from dataclasses import asdict
 
 import numpy as np
 
+from explorer.core.vectors import unit_rows
+
 NEIGHBOURS = 8
-
-
-def unit(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return matrix / norms
 
 
 def nearest(unit_vectors: np.ndarray, words: list[str], rows: list[int], k: int = NEIGHBOURS
@@ -45,7 +41,7 @@ def aligned(previous: np.ndarray | None, coords: np.ndarray) -> np.ndarray:
 
 
 def word_map(vectors: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
-    x = unit(vectors.astype(np.float64))
+    x = unit_rows(vectors, dtype=np.float64)
     x = x - x.mean(0)
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     coords = x @ vt[:2].T
@@ -67,7 +63,7 @@ def _snapshot(trainer, step_pair: tuple | None, final: bool) -> dict:
     W = trainer.W.numpy()
     missing = [w for w in trainer.watched if w.lower() not in vocab.index]
     found = [w for w in trainer.watched if w.lower() in vocab.index]
-    lists = nearest(unit(W), vocab.words, [vocab.index[w.lower()] for w in found]) if found else []
+    lists = nearest(unit_rows(W, dtype=None), vocab.words, [vocab.index[w.lower()] for w in found]) if found else []
     neighbours = dict(zip(found, lists))
     n = min(trainer.map_words, len(vocab))
     coords = word_map(W[:n], trainer._previous_map)
