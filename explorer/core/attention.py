@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from explorer.core.causal import is_causal
 from explorer.core.progress import Progress, ensure
 
 # Attention maps for all heads grow as L*H*T^2: keep them under this many bytes (float32).
@@ -136,14 +137,6 @@ def _decode_each(tokenizer, ids: list[int]) -> list[str]:
     if backend is not None and getattr(tokenizer, "clean_up_tokenization_spaces", True) is False:
         return backend.decode_batch([[int(i)] for i in ids], skip_special_tokens=False)
     return [tokenizer.decode([token_id]) for token_id in ids]
-
-
-def is_causal(model) -> bool:
-    config = model.config
-    archs = getattr(config, "architectures", None) or []
-    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
-        return True
-    return bool(getattr(config, "is_decoder", False)) or hasattr(model, "lm_head")
 
 
 def num_kv_heads(config) -> int:

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from explorer.core import image_io
+from explorer.core.checksum import file_sha256
 from explorer.core.multimodal import ImageTextEncoder, Ranking, normalise, rank
 from explorer.core.progress import Progress, ensure
 
@@ -99,7 +100,7 @@ class EmbeddingCache:
         memo = self.stat_memo.get(key)
         if memo is not None and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
             return str(memo[2])
-        digest = image_io.file_digest(path)
+        digest = file_sha256(path)
         self.stat_memo[key] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
 

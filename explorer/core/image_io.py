@@ -294,20 +294,6 @@ def thumbnail(image, side: int = 128):
     return copy
 
 
-def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
-    """sha256 of the file's bytes: the key under which its embedding is cached."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while True:
-            block = handle.read(chunk)
-            if not block:
-                break
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sample_photo_files() -> list[tuple[str, Path, str]]:
     """Bundled CC0 / public-domain photos: (short name, file, a fitting caption).
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.core.attention import additive_mask, is_causal, num_kv_heads
+from explorer.core.attention import additive_mask, num_kv_heads
+from explorer.core.causal import is_causal
 from explorer.core.progress import Progress, ensure
 from explorer.core.rope import ModelRope, model_rope
 

@@ -7,13 +7,13 @@ weights so a truncated or corrupt copy is detected and rebuilt.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
 from pathlib import Path
 
 from explorer.core.atomic_write import write_text_atomically
+from explorer.core.checksum import file_sha256
 from explorer.core.progress import Progress, ensure
 from explorer.models import paths
 
@@ -25,19 +25,6 @@ FORMAT_VERSION = 2
 
 def converted_dir() -> Path:
     return paths.cache_dir() / "smollm2-135m-instruct"
-
-
-def _sha256(path: Path, progress: Progress | None = None) -> str:
-    digest = hashlib.sha256()
-    size = path.stat().st_size
-    done = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(8 << 20):
-            digest.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress.report(done / size, "Checking SmolLM2 weights")
-    return digest.hexdigest()
 
 
 def is_valid(folder: Path, deep: bool = False) -> bool:
@@ -55,7 +42,7 @@ def is_valid(folder: Path, deep: bool = False) -> bool:
         for name, size in manifest["sizes"].items():
             if (folder / name).stat().st_size != size:
                 return False
-        if deep and _sha256(folder / "model.safetensors") != manifest["sha256"]:
+        if deep and file_sha256(folder / "model.safetensors") != manifest["sha256"]:
             return False
         # a header that does not parse means a corrupt file even at the right size
         from safetensors import safe_open
@@ -145,7 +132,7 @@ def convert(gguf: Path, target: Path, progress: Progress | None = None) -> None:
         progress.report(0.9, "Converting SmolLM2 (once): checksumming")
         sizes = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
         manifest = {"format": FORMAT_VERSION, "source": gguf.name, "sizes": sizes,
-                    "sha256": _sha256(staging / "model.safetensors")}
+                    "sha256": file_sha256(staging / "model.safetensors")}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if target.exists():
             shutil.rmtree(target)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from explorer.core.causal import is_causal
 from explorer.core.progress import Progress, ensure
 from explorer.models import hub, paths, smollm2
 from explorer.models.catalogue import CatalogueEntry
@@ -23,11 +24,6 @@ def model_folder(entry: CatalogueEntry, progress: Progress | None = None) -> Pat
     raise FileNotFoundError(f"no weights known for '{entry.id}'")
 
 
-def _is_causal(config) -> bool:
-    archs = getattr(config, "architectures", None) or []
-    return any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
-
-
 def load_text_model(entry: CatalogueEntry, device, progress: Progress | None = None) -> LoadedModel:
     """An encoder (AutoModel) or a causal LM (AutoModelForCausalLM), ready for attention."""
     progress = ensure(progress)
@@ -38,7 +34,7 @@ def load_text_model(entry: CatalogueEntry, device, progress: Progress | None = N
 
     config = AutoConfig.from_pretrained(str(folder), local_files_only=True, trust_remote_code=False)
     # a Hub id the user typed may name an encoder or a decoder: its config decides
-    causal = _is_causal(config) if entry.hub_id else entry.kind == "causal-lm"
+    causal = is_causal(config) if entry.hub_id else entry.kind == "causal-lm"
     cls = AutoModelForCausalLM if causal else AutoModel
     import torch
 
