@@ -11,27 +11,12 @@ import os
 import statistics
 import time
 
+from benchmarks.passage import ids_of_length
+
 TOKENS = 512
 REPEATS = 3
 # a MiniLM pass takes about a second: more runs cost little and steady the ratio on a busy machine
 REPEATS_BY_MODEL = {"MiniLM": 9, "SmolLM2": 3}
-PASSAGE = (
-    "The river ran past the old mill where the miller's daughter kept a ledger of every sack of grain. "
-    "In the spring the water rose, and the villagers argued about whether to build a wall or move the mill "
-    "further up the hill. Scientists who studied the valley later found that the floods came every seven "
-    "years, following the snow on the mountains, and that the wall would have failed within a decade. "
-    "Meanwhile the children learned to count by watching boats: red ones carried apples, blue ones wool, "
-    "and the rare green boat brought letters from the city, which the teacher read aloud on Fridays. "
-)
-
-
-def _ids_of_length(tokenizer, n: int) -> list[int]:
-    """Exactly n token ids of real text (special tokens where the model adds them)."""
-    ids = tokenizer(PASSAGE * 40, add_special_tokens=True, truncation=True, max_length=n)["input_ids"]
-    assert len(ids) == n
-    return ids
-
-
 def _median_time(fn, repeats: int = REPEATS) -> float:
     times = []
     for _ in range(repeats):
@@ -65,7 +50,7 @@ def _model_rows(name: str, loaded, app, engine, model_id: str) -> tuple[list[dic
 
     model, tokenizer = loaded.model, loaded.tokenizer
     causal = bool(loaded.extras["causal"])
-    ids = _ids_of_length(tokenizer, TOKENS)
+    ids = ids_of_length(tokenizer, TOKENS)
     text = tokenizer.decode(ids, skip_special_tokens=True)
     device = next(model.parameters()).device
     input_ids = torch.tensor([ids], device=device)
@@ -238,7 +223,7 @@ def run() -> list[dict]:
     finally:
         engine.shutdown(10_000)
     smol = store.get("smollm2", "causal-lm")
-    ids = _ids_of_length(smol.tokenizer, TOKENS)
+    ids = ids_of_length(smol.tokenizer, TOKENS)
     result = extract_attention_ids(smol.model, smol.tokenizer, ids, causal=True)
     store.clear()  # the pane's engine loads its own copy
     for name, model_id in (("MiniLM", "minilm"), ("SmolLM2", "smollm2")):

@@ -38,12 +38,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 TOLERANCE = 1e-3
-PASSAGE = (
-    "The river ran past the old mill where the miller's daughter kept a ledger of every sack of grain. "
-    "In the spring the water rose, and the villagers argued about whether to build a wall or move the mill "
-    "further up the hill. Scientists who studied the valley later found that the floods came every seven "
-    "years, following the snow on the mountains, and that the wall would have failed within a decade. "
-)
 MODELS = (("minilm", "encoder"), ("smollm2", "causal-lm"))
 
 
@@ -70,11 +64,6 @@ def provenance(argv: list[str]) -> dict:
             "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def ids_of_length(tokenizer, n: int) -> list[int]:
-    ids = tokenizer(PASSAGE * (n // 40 + 10), add_special_tokens=True, truncation=True, max_length=n)["input_ids"]
-    return list(ids)
-
-
 def timed(fn, sync, repeats: int = 5) -> tuple[float, object]:
     result = fn()  # warm-up (kernels, allocator)
     sync()
@@ -88,6 +77,7 @@ def timed(fn, sync, repeats: int = 5) -> tuple[float, object]:
 
 
 def check_model(model_id: str, kind: str, tokens: int, gpu, torch) -> dict:
+    from benchmarks.passage import ids_of_length
     from explorer.core.attention import extract_attention_ids
     from explorer.models.catalogue import find
     from explorer.models.text_models import load_text_model

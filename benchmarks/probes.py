@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+from benchmarks.passage import PASSAGE_512
+
 
 def smollm2_512_token_job(ctx):
     """Have the model host load SmolLM2 (if it has not yet) and run 512 tokens with attentions."""
@@ -37,17 +39,6 @@ def attention_pane_512_tokens(qapp, engine, timeout_s: float = 600.0) -> tuple[f
         return longest_gui_gap(qapp, engine, None, timeout_s, on_start=start, finished=finished)
     finally:
         pane.close()
-
-
-# about 512 SmolLM2 tokens of plain prose
-PASSAGE_512 = (
-    "The river ran past the old mill where the miller's daughter kept a ledger of every sack of grain. "
-    "In the spring the water rose, and the villagers argued about whether to build a wall or move the mill "
-    "further up the hill. Scientists who studied the valley later found that the floods came every seven "
-    "years, following the snow on the mountains, and that the wall would have failed within a decade. "
-    "Meanwhile the children learned to count by watching boats: red ones carried apples, blue ones wool, "
-    "and the rare green boat brought letters from the city, which the teacher read aloud on Fridays. ") * 5
-PASSAGE_512 = PASSAGE_512[:int(len(PASSAGE_512) * 0.85)]  # 601 tokens x 0.85
 
 
 def longest_gui_gap(qapp, engine, job, timeout_s: float = 600.0, on_start=None, finished=None) -> tuple[float, int]:
