@@ -3,10 +3,15 @@ from __future__ import annotations
 
 
 class WrapsTorchModule:
-    """Forwards device moves and parameter walks to `self.model`; subclasses set `model` and `device`."""
+    """Holds one torch module in eval mode on one device; forwards device moves and parameter walks to it."""
 
     model: object
     device: object
+
+    def __init__(self, model, device=None) -> None:
+        """`model` in eval mode, moved to `device` (None: the CPU)."""
+        self.model = model.eval()
+        self.to("cpu" if device is None else device)
 
     def to(self, device):
         import torch

@@ -183,16 +183,12 @@ class HFImageTextEncoder(WrapsTorchModule):
 
     def __init__(self, model, image_processor, tokenizer, name: str, cache_key: str, device=None,
                  batch_size: int = 16) -> None:
-        import torch
-
-        self.model = model.eval()
+        super().__init__(model, device)
         self.image_processor = image_processor
         self.tokenizer = tokenizer
         self.name = name
         self.cache_key = cache_key
         self.batch_size = batch_size
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.model.to(self.device)
         model_type = getattr(model.config, "model_type", "clip")
         # SigLIP scores each pair with a sigmoid (learned bias) and was trained on text padded to 64 tokens
         self.loss_kind = "sigmoid" if model_type.startswith("siglip") else "softmax"
@@ -307,14 +303,10 @@ class Captioner(WrapsTorchModule):
     """BLIP or BLIP-2: image (+ optional prompt) -> text; BLIP-2 also shows its Q-Former's query outputs."""
 
     def __init__(self, model, processor, name: str, device=None, is_blip2: bool = False) -> None:
-        import torch
-
-        self.model = model.eval()
+        super().__init__(model, device)
         self.processor = processor
         self.name = name
         self.is_blip2 = is_blip2
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.model.to(self.device)
 
     def caption(self, images: Sequence, prompt: str = "", max_new_tokens: int = 30,
                 progress: Progress | None = None) -> list[str]:

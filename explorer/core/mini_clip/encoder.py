@@ -28,13 +28,9 @@ class MiniClipEncoder(WrapsTorchModule):
                  origin: str = "user", held_out_pairs: Sequence[str] = ()) -> None:
         """origin: "user" (trained on this computer) or "shipped" (the copy that comes with the app).
         held_out_pairs: the colour-shape pairs training never showed ("purple star", ...)."""
-        import torch
-
-        self.model = model.eval()
+        super().__init__(model, device)
         self.config = config
         self.info = dict(info or {})
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.model.to(self.device)
         self.origin = origin
         self.held_out_pairs = tuple(held_out_pairs)
         self.is_trained_here = origin == "user"
