@@ -97,25 +97,18 @@ def pixels_to_tensor(images: np.ndarray):
     return x / 127.5 - 1.0
 
 
-def contrastive_loss(image_vectors, text_vectors, scale, labels=None, match=None):
+def contrastive_loss(image_vectors, text_vectors, scale, match=None):
     """CLIP's symmetric InfoNCE: cross-entropy image->text and text->image, averaged.
 
-    Our captions repeat ("a red circle" describes many images in a batch), so
-    when `labels` is given every pair of the same class counts as a match:
-    the target is spread evenly over those columns instead of sitting only on
-    the diagonal. `match` (images x captions, true where a caption fits an
-    image, see `caption_fits`) does the same for captions such as "a triangle"
-    that fit several classes. With neither it is exactly CLIP's diagonal target.
+    Our captions repeat ("a red circle" describes many images in a batch, "a triangle" fits several
+    classes), so `match` (images x captions, true where a caption fits an image, see `caption_fits`)
+    counts every fitting caption as a match: the target is spread evenly over those columns instead of
+    sitting only on the diagonal. Without it the target is exactly CLIP's diagonal.
     """
     import torch
 
     logits = scale * image_vectors @ text_vectors.T
-    if match is not None:
-        target = match.float()
-    elif labels is not None:
-        target = (labels[:, None] == labels[None, :]).float()
-    else:
-        target = torch.eye(len(logits), device=logits.device)
+    target = match.float() if match is not None else torch.eye(len(logits), device=logits.device)
     to_text = target / target.sum(dim=1, keepdim=True)
     to_image = target.T / target.T.sum(dim=1, keepdim=True)
     loss_i = -(to_text * logits.log_softmax(dim=1)).sum(dim=1).mean()
