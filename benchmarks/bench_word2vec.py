@@ -22,11 +22,9 @@ def agreement(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float
     """(Spearman of pair cosines, mean top-10 overlap) over the first FREQUENT rows of two aligned matrices."""
     from scipy.stats import spearmanr
 
-    def unit(m):
-        m = m[:FREQUENT].astype(np.float64)
-        return m / np.linalg.norm(m, axis=1, keepdims=True)
+    from explorer.core.vectors import unit_rows
 
-    ua, ub = unit(a), unit(b)
+    ua, ub = (unit_rows(m[:FREQUENT].astype(np.float64), dtype=None) for m in (a, b))
     rng = np.random.default_rng(seed)
     i, j = rng.integers(0, len(ua), PAIRS), rng.integers(0, len(ua), PAIRS)
     keep = i != j
