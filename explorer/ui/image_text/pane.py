@@ -2,7 +2,7 @@
 mini-CLIP that can be trained live on this computer.
 
 The pane owns the chosen model, the current images and every engine job;
-the views (explorer/ui/widgets/image_text_views.py) only show and ask.
+the views (explorer.ui.image_text.views.py) only show and ask.
 Offline, the default model is the mini-CLIP: the copy shipped with the app,
 or the user's own training once they retrain it (labelled as such); CLIP and
 SigLIP come from the Hub and show "needs download" when they cannot be had,
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QVBoxLayout, QWidget)
 
 from explorer.ui.pane import ExportTarget, Pane
-from explorer.ui.widgets.image_text_common import thumbnail_pixmap
-from explorer.ui.widgets.image_text_views import (CaptionView, JointMapView, SearchView, SimilarityView, TrainView,
+from explorer.ui.image_text.common import thumbnail_pixmap
+from explorer.ui.image_text.views import (CaptionView, JointMapView, SearchView, SimilarityView, TrainView,
                                                   ZeroShotView, grid_text)
 
 TABS = (("similarity", "Similarity"), ("zero-shot", "Zero-shot"), ("search", "Search"), ("joint-map", "Joint map"),
@@ -555,7 +555,7 @@ class ImageTextPane(Pane):
 
         def job(ctx):
             from explorer.core import image_io, shapes_dataset as shapes
-            from explorer.ui.widgets.image_text_common import pil_to_qimage
+            from explorer.ui.image_text.common import pil_to_qimage
 
             out = []
             if kind == "shapes":
@@ -582,7 +582,7 @@ class ImageTextPane(Pane):
 
         def job(ctx):
             from explorer.core import image_io
-            from explorer.ui.widgets.image_text_common import pil_to_qimage
+            from explorer.ui.image_text.common import pil_to_qimage
 
             report = image_io.load_images(paths, progress=ctx)
             rows = [(im.name, im.image, pil_to_qimage(image_io.thumbnail(im.image, 256)), str(im.path))
@@ -1286,7 +1286,7 @@ def _sample_shapes_folder(progress) -> Path:
 def _result_thumbnails(index, ranking) -> list[tuple[int, str, float, object]]:
     """(position, file name, cosine, QImage thumbnail) for each hit, best first."""
     from explorer.core import image_io
-    from explorer.ui.widgets.image_text_common import pil_to_qimage
+    from explorer.ui.image_text.common import pil_to_qimage
 
     rows = []
     for position, score in zip(ranking.indices, ranking.scores):
@@ -1308,7 +1308,7 @@ def _mark_never_seen(captions: list[str], held_out: list[str]) -> list[str]:
 
 
 def _array_qimage(pixels: np.ndarray):
-    from explorer.ui.widgets.image_text_common import array_to_qimage
+    from explorer.ui.image_text.common import array_to_qimage
 
     return array_to_qimage(pixels)
 

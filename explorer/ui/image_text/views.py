@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFrame, 
 
 from explorer.core.shapes_dataset import HELD_OUT_PAIRS
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
-from explorer.ui.widgets.image_text_bars import ZeroShotBars
-from explorer.ui.widgets.image_text_matrix import ImageTextMatrix
-from explorer.ui.widgets.image_text_qformer import TASKS, CrossAttentionImage, QFormerDiagram
+from explorer.ui.image_text.bars import ZeroShotBars
+from explorer.ui.image_text.matrix import ImageTextMatrix
+from explorer.ui.image_text.qformer import TASKS, CrossAttentionImage, QFormerDiagram
 from explorer.ui.widgets.plot_axis import readable_axes
 
 DEBOUNCE_MS = 350
