@@ -195,6 +195,7 @@ class TrainTab(ImageTextTab):
         if result["cancelled"]:
             self.message.setText(f"Cancelled after {result['steps']} steps: nothing was saved.")
             return
+        self.message.setText("Finished and saved.")
         lines = accuracy_lines(result["info"], result["held_out"], bold=True)
         self.result.setText(
             f"<b>Saved.</b> {result['steps']} steps in {result['seconds']:.0f} s. Accuracy on fresh images, each "
