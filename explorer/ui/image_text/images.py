@@ -49,9 +49,6 @@ class ImageSet(QObject):
         self.note = ""
         self._uids = itertools.count(1)
 
-    def __len__(self) -> int:
-        return len(self.entries)
-
     def load_samples(self, kind: str) -> None:
         """Replace the images with the bundled sample shapes or photos."""
         self.kind = kind
