@@ -12,7 +12,6 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from explorer.ui.image_text.training import accuracy_lines, label_set
 
 MODELS = (("mini-clip", "mini-CLIP — a small model trained on generated shapes (offline)"),
           ("clip", "CLIP ViT-B/32 (OpenAI, Hub)"),
@@ -203,3 +202,23 @@ class ModelRow(QWidget):
         if self.mini_problems:
             note += "<br><b>Note:</b> " + html.escape(" ".join(self.mini_problems))
         return note, action
+
+
+def accuracy_lines(info: dict, held_out: list[str], digits: int = 1, bold: bool = False) -> list[str]:
+    """Both figures of a training record, with their labels; [] when it has none."""
+    from explorer.core.mini_clip import accuracy_figures, describe_accuracy
+
+    seen, never_seen = accuracy_figures(info)
+    if seen is None:
+        return []
+    lines = [html.escape(line) for line in describe_accuracy(seen, never_seen, held_out, digits)]
+    if bold:
+        lines = [f"{label}: <b>{value}</b>" for label, value in (line.rsplit(": ", 1) for line in lines)]
+    return lines
+
+
+def label_set() -> str:
+    """What each accuracy figure classifies among."""
+    from explorer.core.mini_clip import LABEL_SET
+
+    return html.escape(LABEL_SET)

@@ -8,24 +8,25 @@ operation of the model host (explorer/host/ops/image_text.py).
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QFileDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from explorer.ui.image_text.captioning import CaptioningTab
 from explorer.ui.image_text.images import ImageSet
-from explorer.ui.image_text.joint_map import JointMapTab
 from explorer.ui.image_text.model_row import ModelRow
-from explorer.ui.image_text.search import SearchTab
-from explorer.ui.image_text.similarity import SimilarityTab
-from explorer.ui.image_text.training import TrainTab
 from explorer.ui.image_text.views import TabContext
-from explorer.ui.image_text.zero_shot import ZeroShotTab
 from explorer.ui.pane import ExportTarget, Pane
 
 TABS = (("similarity", "Similarity"), ("zero-shot", "Zero-shot"), ("search", "Search"), ("joint-map", "Joint map"),
         ("qformer", "Captions && Q-Former"), ("train", "Train mini-CLIP"))
 KEYS = [key for key, _ in TABS]
+# key -> module in this package, class: a tab (and its module: pyqtgraph for some) is built when first shown or used
+TAB_CLASSES = {"similarity": ("similarity", "SimilarityTab"), "zero-shot": ("zero_shot", "ZeroShotTab"),
+               "search": ("search", "SearchTab"), "joint-map": ("joint_map", "JointMapTab"),
+               "qformer": ("captioning", "CaptioningTab"), "train": ("training", "TrainTab")}
+WITH_IMAGES = ("similarity", "zero-shot", "joint-map", "qformer")  # the tabs that show the current images
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 DEFAULTS = {
     "shapes": {
@@ -59,18 +60,15 @@ class ImageTextPane(Pane):
         self._started = False
         self.model_row = ModelRow(engine, self.pane_id)
         self.image_set = ImageSet(engine, self.pane_id)
-        context = TabContext(engine, self.pane_id, self.model_row, self.image_set)
-        self.similarity = SimilarityTab(context)
-        self.zero_shot = ZeroShotTab(context)
-        self.search = SearchTab(context)
-        self.joint_map = JointMapTab(context)
-        self.captioning = CaptioningTab(context)
-        self.train = TrainTab(context)
-        self.views = dict(zip(KEYS, (self.similarity, self.zero_shot, self.search, self.joint_map, self.captioning,
-                                     self.train)))
+        self._context = TabContext(engine, self.pane_id, self.model_row, self.image_set)
+        self._built: dict[str, QWidget] = {}
+        self._pending: dict = {}  # restored state the tabs not built yet take when they are
+        self._view: tuple[float, bool] | None = None  # the last view settings, for tabs built later
+        self._texts = "shapes"  # whose default texts (captions, classes, keywords, query) a new tab starts with
         self.tabs = QTabWidget()
-        for key, label in TABS:
-            self.tabs.addTab(self.views[key], label)
+        self._placeholders = [QWidget() for _ in TABS]
+        for placeholder, (_key, title) in zip(self._placeholders, TABS):
+            self.tabs.addTab(placeholder, title)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<h2>{self.title}</h2>"))
         layout.addWidget(self.model_row)
@@ -78,22 +76,57 @@ class ImageTextPane(Pane):
         self.setAcceptDrops(True)
 
         self.tabs.currentChanged.connect(lambda _index: self._refresh_current())
-        for view in self.views.values():
-            view.refresh_requested.connect(self._refresh_if_current)
-        for view in (self.similarity, self.zero_shot, self.joint_map, self.captioning):
-            view.sources.source_requested.connect(self._source_requested)
         self.model_row.model_changed.connect(lambda _id: self._model_changed())
         self.model_row.checked.connect(self._models_checked)
         self.model_row.train_requested.connect(self._train_requested)
         self.model_row.download_requested.connect(lambda: self._refresh_if_current(self.current_tab()))
         self.image_set.changed.connect(self._images_changed)
         self.image_set.note_changed.connect(self._show_load_note)
-        self.train.trained.connect(self._trained)
 
-        self.similarity.set_captions(DEFAULTS["shapes"]["captions"])
-        self.zero_shot.set_classes(DEFAULTS["shapes"]["classes"])
-        self.joint_map.set_keywords(DEFAULTS["shapes"]["keywords"])
-        self.search.set_query(DEFAULTS["shapes"]["query"])
+    # --- tabs, built when first needed ---
+    def tab(self, key: str):
+        """The tab `key`, built (with the current texts, restored state and view settings) on first use."""
+        tab = self._built.get(key)
+        if tab is not None:
+            return tab
+        index = KEYS.index(key)
+        module, cls = TAB_CLASSES[key]
+        tab = getattr(importlib.import_module(f"explorer.ui.image_text.{module}"), cls)(self._context)
+        self._built[key] = tab
+        tab.refresh_requested.connect(self._refresh_if_current)
+        defaults = DEFAULTS[self._texts]
+        if key in WITH_IMAGES:
+            tab.sources.source_requested.connect(self._source_requested)
+            tab.sources.count.setText(self.image_set.count_text())
+            tab.message.setText(self.image_set.note)
+        if key in ("similarity", "zero-shot", "joint-map"):
+            tab.set_default_lines(defaults[tab.DEFAULTS_KEY])
+        elif key == "search":
+            tab.set_query(defaults["query"])
+        elif key == "qformer":
+            tab.show_images()
+        elif key == "train":
+            tab.trained.connect(self._trained)
+            self._models_checked()
+        if self._pending:  # a session was restored before this tab was built
+            tab.restore_state(self._pending)
+        if self._view is not None:
+            tab.apply_view_settings(*self._view)
+        # the tab itself becomes the page (tabs.setCurrentWidget(pane.search) works), in its placeholder's place
+        current = self.tabs.currentIndex()
+        with QSignalBlocker(self.tabs):
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, TABS[index][1])
+            self.tabs.setCurrentIndex(current)
+        self._placeholders[index].deleteLater()
+        return tab
+
+    similarity = property(lambda self: self.tab("similarity"))
+    zero_shot = property(lambda self: self.tab("zero-shot"))
+    search = property(lambda self: self.tab("search"))
+    joint_map = property(lambda self: self.tab("joint-map"))
+    captioning = property(lambda self: self.tab("qformer"))
+    train = property(lambda self: self.tab("train"))
 
     # what the lecture and the tests read: the model, the images, the searched collection
     model_id = property(lambda self: self.model_row.model_id)
@@ -115,28 +148,38 @@ class ImageTextPane(Pane):
     def current_tab(self) -> str:
         return KEYS[self.tabs.currentIndex()]
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.tab(self.current_tab())  # the visible tab is built before it paints
+        super().showEvent(event)
+
     def _refresh_if_current(self, key: str) -> None:
-        self.views[key].dirty = True
+        if key in self._built:
+            self._built[key].dirty = True
         if self.current_tab() == key:
             self._refresh_current()
 
     def _refresh_current(self) -> None:
         if self._started:
-            self.views[self.current_tab()].refresh()
+            self.tab(self.current_tab()).refresh()
 
     def _mark_dirty(self, keys=KEYS) -> None:
+        """Recompute these tabs when next shown (a tab not built yet computes when it is)."""
         for key in keys:
-            self.views[key].dirty = True
+            if key in self._built:
+                self._built[key].dirty = True
 
     def _model_changed(self) -> None:
-        self.search.forget_index()
+        if "search" in self._built:
+            self.search.forget_index()
         self._mark_dirty()
         self._refresh_current()
 
     def _models_checked(self) -> None:
-        self.captioning.show_status()
-        if self.model_row.mini_info:
-            self.train.show_saved(self.model_row.mini_info, self.model_row.mini_held_out, self.model_row.mini_origin)
+        if "qformer" in self._built:
+            self.captioning.show_status()
+        info = self.model_row.mini_info
+        if info and "train" in self._built:
+            self.train.show_saved(info, self.model_row.mini_held_out, self.model_row.mini_origin)
 
     def _train_requested(self) -> None:
         self.tabs.setCurrentWidget(self.train)
@@ -144,7 +187,8 @@ class ImageTextPane(Pane):
 
     def _trained(self, result: dict) -> None:
         self.model_row.trained(result)
-        self.search.forget_index()  # embedded with the old weights
+        if "search" in self._built:
+            self.search.forget_index()  # embedded with the old weights
         self._mark_dirty([key for key in KEYS if key != "train"])
 
     # --- images ---
@@ -153,15 +197,18 @@ class ImageTextPane(Pane):
 
     def _images_changed(self) -> None:
         count = self.image_set.count_text()
-        for view in (self.similarity, self.zero_shot, self.joint_map, self.captioning):
-            view.sources.count.setText(count)
-        self.captioning.show_images()
-        self._mark_dirty(("similarity", "zero-shot", "joint-map", "qformer"))
+        for key in WITH_IMAGES:
+            if key in self._built:
+                self._built[key].sources.count.setText(count)
+        if "qformer" in self._built:
+            self.captioning.show_images()
+        self._mark_dirty(WITH_IMAGES)
         self._refresh_current()
 
     def _show_load_note(self, text: str) -> None:
-        for view in (self.similarity, self.zero_shot, self.joint_map, self.captioning):
-            view.message.setText(text)
+        for key in WITH_IMAGES:
+            if key in self._built:
+                self._built[key].message.setText(text)
 
     def _source_requested(self, key: str) -> None:
         if key in ("shapes", "photos"):
@@ -177,7 +224,8 @@ class ImageTextPane(Pane):
     def _swap_default_texts(self, kind: str) -> None:
         """Switching sample sets: texts still at the other set's defaults follow; edited texts stay."""
         other, mine = DEFAULTS["photos" if kind == "shapes" else "shapes"], DEFAULTS[kind]
-        for view in (self.similarity, self.zero_shot, self.joint_map):
+        self._texts = kind
+        for view in (self._built[key] for key in ("similarity", "zero-shot", "joint-map") if key in self._built):
             if view.lines() == other[view.DEFAULTS_KEY]:
                 view.set_default_lines(mine[view.DEFAULTS_KEY])
 
@@ -234,9 +282,9 @@ class ImageTextPane(Pane):
 
     # --- sessions ---
     def state(self) -> dict:
-        state = {"tab": self.current_tab(), "model": self.model_row.model_id, "image_source": self.image_set.kind,
-                 "files": list(self.image_set.files)}
-        for view in (self.similarity, self.zero_shot, self.joint_map, self.search, self.train, self.captioning):
+        state = {**self._pending, "tab": self.current_tab(), "model": self.model_row.model_id,
+                 "image_source": self.image_set.kind, "files": list(self.image_set.files)}
+        for view in self._built.values():
             state.update(view.state())
         return state
 
@@ -244,10 +292,11 @@ class ImageTextPane(Pane):
         if isinstance(state.get("model"), str) and state["model"]:
             before = self.model_row.model_id
             self.model_row.set_model(state["model"], user=True, announce=False)
-            if self.model_row.model_id != before:
+            if self.model_row.model_id != before and "search" in self._built:
                 self.search.forget_index()
         self._mark_dirty()
-        for view in (self.similarity, self.zero_shot, self.joint_map, self.captioning, self.train, self.search):
+        self._pending = dict(state)  # for the tabs built later
+        for view in self._built.values():
             view.restore_state(state)
         source = state.get("image_source")
         files = [f for f in state.get("files", []) if isinstance(f, str)]
@@ -256,25 +305,27 @@ class ImageTextPane(Pane):
             self.add_files(files)
         elif source in ("shapes", "photos"):
             self.image_set.load_samples(source)
-        if state.get("tab") in self.views:
+        if state.get("tab") in KEYS:
             self.tabs.setCurrentIndex(KEYS.index(state["tab"]))
         self._started = True
         self._refresh_current()
 
     # --- export and presentation ---
     def export_targets(self) -> list[ExportTarget]:
-        targets = {
-            "similarity": ExportTarget("Similarity matrix", self.similarity.matrix, self.similarity.matrix.data),
-            "zero-shot": ExportTarget("Zero-shot probabilities", self.zero_shot.bars, self.zero_shot.bars.data),
-            "search": ExportTarget("Search results", self.search.results, self.search.export_data),
-            "joint-map": ExportTarget("Joint map", self.joint_map.scatter, self.joint_map.scatter.export_data),
-            "qformer": ExportTarget("Q-Former diagram", self.captioning.diagram, None),
+        """The current tab's figures first, then those of the other tabs built so far."""
+        made = {
+            "similarity": lambda t: [ExportTarget("Similarity matrix", t.matrix, t.matrix.data)],
+            "zero-shot": lambda t: [ExportTarget("Zero-shot probabilities", t.bars, t.bars.data)],
+            "search": lambda t: [ExportTarget("Search results", t.results, t.export_data)],
+            "joint-map": lambda t: [ExportTarget("Joint map", t.scatter, t.scatter.export_data)],
+            "qformer": lambda t: [ExportTarget("Q-Former diagram", t.diagram, None)],
+            "train": lambda t: t.export_targets(),
         }
-        loss, batch = self.train.export_targets()
-        targets["train"] = loss
         current = self.current_tab()
-        return [targets[current]] + [t for k, t in targets.items() if k != current] + [batch]
+        keys = [current] + [key for key in KEYS if key != current and key in self._built]
+        return [target for key in keys for target in made[key](self.tab(key))]
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
-        for view in self.views.values():
+        self._view = (font_scale, dark)
+        for view in self._built.values():
             view.apply_view_settings(font_scale, dark)

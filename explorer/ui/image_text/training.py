@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QPushButton, QSpinBox, QVBoxLayout
 from explorer.core.shapes_dataset import HELD_OUT_PAIRS
 from explorer.ui.image_text.common import array_to_qimage, thumbnail_pixmap
 from explorer.ui.image_text.matrix import ImageTextMatrix
+from explorer.ui.image_text.model_row import accuracy_lines, label_set
 from explorer.ui.image_text.views import ImageTextTab, TabContext, note_label
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.plot_axis import readable_axes
@@ -231,26 +232,6 @@ class TrainTab(ImageTextTab):
                 f"{what}: {info.get('steps')} steps in {info.get('seconds')} s on {info.get('trained_at', '?')}. "
                 f"Accuracy on fresh images, each classified among {label_set()}:<br>" + "<br>".join(lines)
                 + "<br>Train again to watch it learn.")
-
-
-def accuracy_lines(info: dict, held_out: list[str], digits: int = 1, bold: bool = False) -> list[str]:
-    """Both figures of a training record, with their labels; [] when it has none."""
-    from explorer.core.mini_clip import accuracy_figures, describe_accuracy
-
-    seen, never_seen = accuracy_figures(info)
-    if seen is None:
-        return []
-    lines = [html.escape(line) for line in describe_accuracy(seen, never_seen, held_out, digits)]
-    if bold:
-        lines = [f"{label}: <b>{value}</b>" for label, value in (line.rsplit(": ", 1) for line in lines)]
-    return lines
-
-
-def label_set() -> str:
-    """What each accuracy figure classifies among."""
-    from explorer.core.mini_clip import LABEL_SET
-
-    return html.escape(LABEL_SET)
 
 
 def mark_never_seen(captions: list[str], held_out: list[str]) -> list[str]:
