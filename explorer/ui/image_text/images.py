@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPixmap
 
+from explorer.host.ops.image_text import THUMBNAIL_SIDE  # the host sends thumbnails this size at most
 from explorer.ui.image_text.common import array_to_qimage, thumbnail_pixmap
-
-THUMBNAIL_SIDE = 256
 
 
 @dataclass

@@ -13,12 +13,12 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QSizePolicy, QVBoxLayout)
 
+from explorer.host.ops.image_text import SEARCH_SHAPES, THUMBNAIL_SIDE
 from explorer.ui.image_text.common import thumbnail_pixmap
-from explorer.ui.image_text.images import THUMBNAIL_SIDE, with_qimages
+from explorer.ui.image_text.images import with_qimages
 from explorer.ui.image_text.views import DEBOUNCE_MS, ImageTextTab, TabContext, note_label
 from explorer.ui.widgets.boxes import row_of
 
-SEARCH_SHAPES = 240
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"
 
 
@@ -35,7 +35,7 @@ class SearchTab(ImageTextTab):
         sources_row = QHBoxLayout()
         sources_row.addWidget(QLabel("Search in:"))
         self.source_buttons: dict[str, QPushButton] = {}
-        for key, text in (("shapes", "Generated shapes (240)"), ("photos", "Sample photos"),
+        for key, text in (("shapes", f"Generated shapes ({SEARCH_SHAPES})"), ("photos", "Sample photos"),
                           ("folder", "A folder…")):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, k=key: self.index_requested(k))
