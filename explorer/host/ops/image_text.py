@@ -229,14 +229,14 @@ def joint_map(ctx, *, model_id: str, sources: list[str], keywords: list[str], me
     import numpy as np
 
     from explorer.core import projection
-    from explorer.core.multimodal import normalise
+    from explorer.core.vectors import unit_rows
 
     def compute(encoder, image_vectors):
         text_vectors = encoder.embed_texts(keywords)
         if centre:
             # the modality gap: each cloud has its own mean direction; remove it so pairs line up
-            image_vectors = normalise(image_vectors - image_vectors.mean(axis=0))
-            text_vectors = normalise(text_vectors - text_vectors.mean(axis=0))
+            image_vectors = unit_rows(image_vectors - image_vectors.mean(axis=0))
+            text_vectors = unit_rows(text_vectors - text_vectors.mean(axis=0))
         points = np.concatenate([image_vectors, text_vectors]).astype(np.float32)
         params = {"perplexity": max(2.0, min(30.0, (len(points) - 1) / 3))} if method == "tsne" else {}
         proj = projection.project(points, method, 2, progress=ctx, **params)
