@@ -122,3 +122,14 @@ def _application_font_restored():
 
         if QApplication.instance() is app and app.font() != font:
             app.setFont(font)
+
+
+@pytest.fixture
+def local_engine(qtbot):
+    """A real engine that runs host operations in this process: monkeypatched paths and Hub functions reach them."""
+    from explorer.engine import Engine
+    from explorer.models.store import ModelStore
+
+    eng = Engine(store_factory=ModelStore)
+    yield eng
+    assert eng.shutdown(60_000), "engine did not stop"

@@ -49,6 +49,23 @@ class ImageIndex:
     def search_vector(self, vector: np.ndarray, k: int = 24) -> Ranking:
         return rank(vector, self.vectors, k)
 
+    def summary(self, generation: int) -> "IndexSummary":
+        return IndexSummary(list(self.paths), self.model_name, list(self.messages), self.computed, generation)
+
+
+@dataclass
+class IndexSummary:
+    """What the GUI knows of an index kept in the model host: its files, messages, and which build it was."""
+
+    paths: list[Path]
+    model_name: str
+    messages: list[tuple[str, str]]
+    computed: int
+    generation: int  # names this build: a search asks for it, and fails clearly if the host lost it
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
 
 class EmbeddingCache:
     """Embeddings of one model, keyed by the sha256 of the image file's bytes."""
@@ -117,18 +134,15 @@ class EmbeddingCache:
         os.replace(tmp_index, self.folder / INDEX_FILE)
 
 
-def cache_folder(encoder: ImageTextEncoder, root: Path | None = None) -> Path:
-    if root is None:
-        from explorer.models.paths import cache_dir
-
-        root = cache_dir()
+def cache_folder(encoder: ImageTextEncoder, root: Path) -> Path:
+    """The model's embedding cache under `root` (the caller's cache folder: core knows no app paths)."""
     key = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in encoder.cache_key)
     return Path(root) / "image-embeddings" / key
 
 
-def build_index(sources: Sequence[str | Path], encoder: ImageTextEncoder, progress: Progress | None = None,
-                cache_root: Path | None = None, batch_size: int = 32) -> ImageIndex:
-    """Embed every image under `sources` (files or folders), reusing cached embeddings.
+def build_index(sources: Sequence[str | Path], encoder: ImageTextEncoder, progress: Progress | None = None, *,
+                cache_root: Path, batch_size: int = 32) -> ImageIndex:
+    """Embed every image under `sources` (files or folders), reusing cached embeddings kept under `cache_root`.
 
     Files that cannot be read are skipped with a message; the cache is saved
     every few seconds and at the end, so a cancelled run keeps what it finished.

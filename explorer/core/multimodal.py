@@ -168,9 +168,6 @@ class SimilarityResult:
         return {"images": list(self.image_names), "texts": list(self.texts),
                 "matrix": [[round(float(v), 6) for v in row] for row in self.matrix]}
 
-    def best_text_per_image(self) -> list[int]:
-        return [int(j) for j in self.matrix.argmax(axis=1)] if self.matrix.size else []
-
 
 def compare(encoder: ImageTextEncoder, images: Sequence, image_names: Sequence[str],
             texts: Sequence[str], progress=None) -> SimilarityResult:

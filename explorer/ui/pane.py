@@ -146,15 +146,26 @@ def _specs_from_source(module_name: str, source: str) -> list[PaneSpec] | None:
     return specs
 
 
-def discover_pane_specs() -> list[PaneSpec]:
-    """Every pane in explorer.ui.panes, in lecture order, importing none of them where source is readable."""
+def _pane_modules() -> list[str]:
+    """explorer.ui.panes.* and each topic package's `pane` module (explorer.ui.<topic>.pane)."""
     import importlib.util
 
+    import explorer.ui as ui
     import explorer.ui.panes as package
 
+    names = [f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)]
+    for info in pkgutil.iter_modules(ui.__path__):
+        if info.ispkg and info.name != "panes" and importlib.util.find_spec(f"{ui.__name__}.{info.name}.pane"):
+            names.append(f"{ui.__name__}.{info.name}.pane")
+    return names
+
+
+def discover_pane_specs() -> list[PaneSpec]:
+    """Every pane (see `_pane_modules`), in lecture order, importing none of them where source is readable."""
+    import importlib.util
+
     specs: list[PaneSpec] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module_name = f"{package.__name__}.{info.name}"
+    for module_name in _pane_modules():
         spec = importlib.util.find_spec(module_name)
         source = None
         if spec is not None and spec.origin and spec.origin.endswith(".py"):

@@ -12,6 +12,13 @@ from tests.helpers import show_pane
 SLOW_MS = 120_000
 
 
+
+@pytest.fixture
+def engine(local_engine):
+    """The pane's host operations run in this process: the tests point them at their own cache and fake Hub."""
+    return local_engine
+
+
 @pytest.fixture
 def awkward_folder(tmp_path, monkeypatch):
     """Two images, a FIFO named like an image, and a sub-folder whose file raises PermissionError (tests run
@@ -36,7 +43,7 @@ def awkward_folder(tmp_path, monkeypatch):
 @pytest.fixture
 def pane(trained_cache, engine, qtbot, monkeypatch):
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
-    from explorer.ui.panes.image_text import ImageTextPane
+    from explorer.ui.image_text.pane import ImageTextPane
 
     yield show_pane(qtbot, ImageTextPane(engine))
     engine.cancel()
@@ -51,7 +58,7 @@ def test_adding_a_folder_with_unreadable_entries_loads_the_rest_and_says_so(pane
 
 
 def test_searching_a_folder_with_unreadable_entries_indexes_the_rest_and_says_so(pane, qtbot, awkward_folder):
-    from explorer.ui.panes.image_text import TABS
+    from explorer.ui.image_text.pane import TABS
 
     qtbot.waitUntil(lambda: pane.engine.is_idle(), timeout=SLOW_MS)
     pane.tabs.setCurrentIndex([k for k, _ in TABS].index("search"))

@@ -12,10 +12,17 @@ from tests.helpers import show_pane
 SLOW_MS = 120_000
 
 
+
+@pytest.fixture
+def engine(local_engine):
+    """The pane's host operations run in this process: the tests point them at their own cache and fake Hub."""
+    return local_engine
+
+
 @pytest.fixture
 def pane(trained_cache, engine, qtbot, monkeypatch):
     monkeypatch.setenv("LLM_EXPLORER_CACHE", str(trained_cache))
-    from explorer.ui.panes.image_text import ImageTextPane
+    from explorer.ui.image_text.pane import ImageTextPane
 
     yield show_pane(qtbot, ImageTextPane(engine))
     engine.cancel()
@@ -36,7 +43,7 @@ def type_line(qtbot, editor, text: str) -> None:
 
 
 def click_tab(qtbot, pane, key: str) -> None:
-    from explorer.ui.panes.image_text import TABS
+    from explorer.ui.image_text.pane import TABS
 
     index = [k for k, _ in TABS].index(key)
     bar = pane.tabs.tabBar()
@@ -52,7 +59,7 @@ def test_the_similarity_matrix_shows_one_row_per_image_and_follows_the_captions(
     assert all(p is not None for p in matrix.row_pixmaps)
     # what is painted is exactly the model's cosine, image rows x caption columns
     encoder = saved_encoder(trained_cache)
-    expected = encoder.embed_images([e.image for e in pane.images]) @ encoder.embed_texts(matrix.col_labels).T
+    expected = encoder.embed_images([shapes.to_pil(e.pixels) for e in pane.images]) @ encoder.embed_texts(matrix.col_labels).T
     np.testing.assert_allclose(matrix.values, expected, atol=1e-5)
 
     # typing a new caption adds a column; a word the model never saw is pointed out
@@ -107,11 +114,11 @@ def test_an_offline_hub_model_says_needs_download_without_an_error_dialog(pane, 
     from explorer.models import hub
 
     monkeypatch.setattr(hub, "cached_snapshot", lambda repo, kind: None)
-    qtbot.waitUntil(lambda: bool(pane.available), timeout=SLOW_MS)
-    pane.model_box.setCurrentIndex(pane.model_box.findData("clip"))
-    pane.model_box.activated.emit(pane.model_box.currentIndex())
+    qtbot.waitUntil(lambda: bool(pane.model_row.available), timeout=SLOW_MS)
+    pane.model_row.box.setCurrentIndex(pane.model_row.box.findData("clip"))
+    pane.model_row.box.activated.emit(pane.model_row.box.currentIndex())
     qtbot.waitUntil(lambda: "needs a download" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
-    assert "Needs download" in pane.model_note.text()
+    assert "Needs download" in pane.model_row.note.text()
     assert pane.similarity.matrix.values.size == 0
 
 
@@ -153,7 +160,7 @@ def test_presets_and_state_round_trip(pane, qtbot, engine):
                     timeout=SLOW_MS)
     type_line(qtbot, pane.similarity.captions, "\na big orange star")
     state = pane.state()
-    from explorer.ui.panes.image_text import ImageTextPane
+    from explorer.ui.image_text.pane import ImageTextPane
 
     other = ImageTextPane(engine)
     qtbot.addWidget(other)
@@ -172,17 +179,17 @@ def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine
     monkeypatch.setattr(paths, "shipped_mini_clip_dir", lambda: tmp_path / "not-installed")
     monkeypatch.setattr(mini_clip.TrainConfig, "default",
                         classmethod(lambda cls, steps=None: mini_clip.TrainConfig.small(steps=40)))
-    from explorer.ui.panes.image_text import ImageTextPane
+    from explorer.ui.image_text.pane import ImageTextPane
 
     pane = ImageTextPane(engine)
     qtbot.addWidget(pane)
     pane.resize(1400, 900)
     pane.show()
     pane.activated()
-    qtbot.waitUntil(lambda: pane.model_action.isVisible(), timeout=SLOW_MS)
-    assert "Train mini-CLIP" in pane.model_action.text()
+    qtbot.waitUntil(lambda: pane.model_row.action.isVisible(), timeout=SLOW_MS)
+    assert "Train mini-CLIP" in pane.model_row.action.text()
     qtbot.waitUntil(lambda: "Train mini-CLIP" in pane.similarity.matrix.placeholder, timeout=SLOW_MS)
-    qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.model_row.action, Qt.MouseButton.LeftButton)
     assert pane.current_tab() == "train" and not pane.train.train_button.isEnabled()
     # live accuracy while it trains: both figures, with their labels
     qtbot.waitUntil(lambda: "true zero-shot on never-seen pairs" in pane.train.live.text(), timeout=SLOW_MS)
@@ -199,10 +206,10 @@ def test_untrained_mini_clip_offers_training_and_training_makes_it_usable(engine
     assert "all 24 colour-shape prompts" in result
     # a never-seen pair in the fixed batch is marked as such
     assert [c for c in pane.train.matrix.col_labels if "never seen" in c] == ["a blue square (never seen)"]
-    note = pane.model_note.text()
+    note = pane.model_row.note.text()
     assert "new images of seen pairs" in note and "true zero-shot on never-seen pairs" in note
     assert (tmp_path / "mini-clip" / "model.safetensors").is_file()
-    assert not pane.model_action.isVisible()
+    assert not pane.model_row.action.isVisible()
     click_tab(qtbot, pane, "similarity")
     qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
 
@@ -280,16 +287,16 @@ def test_online_a_hub_model_downloads_on_request_then_fills_the_matrix(clip_snap
     monkeypatch.setattr(hub, "is_cached", lambda repo, kind: bool(fetched))
     monkeypatch.setattr(hub, "network_available", lambda timeout=1.5: True)
     monkeypatch.setattr(hub, "download", fake_download)
-    pane._check_models()
-    qtbot.waitUntil(lambda: pane.online is True, timeout=SLOW_MS)
-    pane.model_box.setCurrentIndex(pane.model_box.findData("clip"))
-    pane.model_box.activated.emit(pane.model_box.currentIndex())
-    qtbot.waitUntil(lambda: pane.model_action.isVisible() and pane.model_action.text() == "Download",
+    pane.model_row.check()
+    qtbot.waitUntil(lambda: pane.model_row.online is True, timeout=SLOW_MS)
+    pane.model_row.box.setCurrentIndex(pane.model_row.box.findData("clip"))
+    pane.model_row.box.activated.emit(pane.model_row.box.currentIndex())
+    qtbot.waitUntil(lambda: pane.model_row.action.isVisible() and pane.model_row.action.text() == "Download",
                     timeout=SLOW_MS)
     assert not fetched  # nothing is fetched before the user asks
-    qtbot.mouseClick(pane.model_action, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.model_row.action, Qt.MouseButton.LeftButton)
     # the matrix may already be 6x6 from the previous model: wait for the download and the jobs after it
     qtbot.waitUntil(lambda: bool(fetched) and pane.engine.is_idle(), timeout=SLOW_MS)
     qtbot.waitUntil(lambda: pane.similarity.matrix.values.shape == (6, 6), timeout=SLOW_MS)
     assert fetched == ["openai/clip-vit-base-patch32"]
-    assert "Needs download" not in pane.model_note.text() and not pane.model_action.isVisible()
+    assert "Needs download" not in pane.model_row.note.text() and not pane.model_row.action.isVisible()

@@ -13,6 +13,13 @@ from explorer.ui.scenes import default_scenes_path, load_scenes
 SLOW_MS = 120_000
 
 
+
+@pytest.fixture
+def engine(local_engine):
+    """The pane's host operations run in this process: the tests point them at their own cache and fake Hub."""
+    return local_engine
+
+
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
@@ -28,7 +35,7 @@ def zero_shot_scene():
 
 
 def test_the_zero_shot_scene_shows_a_result_on_a_fresh_install(fresh_cache, engine, qtbot):
-    from explorer.ui.panes.image_text import ImageTextPane
+    from explorer.ui.image_text.pane import ImageTextPane
 
     scene = zero_shot_scene()
     pane = ImageTextPane(engine)
@@ -54,10 +61,10 @@ def test_the_zero_shot_scene_shows_a_result_on_a_fresh_install(fresh_cache, engi
     assert sum(p == n for p, n in zip(predicted, names)) >= len(names) - 1, list(zip(names, predicted))
 
     # honest label, no "train first" button, and training is still offered in its tab
-    qtbot.waitUntil(lambda: "Shipped with the app" in pane.model_note.text(), timeout=SLOW_MS)
-    assert "not trained" not in pane.model_note.text().lower()
-    assert not pane.model_action.isVisible()
-    assert "train" not in pane.model_box.currentText().lower().split("—")[0]
+    qtbot.waitUntil(lambda: "Shipped with the app" in pane.model_row.note.text(), timeout=SLOW_MS)
+    assert "not trained" not in pane.model_row.note.text().lower()
+    assert not pane.model_row.action.isVisible()
+    assert "train" not in pane.model_row.box.currentText().lower().split("—")[0]
     assert pane.train.train_button.isEnabled()
     assert "shipped with the app was trained" in pane.train.result.text()
     # both figures, as recorded with the shipped weights, with their exact labels
@@ -71,7 +78,7 @@ def test_the_zero_shot_scene_shows_a_result_on_a_fresh_install(fresh_cache, engi
     result = pane.train.result.text()
     assert f"new images of seen pairs: {info['accuracy_seen_pairs']:.1%}" in result
     assert f"true zero-shot on never-seen pairs ({pairs}): {info['accuracy_never_seen_pairs']:.1%}" in result
-    note = pane.model_note.text()
+    note = pane.model_row.note.text()
     assert f"new images of seen pairs: {info['accuracy_seen_pairs']:.0%}" in note
     assert f"true zero-shot on never-seen pairs ({pairs}): {info['accuracy_never_seen_pairs']:.0%}" in note
     assert not (fresh_cache / "mini-clip").exists()

@@ -15,7 +15,7 @@ from explorer.core.model_anatomy import Dimensions
 from explorer.ui.widgets.attention_gqa import GQAView
 from explorer.ui.widgets.attention_heads import SCALES, HeadsView
 from explorer.ui.widgets.heatmap import HeatmapView
-from explorer.ui.widgets.image_text_qformer import QFormerDiagram
+from explorer.ui.image_text.qformer import QFormerDiagram
 from explorer.ui.widgets.scatter import ScatterView
 
 SCALE = 1.5

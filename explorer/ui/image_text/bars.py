@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from explorer.ui.widgets.image_text_common import Theme, scaled_font
+from explorer.ui.image_text.common import Theme, scaled_font
 
 
 class ZeroShotBars(QWidget):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from explorer.ui.widgets.image_text_common import Theme, ramp_colour, scaled_font, text_colour_on
+from explorer.ui.image_text.common import Theme, ramp_colour, scaled_font, text_colour_on
 
 
 class ImageTextMatrix(QWidget):
@@ -54,10 +54,6 @@ class ImageTextMatrix(QWidget):
         if placeholder is not None:
             self.placeholder = placeholder
         self.set_data(np.zeros((0, 0)), [], [])
-
-    def set_placeholder(self, text: str) -> None:
-        self.placeholder = text
-        self.update()
 
     def current_levels(self) -> tuple[float, float]:
         if self.levels is not None:

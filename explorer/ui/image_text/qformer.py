@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from explorer.ui.widgets.image_text_common import Theme, ramp_colour, scaled_font
+from explorer.ui.image_text.common import Theme, ramp_colour, scaled_font
 
 N_Q, N_T = 4, 4  # tokens drawn in the mask sketches (the real model has 32 queries)
 
