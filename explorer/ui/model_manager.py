@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderVi
 from explorer.engine import Engine
 from explorer.models import catalogue
 
-COLUMNS = ("Id", "Kind", "Name", "Licence", "Size", "Source", "State")
+# the state next to the name: what a teacher looks for, visible without scrolling sideways
+COLUMNS = ("Id", "Kind", "Name", "State", "Size", "Licence", "Source")
 STATE_COLUMN = COLUMNS.index("State")
 OWNER = "model-manager.download"
 STATES_OWNER = "model-manager.states"
@@ -32,6 +33,7 @@ class ModelManagerDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)  # row numbers mean nothing here
         self.hub_id = QLineEdit()
         self.hub_id.setPlaceholderText("or any Hub id, e.g. distilbert/distilbert-base-uncased")
         self.download_button = QPushButton("Download")
@@ -65,8 +67,8 @@ class ModelManagerDialog(QDialog):
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             size = f"{entry.size_mb:,.0f} MB" if entry.size_mb >= 1 else f"{entry.size_mb * 1000:.0f} kB"
-            values = (entry.id, entry.kind, entry.title, entry.licence, size,
-                      "offline" if entry.offline else f"Hub: {entry.hub_id}", CHECKING)
+            values = (entry.id, entry.kind, entry.title, CHECKING, size, entry.licence,
+                      "offline" if entry.offline else f"Hub: {entry.hub_id}")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, (entry.id, entry.kind))

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from explorer.models import catalogue
-from explorer.ui.model_manager import CHECKING, ModelManagerDialog
+from explorer.ui.model_manager import CHECKING, STATE_COLUMN, ModelManagerDialog
 
 
 def _row_of(dialog, model_id, kind):
@@ -17,7 +17,7 @@ def _row_of(dialog, model_id, kind):
 
 def _states_shown(qtbot, dialog) -> None:
     """The states come from the model process: wait until the table shows them."""
-    qtbot.waitUntil(lambda: all(dialog.table.item(row, 6).text() != CHECKING
+    qtbot.waitUntil(lambda: all(dialog.table.item(row, STATE_COLUMN).text() != CHECKING
                                 for row in range(dialog.table.rowCount())), timeout=60_000)
 
 
@@ -26,8 +26,8 @@ def test_lists_every_entry_with_its_state(qtbot, engine):
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == len(catalogue.entries())
     _states_shown(qtbot, dialog)
-    assert dialog.table.item(_row_of(dialog, "minilm", "encoder"), 6).text() == "installed"
-    assert dialog.table.item(_row_of(dialog, "clip", "image-text"), 6).text() == "needs download"
+    assert dialog.table.item(_row_of(dialog, "minilm", "encoder"), STATE_COLUMN).text() == "installed"
+    assert dialog.table.item(_row_of(dialog, "clip", "image-text"), STATE_COLUMN).text() == "needs download"
 
 
 def test_downloading_without_network_says_so(qtbot, engine):
@@ -54,7 +54,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from explorer.engine import Engine
-from explorer.ui.model_manager import CHECKING, ModelManagerDialog
+from explorer.ui.model_manager import CHECKING, STATE_COLUMN, ModelManagerDialog
 
 def wait(condition, seconds=120):
     end = time.monotonic() + seconds
@@ -67,7 +67,7 @@ def wait(condition, seconds=120):
 engine = Engine()
 dialog = ModelManagerDialog(engine)
 dialog.show()
-states = lambda: [dialog.table.item(row, 6).text() for row in range(dialog.table.rowCount())]
+states = lambda: [dialog.table.item(row, STATE_COLUMN).text() for row in range(dialog.table.rowCount())]
 wait(lambda: CHECKING not in states())
 clip = next(row for row in range(dialog.table.rowCount()) if dialog.table.item(row, 0).text() == "clip")
 dialog.table.selectRow(clip)
