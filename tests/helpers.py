@@ -118,3 +118,21 @@ def load_session_file(path, templates: dict):
     from explorer.core.session_schema import read_session_file, validate_session
 
     return validate_session(read_session_file(path), templates)
+
+
+# The start of a script run in a fresh process (`python -c`) to check what the GUI process imports: other
+# tests in this process import torch themselves. It defines `app` (offscreen) and `wait(condition, seconds)`.
+GUI_PROCESS_PRELUDE = """
+import os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+
+def wait(condition, seconds=300):
+    end = time.monotonic() + seconds
+    while not condition():
+        app.processEvents()
+        if time.monotonic() > end:
+            raise SystemExit("timed out")
+        time.sleep(0.01)
+"""

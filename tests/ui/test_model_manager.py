@@ -6,6 +6,7 @@ from pathlib import Path
 
 from explorer.models import catalogue
 from explorer.ui.model_manager import CHECKING, STATE_COLUMN, ModelManagerDialog
+from tests.helpers import GUI_PROCESS_PRELUDE
 
 
 def _row_of(dialog, model_id, kind):
@@ -48,31 +49,19 @@ def test_offline_entries_need_no_download(qtbot, engine):
     assert "comes with the app" in dialog.message.text()
 
 
-DRIVER = """
-import os, sys, time
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
+DRIVER = GUI_PROCESS_PRELUDE + """
 from explorer.engine import Engine
 from explorer.ui.model_manager import CHECKING, STATE_COLUMN, ModelManagerDialog
-
-def wait(condition, seconds=120):
-    end = time.monotonic() + seconds
-    while not condition():
-        app.processEvents()
-        if time.monotonic() > end:
-            raise SystemExit("timed out")
-        time.sleep(0.01)
 
 engine = Engine()
 dialog = ModelManagerDialog(engine)
 dialog.show()
 states = lambda: [dialog.table.item(row, STATE_COLUMN).text() for row in range(dialog.table.rowCount())]
-wait(lambda: CHECKING not in states())
+wait(lambda: CHECKING not in states(), 120)
 clip = next(row for row in range(dialog.table.rowCount()) if dialog.table.item(row, 0).text() == "clip")
 dialog.table.selectRow(clip)
 dialog.download_button.click()
-wait(lambda: "no network" in dialog.message.text() and engine.is_idle())
+wait(lambda: "no network" in dialog.message.text() and engine.is_idle(), 120)
 print("needs download" in states(), *(name in sys.modules for name in
       ("torch", "transformers", "tokenizers", "huggingface_hub")), flush=True)
 engine.shutdown(10_000)
