@@ -103,3 +103,36 @@ def app_window(qtbot, show: bool = True) -> Iterator:
     finally:
         window.close()
         assert window.engine.shutdown(60_000)
+
+
+def open_session(qtbot, window, path, timeout: int = 30_000) -> bool:
+    """File > Open session, waiting as a user does: True once the session is applied, False if it was refused."""
+    outcome: list[bool] = []
+    window.open_session(path, on_done=outcome.append)
+    qtbot.waitUntil(lambda: bool(outcome), timeout=timeout)
+    return outcome[0]
+
+
+def load_session_file(path, templates: dict):
+    """A session file read and checked in one call (the window does the two steps on a background thread)."""
+    from explorer.core.session_schema import read_session_file, validate_session
+
+    return validate_session(read_session_file(path), templates)
+
+
+# The start of a script run in a fresh process (`python -c`) to check what the GUI process imports: other
+# tests in this process import torch themselves. It defines `app` (offscreen) and `wait(condition, seconds)`.
+GUI_PROCESS_PRELUDE = """
+import os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+
+def wait(condition, seconds=300):
+    end = time.monotonic() + seconds
+    while not condition():
+        app.processEvents()
+        if time.monotonic() > end:
+            raise SystemExit("timed out")
+        time.sleep(0.01)
+"""

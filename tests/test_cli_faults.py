@@ -67,7 +67,7 @@ class TestItem1ScreenshotBounds:
 
     def test_the_font_scale_range_is_the_apps_own(self):
         from explorer.commands.screenshot import FONT_SCALE_RANGE
-        from explorer.ui.main_window import FONT_SCALES
+        from explorer.ui.window.view import FONT_SCALES
         from explorer.ui.presenter import PRESENTER_SCALES
 
         scales = FONT_SCALES + PRESENTER_SCALES

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from explorer.core.session_schema import (FLOAT_LIMIT, INT_RANGE, LIST_LIMITS, MAX_FILE_BYTES, MAX_LIST_ITEMS,
                                           MAX_TRAINED_TOKENIZERS, SESSION_FORMAT, Session, SessionError,
-                                          check_paths, load_session_file, validate_session, without_paths)
+                                          check_paths, validate_session, without_paths)
+from tests.helpers import load_session_file
 
 # the shapes the real panes save (see each pane's state()), enough for the loader's type checks
 TEMPLATES = {

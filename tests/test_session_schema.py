@@ -7,7 +7,8 @@ import os
 import pytest
 
 from explorer.core.session_schema import (MAX_DEPTH, MAX_FILE_BYTES, SESSION_FORMAT, SESSION_VERSION, Session,
-                                          SessionError, load_session_file, session_text, validate_session)
+                                          SessionError, session_text, validate_session)
+from tests.helpers import load_session_file
 
 TEMPLATES = {
     "tokenizers": {"text": "a\nb"},
@@ -61,28 +62,6 @@ def test_keys_a_pane_does_not_know_are_left_for_it_to_ignore(tmp_path):
     data = good()
     data["panes"]["tokenizers"]["added_in_a_later_version"] = {"x": 1}
     assert load_session_file(write(tmp_path, data), TEMPLATES).panes["tokenizers"]["text"] == "one\ntwo"
-
-
-def test_a_session_from_before_the_sentence_similarity_pane_was_retired_still_opens(tmp_path):
-    data = good(current_pane="similarity")
-    data["panes"]["similarity"] = {"text": "I sat on the bank of the river.\nThe bank approved my loan."}
-    loaded = load_session_file(write(tmp_path, data), TEMPLATES)
-    assert "similarity" not in loaded.panes
-    assert loaded.panes["tokenizers"] == {"text": "one\ntwo"} and loaded.panes["attention"]["layer"] == 5
-    assert loaded.current_pane is None  # the window keeps the pane it shows
-    [note] = loaded.notes
-    assert "Sentence similarity" in note and "Sentences tab" in note
-    assert "notes" not in json.loads(session_text(loaded)), "the note is shown, never saved"
-    # whatever the retired pane's settings were, they are not read at all
-    data["panes"]["similarity"] = "not even an object"
-    assert load_session_file(write(tmp_path, data), TEMPLATES).notes == loaded.notes
-    # a pane that never existed is still refused
-    data["panes"]["no-such-pane"] = {}
-    assert "no-such-pane" in refused(tmp_path, data)
-
-
-def test_a_current_session_has_no_notes(tmp_path):
-    assert load_session_file(write(tmp_path, good()), TEMPLATES).notes == ()
 
 
 @pytest.mark.parametrize("content, words", [

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 MIN_SIDE, MAX_SIDE = 100, 8192
-# the range of View > Text size and presenter mode (explorer.ui.main_window.FONT_SCALES,
+# the range of View > Text size and presenter mode (explorer.ui.window.view.FONT_SCALES,
 # explorer.ui.presenter.PRESENTER_SCALES): tests/test_cli_faults.py checks they agree
 FONT_SCALE_RANGE = (0.8, 2.5)
 MAX_TIMEOUT_S = 86_400.0
@@ -61,16 +61,16 @@ def check_font_scale(value: float) -> float:
 
 
 def check_pane(pane: str, preset: str | None) -> None:
-    """The pane id exists (from the panes' sources: no pane is built, no model loaded)."""
+    """The pane id exists (from the pane list: no pane is built, no model loaded)."""
     from explorer.cli import CliError
     from explorer.commands._text_input import check_text
 
     check_text(pane, "--pane")
     if preset is not None:
         check_text(preset, "--preset")
-    from explorer.ui.pane import discover_pane_specs
+    from explorer.ui.pane_list import pane_ids
 
-    panes = [spec.pane_id for spec in discover_pane_specs()]
+    panes = pane_ids()
     if pane not in panes:
         raise CliError(f"no pane '{pane}'; panes: {', '.join(panes)}")
 

@@ -10,8 +10,6 @@ Loading validates the whole file before anything is applied: a file that is
 too big, not UTF-8, not JSON, nested too deeply, of the wrong shape, names a
 pane this version does not have, gives a value of the wrong type, or points at
 a file that is not a plain, readable file is refused with one clear sentence.
-A pane that an earlier version had and this one retired (RETIRED_PANES) is
-skipped with a note instead, so that older sessions still open.
 """
 from __future__ import annotations
 
@@ -56,12 +54,6 @@ PATH_FIELDS = {("embeddings", "projector", "text"): "file", ("embeddings", "proj
                # a tokenizer row is a catalogue id, a Hub id, or (a full path) a local folder or file
                ("tokenizers", "tokenizers"): "any"}
 MAX_REFERENCED_FILE_BYTES = 200 * 1024 * 1024
-# panes earlier versions saved that this version no longer has -> the note shown when a session names one
-RETIRED_PANES = {
-    "similarity": "This session has settings for the \"Sentence similarity\" pane, which this version no "
-                  "longer has; they were left out. The Embeddings pane's Sentences tab shows MiniLM sentence "
-                  "cosines.",
-}
 
 
 class SessionError(ValueError):
@@ -90,8 +82,6 @@ class Session:
     theme: str = "normal"
     version: int = SESSION_VERSION
     app_version: str = ""
-    # what was left out while reading (a retired pane, ...): shown to the user, never written back
-    notes: tuple[str, ...] = ()
     # every file and folder the panes' settings name, for the user to confirm before anything reads them
     paths: tuple[SessionPath, ...] = ()
 
@@ -191,13 +181,16 @@ def _at(keys: tuple[str, ...]) -> str:
 
 
 # --- the session itself ---
-def load_session_file(path: str | os.PathLike, templates: Mapping[str, dict]) -> Session:
-    """Read and fully validate a session file; `templates` maps each pane id to its current state()."""
+def read_session_file(path: str | os.PathLike) -> dict:
+    """Parse a session file and check its header (format, version, panes): enough to know which panes'
+    settings it holds. `validate_session` checks the rest against those panes' current states."""
     data = read_json_file(path, "session file")
-    return validate_session(data, templates)
+    check_header(data)
+    return data
 
 
-def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
+def check_header(data: Any) -> None:
+    """A JSON object of our format, a version this app reads, and "panes" an object."""
     if not isinstance(data, dict):
         raise SessionError("This is not an LLM Explorer session: the file does not hold a JSON object.")
     if data.get("format") != SESSION_FORMAT:
@@ -213,8 +206,14 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
     panes = data.get("panes")
     if not isinstance(panes, dict):
         raise SessionError("The session's \"panes\" must be an object mapping pane names to their settings.")
-    notes = tuple(RETIRED_PANES[name] for name in panes if name not in templates and name in RETIRED_PANES)
-    unknown = [name for name in panes if name not in templates and name not in RETIRED_PANES]
+
+
+def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
+    """The whole session checked; `templates` maps each pane id to its current state() (the types expected)."""
+    check_header(data)
+    panes = data["panes"]
+    version = data["version"]
+    unknown = [name for name in panes if name not in templates]
     if unknown:
         listed = ", ".join(repr(str(n)[:40]) for n in unknown[:5])
         raise SessionError(f"The session names pane(s) this version does not have: {listed}. "
@@ -222,8 +221,6 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
     clean: dict[str, dict] = {}
     paths: list[SessionPath] = []
     for name, state in panes.items():
-        if name not in templates:
-            continue  # a retired pane: its settings have nowhere to go
         if not isinstance(state, dict):
             raise SessionError(f"The settings of pane '{name}' must be an object, not {_type_name(state)}.")
         check_values(state, name)
@@ -231,8 +228,6 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
         paths.extend(check_paths(state, f"pane '{name}'", name))
         clean[name] = state
     current = data.get("current_pane")
-    if isinstance(current, str) and current not in templates and current in RETIRED_PANES:
-        current = None  # keep whatever pane is showing
     if current is not None and (not isinstance(current, str) or current not in templates):
         raise SessionError(f"The session's current pane ('current_pane') {printable(str(current), 40)!r} does not "
                            f"exist in this version; it may be one of: {', '.join(templates)}.")
@@ -246,7 +241,7 @@ def validate_session(data: Any, templates: Mapping[str, dict]) -> Session:
     app_version = data.get("app_version", "")
     return Session(panes=clean, current_pane=current, font_scale=float(font_scale), theme=theme,
                    version=version, app_version=app_version[:40] if isinstance(app_version, str) else "",
-                   notes=notes, paths=tuple(paths))
+                   paths=tuple(paths))
 
 
 def check_values(state: dict, pane: str) -> None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 from explorer.models import paths
 
-Kind = Literal["tokenizer", "encoder", "causal-lm", "word-vectors", "image-text", "captioner"]
 MODEL_KINDS: tuple[str, ...] = ("encoder", "causal-lm", "word-vectors", "image-text", "captioner")
 KINDS: tuple[str, ...] = ("tokenizer", *MODEL_KINDS)
 

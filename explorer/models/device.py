@@ -1,10 +1,6 @@
 """Compute device choice: CUDA, then Apple MPS, then CPU, unless the user forces CPU."""
 from __future__ import annotations
 
-from typing import Literal
-
-DevicePreference = Literal["auto", "cpu"]
-
 
 def resolve(preference: str = "auto"):
     import torch

@@ -91,9 +91,6 @@ class ModelStore:
         self._cache[key] = loaded
         self._evict(keep=key)
 
-    def forget(self, model_id: str, kind: str) -> None:
-        self._cache.pop((("tokenizer" if kind == "tokenizer" else "model"), model_id), None)
-
     def loaded_ids(self) -> list[tuple[str, str]]:
         return list(self._cache)
 

@@ -14,7 +14,7 @@ class _FirstPaint(QObject):
         self._then = then
         widget.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.Paint:
             self._widget.removeEventFilter(self)
             self._then()

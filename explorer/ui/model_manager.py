@@ -1,4 +1,9 @@
-"""The model manager: the catalogue, what is installed or cached, Hub downloads with progress."""
+"""The model manager: the catalogue, what is installed or cached, Hub downloads with progress and cancel.
+
+Whether an entry is cached and the download itself run in the model host ("models.states",
+"models.download" in explorer/host/ops/models.py): the Hub cache walk and huggingface_hub stay out of the
+GUI process, and the table fills in when the states arrive.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -8,20 +13,16 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderVi
 from explorer.engine import Engine
 from explorer.models import catalogue
 
-COLUMNS = ("Id", "Kind", "Name", "Licence", "Size", "Source", "State")
+# the state next to the name: what a teacher looks for, visible without scrolling sideways
+COLUMNS = ("Id", "Kind", "Name", "State", "Size", "Licence", "Source")
+STATE_COLUMN = COLUMNS.index("State")
 OWNER = "model-manager.download"
-
-
-def _mini_clip_state() -> str:
-    """Which mini-CLIP copy the app uses: the user's retrained one wins over the one shipped with the app."""
-    from explorer.models.image_text import mini_clip_copies
-
-    copies = mini_clip_copies()
-    return "installed (trained here)" if copies and copies[0].origin == "user" else "installed (shipped)"
+STATES_OWNER = "model-manager.states"
+CHECKING = "checking…"  # the state shown until the model process has looked
 
 
 class ModelManagerDialog(QDialog):
-    def __init__(self, engine: Engine, parent=None) -> None:
+    def __init__(self, engine: Engine, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.engine = engine
         self.setWindowTitle("Model manager")
@@ -32,13 +33,14 @@ class ModelManagerDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)  # row numbers mean nothing here
         self.hub_id = QLineEdit()
         self.hub_id.setPlaceholderText("or any Hub id, e.g. distilbert/distilbert-base-uncased")
         self.download_button = QPushButton("Download")
         self.download_button.clicked.connect(self.download_selected)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(lambda: engine.cancel(OWNER))
+        self.cancel_button.clicked.connect(self.cancel_download)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.message = QLabel("Offline entries come with the app. Hub entries need a network once, then stay cached.")
@@ -56,28 +58,34 @@ class ModelManagerDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self.engine.job_finished.connect(self._finished)
         self.refresh()
 
     def refresh(self) -> None:
-        """Fill the table; availability checks touch the disk only (cheap)."""
+        """List the catalogue now; each entry's state follows when the model process has checked the disk."""
         entries = catalogue.entries()
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
-            available = catalogue.is_available(entry)
-            if entry.offline:
-                state = "installed" if available else "missing"
-                if available and entry.id == "mini-clip":
-                    state = _mini_clip_state()
-            else:
-                state = "cached" if available else "needs download"
             size = f"{entry.size_mb:,.0f} MB" if entry.size_mb >= 1 else f"{entry.size_mb * 1000:.0f} kB"
-            values = (entry.id, entry.kind, entry.title, entry.licence, size,
-                      "offline" if entry.offline else f"Hub: {entry.hub_id}", state)
+            values = (entry.id, entry.kind, entry.title, CHECKING, size, entry.licence,
+                      "offline" if entry.offline else f"Hub: {entry.hub_id}")
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, (entry.id, entry.kind))
                 item.setToolTip(" ".join(t for t in (entry.description, entry.quantization_note) if t))
                 self.table.setItem(row, col, item)
+        self.engine.run("models.states", owner=STATES_OWNER, title="Checking which models are on this computer",
+                        on_result=self._show_states, on_error=self._states_failed)
+
+    def _show_states(self, states: dict[str, str]) -> None:
+        for row in range(self.table.rowCount()):
+            model_id, kind = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+            self.table.item(row, STATE_COLUMN).setText(states.get(f"{kind}/{model_id}", "unknown"))
+
+    def _states_failed(self, message: str) -> None:
+        for row in range(self.table.rowCount()):
+            self.table.item(row, STATE_COLUMN).setText("unknown")
+        self.message.setText(f"Could not check which models are here: {message}")
 
     def selected(self) -> catalogue.CatalogueEntry | None:
         typed = self.hub_id.text().strip()
@@ -101,17 +109,15 @@ class ModelManagerDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         self.message.setText(f"Connecting to the Hub for {entry.hub_id}…")
+        self.engine.run("models.download", {"hub_id": entry.hub_id, "kind": entry.kind}, owner=OWNER,
+                        title=f"Downloading {entry.hub_id}", on_result=self._done, on_error=self._failed,
+                        on_progress=self._progress)
 
-        def job(ctx):
-            from explorer.models import hub
+    def cancel_download(self) -> None:
+        self.engine.cancel(OWNER)
+        self.message.setText("Download cancelled.")
 
-            return str(hub.download(entry.hub_id, entry.kind, ctx))
-
-        self.engine.submit(job, owner=OWNER, title=f"Downloading {entry.hub_id}",
-                           on_result=self._done, on_error=self._failed, on_progress=self._progress)
-        self.engine.job_finished.connect(self._finished)
-
-    def _progress(self, fraction, message: str) -> None:
+    def _progress(self, fraction, message: str) -> None:  # noqa: ANN001
         if isinstance(fraction, float):
             self.progress.setValue(int(fraction * 1000))
         self.message.setText(message)
@@ -128,11 +134,12 @@ class ModelManagerDialog(QDialog):
         if owner == OWNER:
             self.download_button.setEnabled(True)
             self.cancel_button.setEnabled(False)
-            try:
-                self.engine.job_finished.disconnect(self._finished)
-            except (RuntimeError, TypeError):
-                pass
 
-    def reject(self) -> None:
+    def done(self, result: int) -> None:  # noqa: D102 - QDialog API: closed by any means
         self.engine.cancel(OWNER)
-        super().reject()
+        self.engine.cancel(STATES_OWNER)
+        try:
+            self.engine.job_finished.disconnect(self._finished)
+        except (RuntimeError, TypeError):
+            pass
+        super().done(result)

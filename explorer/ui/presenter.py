@@ -242,7 +242,7 @@ class PresenterMode(QObject):
     def _on_busy(self, busy: bool, title: str = "") -> None:
         self.window.status.setVisible(busy)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         # A presentation clicker sends Page Down / Page Up: step scenes even while a
         # text box has the focus (it would otherwise scroll the text).
         # isinstance first: this sees every event of the application, and event.type() builds an enum each call

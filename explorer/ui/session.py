@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer import __version__
 from explorer.core.atomic_write import write_text_atomically
-from explorer.core.session_schema import (Session, SessionError, load_session_file, session_text,
-                                          without_paths)
+from explorer.core.session_schema import (Session, SessionError, read_session_file, session_text,
+                                          validate_session, without_paths)
+from explorer.ui.background import run_in_background
 
 if TYPE_CHECKING:
     from explorer.ui.main_window import MainWindow
@@ -32,22 +33,28 @@ def pane_templates(window: "MainWindow") -> dict[str, dict]:
 
 
 class _Templates(Mapping):
-    """pane id -> current state, for every pane of this version; a pane is built only when a file names it."""
+    """Every pane id of this version, with the current state of the panes a session file names.
 
-    def __init__(self, window: "MainWindow") -> None:
-        self._window = window
+    The states are taken on the GUI thread (a pane the file names is built if it was not yet), so that the
+    file can be checked against them on another thread.
+    """
+
+    def __init__(self, window: "MainWindow", data: dict) -> None:
+        self._ids = window.pane_ids()
+        self._states = {pane_id: _json_safe(window.panes[pane_id].state(), pane_id)
+                        for pane_id in self._ids if pane_id in data["panes"]}
 
     def __getitem__(self, pane_id: str) -> dict:
-        return _json_safe(self._window.panes[pane_id].state(), pane_id)
+        return self._states[pane_id]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._window.pane_ids())
+        return iter(self._ids)
 
     def __len__(self) -> int:
-        return len(self._window.pane_ids())
+        return len(self._ids)
 
     def __contains__(self, pane_id: object) -> bool:
-        return pane_id in self._window.pane_ids()
+        return pane_id in self._ids
 
 
 def capture_session(window: "MainWindow") -> Session:
@@ -66,19 +73,37 @@ def save_session(window: "MainWindow", path: str | os.PathLike) -> Path:
     return write_text_atomically(path, text)
 
 
-def open_session(window: "MainWindow", path: str | os.PathLike) -> Session:
-    """Validate the whole file first, then apply it; on any failure the window is left as it was.
+def open_session(window: "MainWindow", path: str | os.PathLike, on_opened: Callable[[Session], None],
+                 on_refused: Callable[[str], None]) -> None:
+    """Read and check the whole file off the GUI thread, then apply it here; on any failure the window is left
+    as it was and `on_refused(message)` says why.
 
     Files and folders the session names are not read yet: the session is applied without them and
     the user is asked (a non-blocking box) whether the panes may read them.
     """
-    session = load_session_file(path, _Templates(window))
-    apply_session(window, without_paths(session) if session.paths else session)
-    if session.notes:  # e.g. a pane an older version saved: say what was left out
-        window.show_message("Session opened", " ".join(session.notes))
-    if session.paths:
-        ask_to_use_paths(window, session)
-    return session
+
+    def refused(exc: BaseException) -> None:
+        on_refused(str(exc) if isinstance(exc, SessionError) else f"The session could not be read: {exc}")
+
+    def parsed(data: dict) -> None:
+        try:
+            templates = _Templates(window, data)
+        except SessionError as exc:
+            refused(exc)
+            return
+        run_in_background(lambda: validate_session(data, templates), checked, refused, window, "session-check")
+
+    def checked(session: Session) -> None:
+        try:
+            apply_session(window, without_paths(session) if session.paths else session)
+        except SessionError as exc:
+            refused(exc)
+            return
+        if session.paths:
+            ask_to_use_paths(window, session)
+        on_opened(session)
+
+    run_in_background(lambda: read_session_file(path), parsed, refused, window, "session-read")
 
 
 def paths_question(session: Session) -> str:

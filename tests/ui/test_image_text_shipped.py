@@ -85,14 +85,22 @@ def test_the_zero_shot_scene_shows_a_result_on_a_fresh_install(fresh_cache, engi
     engine.cancel()
 
 
-def test_the_model_manager_shows_mini_clip_installed_as_shipped(fresh_cache, engine, qtbot):
-    from explorer.ui.model_manager import ModelManagerDialog
+def test_the_model_manager_shows_mini_clip_installed_as_shipped(fresh_cache, qtbot):
+    from explorer.engine import Engine
+    from explorer.ui.model_manager import CHECKING, STATE_COLUMN, ModelManagerDialog
 
-    dialog = ModelManagerDialog(engine)
-    qtbot.addWidget(dialog)
-    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "mini-clip")
-    assert dialog.table.item(row, 6).text() == "installed (shipped)"
-    # offline: nothing to download
-    dialog.table.selectRow(row)
-    qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
-    assert "comes with the app" in dialog.message.text()
+    # the states come from the model host: one started with the fresh cache (the shared host keeps its own)
+    engine = Engine()
+    try:
+        dialog = ModelManagerDialog(engine)
+        qtbot.addWidget(dialog)
+        row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "mini-clip")
+        qtbot.waitUntil(lambda: dialog.table.item(row, STATE_COLUMN).text() != CHECKING, timeout=120_000)
+        assert dialog.table.item(row, STATE_COLUMN).text() == "installed (shipped)"
+        # offline: nothing to download
+        dialog.table.selectRow(row)
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        assert "comes with the app" in dialog.message.text()
+        dialog.close()
+    finally:
+        assert engine.shutdown(60_000)

@@ -12,6 +12,14 @@ def test_every_discovered_pane_is_listed_and_opens(main_window, qtbot):
     assert main_window.current_pane() is pane
 
 
+def test_the_pane_list_names_each_panes_own_id_and_title():
+    from explorer.ui.pane_list import PANES
+
+    for spec in PANES:
+        cls = spec.load()
+        assert (cls.pane_id, cls.title) == (spec.pane_id, spec.title), spec.module
+
+
 def test_status_bar_names_the_compute_device(main_window, qtbot):
     qtbot.waitUntil(lambda: "CPU" in main_window.status.device.text() or "GPU" in main_window.status.device.text(),
                     timeout=60_000)

@@ -91,7 +91,7 @@ def test_the_embedding_pickers_name_the_4bit_copy_and_offer_the_original(qtbot, 
 
 
 def test_the_model_manager_names_the_4bit_copy_and_lists_the_original_for_download(qtbot, engine):
-    from explorer.ui.model_manager import ModelManagerDialog
+    from explorer.ui.model_manager import CHECKING, COLUMNS, STATE_COLUMN, ModelManagerDialog
 
     dialog = ModelManagerDialog(engine)
     qtbot.addWidget(dialog)
@@ -100,8 +100,9 @@ def test_the_model_manager_names_the_4bit_copy_and_lists_the_original_for_downlo
     offline, original = rows[("smollm2", "causal-lm")], rows[("smollm2-hub", "causal-lm")]
     assert dialog.table.item(offline, 2).text() == "SmolLM2-135M-Instruct (4-bit Q4_1, dequantized)"
     assert "dequantized to fp32" in dialog.table.item(offline, 2).toolTip()
-    assert dialog.table.item(original, 6).text() == "needs download"
-    assert dialog.table.item(original, 5).text() == "Hub: HuggingFaceTB/SmolLM2-135M-Instruct"
+    qtbot.waitUntil(lambda: dialog.table.item(original, STATE_COLUMN).text() != CHECKING, timeout=60_000)
+    assert dialog.table.item(original, STATE_COLUMN).text() == "needs download"
+    assert dialog.table.item(original, COLUMNS.index("Source")).text() == "Hub: HuggingFaceTB/SmolLM2-135M-Instruct"
     dialog.table.selectRow(original)
     dialog.download_button.click()
     qtbot.waitUntil(lambda: "no network" in dialog.message.text(), timeout=30_000)

@@ -8,6 +8,7 @@ import pytest
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session import pane_templates
 from tests.conftest import wait_for_jobs
+from tests.helpers import open_session
 
 TYPED = "The cat sleeps.\nDie Katze schläft 🐈"
 
@@ -56,7 +57,7 @@ def test_a_saved_session_restores_every_panes_inputs_in_a_new_window(qtbot, sett
     second.show()
     try:
         assert second.font_scale == 1.0
-        assert second.open_session(saved), second.last_message
+        assert open_session(qtbot, second, saved), second.last_message
         restored = pane_templates(second)
         assert set(expected) <= set(restored), "every pane in the file was rebuilt"
         for pane_id, state in expected.items():
@@ -102,15 +103,17 @@ def test_corrupt_and_hostile_sessions_are_refused_with_a_message_and_change_noth
             path = tmp_path / name
             path.write_bytes(content)
             main_window.last_message = ""
-            assert main_window.open_session(path) is False, name
+            assert open_session(qtbot, main_window, path) is False, name
             assert main_window.last_message, f"{name}: no message"
             assert "Traceback" not in main_window.last_message
             assert _snapshot(main_window) == before, f"{name} changed the window"
         huge = tmp_path / "huge.json"
         with open(huge, "wb") as fh:
             fh.truncate(64 * 1024 * 1024)
-        assert main_window.open_session(huge) is False and "at most 16 MiB" in main_window.last_message
-        assert main_window.open_session(tmp_path) is False and "folder" in main_window.last_message
+        assert open_session(qtbot, main_window, huge) is False
+        assert "at most 16 MiB" in main_window.last_message
+        assert open_session(qtbot, main_window, tmp_path) is False
+        assert "folder" in main_window.last_message
         assert _snapshot(main_window) == before
         assert pane.editor.toPlainText() == "What the teacher typed"
     finally:
@@ -136,7 +139,7 @@ def test_a_pane_that_fails_half_way_is_rolled_back(main_window, qtbot, tmp_path,
 
     monkeypatch.setattr(type(pane), "restore_state", applies_then_fails)
     try:
-        assert main_window.open_session(path) is False
+        assert open_session(qtbot, main_window, path) is False
         assert "nothing was changed" in main_window.last_message
         assert pane.editor.toPlainText() == "Kept"
         assert main_window.font_scale == 1.0
@@ -145,24 +148,29 @@ def test_a_pane_that_fails_half_way_is_rolled_back(main_window, qtbot, tmp_path,
         wait_for_jobs(qtbot, main_window.engine)
 
 
-def test_a_session_saved_with_the_retired_sentence_similarity_pane_still_opens(main_window, qtbot, tmp_path):
-    from PySide6.QtWidgets import QMessageBox
+def test_the_file_is_read_and_checked_off_the_gui_thread(main_window, qtbot, tmp_path, monkeypatch):
+    import threading
 
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps({"format": "llm-explorer-session", "version": 1, "app_version": "0.1.0",
-                                "current_pane": "similarity", "font_scale": 1.0, "theme": "normal",
-                                "panes": {"similarity": {"text": "I sat on the bank of the river."},
-                                          "tokenizers": {"text": "Restored from an old lesson"}}}),
-                    encoding="utf-8")
-    shown = main_window.show_pane("tokenizers")
+    import explorer.ui.session as session_module
+
+    threads = []
+
+    def recorded(fn):
+        def call(*args):
+            threads.append(threading.current_thread())
+            return fn(*args)
+        return call
+
+    monkeypatch.setattr(session_module, "read_session_file", recorded(session_module.read_session_file))
+    monkeypatch.setattr(session_module, "validate_session", recorded(session_module.validate_session))
+    pane = main_window.show_pane("tokenizers")
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"format": "llm-explorer-session", "version": 1,
+                                "panes": {"tokenizers": {"text": "Read on another thread"}}}), encoding="utf-8")
     try:
-        assert main_window.open_session(path), main_window.last_message
-        assert "similarity" not in main_window.pane_ids()
-        assert main_window.current_pane() is shown  # the retired current pane leaves the window where it was
-        assert shown.editor.toPlainText() == "Restored from an old lesson"
-        notes = [box.text() for box in main_window.findChildren(QMessageBox)]
-        assert any("Sentence similarity" in text and "Sentences tab" in text for text in notes), notes
-        assert "Sentences tab" in main_window.last_message  # still said after the box is closed
+        assert open_session(qtbot, main_window, path), main_window.last_message
+        assert pane.editor.toPlainText() == "Read on another thread"
+        assert len(threads) == 2 and threading.main_thread() not in threads
     finally:
         main_window.engine.cancel(None)
         wait_for_jobs(qtbot, main_window.engine)

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.conftest import wait_for_jobs
+from tests.helpers import open_session
 
 HUB_TOKENIZER = "someone-else/a-tokenizer-from-the-hub"
 # jobs a session must never start by itself
@@ -60,7 +61,7 @@ def test_a_crafted_session_starts_nothing_and_asks_before_reading_its_files(main
         "image-text": {"search_source": "folder", "search_folder": str(photos), "tab": "search"},
     })
     try:
-        assert main_window.open_session(path), main_window.last_message
+        assert open_session(qtbot, main_window, path), main_window.last_message
         pane = main_window.panes["tokenizers"]
         qtbot.wait(50)
         assert pane.editor.toPlainText() == "Restored text"
@@ -81,7 +82,7 @@ def test_a_crafted_session_starts_nothing_and_asks_before_reading_its_files(main
         assert started(jobs) == []
 
         # the same file again, this time the user lets it use its files: still nothing starts
-        assert main_window.open_session(path)
+        assert open_session(qtbot, main_window, path)
         press(main_window.session_paths_box, "Use these files")
         main_window.show_pane("tokenizers")
         assert str(corpus) in pane.train_status.text()
@@ -120,7 +121,7 @@ def test_hostile_sessions_are_refused_naming_the_field_and_change_nothing(main_w
     tokenizers = main_window.show_pane("tokenizers")
     tokenizers.editor.setPlainText("Kept")
     try:
-        assert main_window.open_session(write_session(tmp_path, panes)) is False
+        assert open_session(qtbot, main_window, write_session(tmp_path, panes)) is False
         message = main_window.last_message
         assert all(w in message for w in words), message
         assert "()" not in message and "\n" not in message
@@ -140,7 +141,8 @@ def test_a_pane_failing_without_a_reason_is_still_named(main_window, qtbot, tmp_
 
     monkeypatch.setattr(type(pane), "restore_state", fails)
     try:
-        assert main_window.open_session(write_session(tmp_path, {"tokenizers": {"text": "x"}})) is False
+        path = write_session(tmp_path, {"tokenizers": {"text": "x"}})
+        assert open_session(qtbot, main_window, path) is False
         message = main_window.last_message
         assert "()" not in message and "pane 'tokenizers'" in message and "OverflowError" in message
     finally:
@@ -151,7 +153,7 @@ def test_a_pane_failing_without_a_reason_is_still_named(main_window, qtbot, tmp_
 def test_a_session_naming_a_hub_model_waits_for_run(main_window, qtbot, tmp_path, jobs):
     path = write_session(tmp_path, {"attention": {"model": "someone-else/a-model-from-the-hub", "text": "Hi there"}})
     try:
-        assert main_window.open_session(path), main_window.last_message
+        assert open_session(qtbot, main_window, path), main_window.last_message
         pane = main_window.show_pane("attention")
         qtbot.wait(600)  # past the text box's debounce
         assert "attention.main" not in jobs, "the session started a download"
@@ -208,7 +210,7 @@ def test_random_values_in_every_real_setting_open_or_are_refused_cleanly(main_wi
         node[keys[-1]] = value
         path = write_session(tmp_path, {pane: state}, f"s{next(counter)}.json")
         main_window.last_message = ""
-        opened = main_window.open_session(path)
+        opened = open_session(qtbot, main_window, path)
         box = getattr(main_window, "session_paths_box", None)
         if box is not None:
             press(box, "Leave them out")
@@ -250,7 +252,7 @@ def test_a_relative_tokenizer_name_in_a_session_never_reads_a_folder_here(main_w
     monkeypatch.chdir(tmp_path)
     path = write_session(tmp_path, {"tokenizers": {"tokenizers": ["gpt2", "mytok"]}})
     try:
-        assert main_window.open_session(path), main_window.last_message
+        assert open_session(qtbot, main_window, path), main_window.last_message
         pane = main_window.panes["tokenizers"]
         assert pane.row_keys() == ["gpt2"]
         assert getattr(main_window, "session_paths_box", None) is None

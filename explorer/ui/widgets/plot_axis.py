@@ -24,18 +24,6 @@ class ReadableAxis(pg.AxisItem):
         gap = 0.35 * QFontMetricsF(font).height()  # about a third of a line between ticks and title
         return 0.2 * self.label.boundingRect().height() + gap
 
-    def title_gap(self) -> float:
-        """Pixels between the tick labels' outer edge and the title's box (for tests and layout checks)."""
-        if self.orientation in ("left", "right"):
-            size, text = self.width(), self.textWidth
-            offset = self.style["tickTextOffset"][0]
-        else:
-            size, text = self.height(), self.textHeight
-            offset = self.style["tickTextOffset"][1]
-        used = text + offset + max(0, self.style["tickLength"])
-        # pyqtgraph places the title's box flush with the outer edge, 5 px (its "nudge") outside it
-        return size - used - self.label.boundingRect().height() + 5
-
     def _updateWidth(self) -> None:  # noqa: N802 - pyqtgraph API
         super()._updateWidth()
         if self.fixedWidth is None and self.isVisible():

@@ -1,0 +1,50 @@
+"""No dead code in explorer/: vulture finds what nothing calls; tests, benchmarks and tools count as callers.
+
+Confidence 60 is vulture's level for unused functions, methods, classes and attributes (what the audit of
+issue 14 found); host operations are called by name through the registry (@operation). What only Qt,
+pyqtgraph or the tokenizers library call is listed, with the reason, in tests/dead_code_whitelist.py.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_CONFIDENCE = 60
+FINDING = re.compile(r"^(?P<path>explorer/\S+):(?P<line>\d+): unused (?P<kind>\w+) '(?P<name>[^']+)'")
+# Found by this test and not yet removed by the helpers who own these modules (issue 14). The lead empties
+# this list as their branches land; nothing may be added to it.
+NOT_YET_REMOVED = {
+    "head_mean", "is_special", "n_text_tokens", "set_mask",
+    "set_value_label", "set_empty_text", "set_rotation", "rotation_angles", "add_item",
+    "mod", "angles", "MAX_ITEMS", "wordpiece", "distinct_words", "sigmoids", "NOTE_STYLE", "NOTE_STYLE_DARK",
+    "loaded_from", "_running", "last_paint_ms", "_shown", "matches", "_primary",
+}
+
+
+def _named_in_a_string(name: str, sources: str) -> bool:
+    """A class a table imports by name ("explorer.ui.embeddings.bow_tab", "BagOfWordsTab")."""
+    return f'"{name}"' in sources or f"'{name}'" in sources
+
+
+def test_nothing_in_explorer_is_left_uncalled():
+    out = subprocess.run([sys.executable, "-m", "vulture", "explorer", "tests", "benchmarks", "tools",
+                          "tests/dead_code_whitelist.py", "--min-confidence", str(MIN_CONFIDENCE),
+                          "--ignore-decorators", "@operation"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode in (0, 3), out.stderr[-2000:]  # 3: vulture found something
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "explorer").rglob("*.py"))
+    dead, flagged = [], set()
+    for line in out.stdout.splitlines():
+        found = FINDING.match(line)
+        if found is not None:
+            flagged.add(found["name"])
+        if found is None or found["name"] in NOT_YET_REMOVED:
+            continue
+        if found["kind"] == "class" and _named_in_a_string(found["name"], sources):
+            continue
+        dead.append(line)
+    assert dead == [], "nothing calls these: delete them (or, if Qt or a library calls them, whitelist them)"
+    assert NOT_YET_REMOVED <= flagged, f"removed since: take {sorted(NOT_YET_REMOVED - flagged)} off NOT_YET_REMOVED"
