@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, HFTokenizer,
-                                        SentencePieceTokenizer, TiktokenTokenizer, visible_whitespace)
+from explorer.core.tokenization import FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, visible_whitespace
+from explorer.core.tokenizer_wrappers import HFTokenizer, SentencePieceTokenizer, TiktokenTokenizer
 from explorer.core.tokenizer_training import TrainingError, TrainingSettings, train_tokenizer
 from explorer.models import catalogue, paths
 from explorer.models.tokenizer_loader import (has_token_embeddings, load_tokenizer_entry, resolve_tokenizer,

@@ -208,7 +208,7 @@ def is_byte_level(tokenizer) -> bool:
 
 def token_bytes(tokenizer, token_id: int, byte_level: bool | None = None) -> bytes:
     """The UTF-8 bytes one token stands for (a byte-level token can be part of a character)."""
-    from explorer.core.tokenization import BYTE_DECODER
+    from explorer.core.tokenizer_base import BYTE_DECODER
 
     if byte_level is None:
         byte_level = is_byte_level(tokenizer)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.progress import Progress, ensure
-from explorer.core.tokenization import BYTE_DECODER
+from explorer.core.tokenizer_base import BYTE_DECODER
 
 # byte-level BPE marks a leading space with "Ġ" and a newline with "Ċ"; show them as visible symbols
 _BYTE_LEVEL_MARKS = {"Ġ": "␣", "Ċ": "↵", "ĉ": "⇥"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from explorer.core.progress import Progress, ensure
-from explorer.core.tokenization import HFTokenizer
+from explorer.core.tokenizer_wrappers import HFTokenizer
 
 ALGORITHMS = ("bpe", "wordpiece", "unigram")
 ALGORITHM_TITLES = {"bpe": "BPE", "wordpiece": "WordPiece", "unigram": "Unigram"}

@@ -1,6 +1,6 @@
 """Finds and loads tokenizers: vendored tiktoken files, registry packages, Hub ids and local folders.
 
-Everything returns an `explorer.core.tokenization.TextTokenizer`, wrapped in a
+Everything returns an `explorer.core.tokenizer_base.TextTokenizer`, wrapped in a
 `LoadedModel` for the model store. Also reads single rows of a model's
 token-embedding matrix (for the tokenizer lab's "click a token" strip).
 """
@@ -17,7 +17,8 @@ import numpy as np
 
 from explorer.core.progress import Progress, ensure
 from explorer.core.safe_paths import check_path, in_special_root
-from explorer.core.tokenization import HFTokenizer, SentencePieceTokenizer, TextTokenizer, TiktokenTokenizer
+from explorer.core.tokenizer_base import TextTokenizer
+from explorer.core.tokenizer_wrappers import HFTokenizer, SentencePieceTokenizer, TiktokenTokenizer
 from explorer.models import catalogue, hub, paths
 from explorer.models.catalogue import CatalogueEntry
 from explorer.models.loaded import LoadedModel

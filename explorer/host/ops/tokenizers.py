@@ -61,7 +61,7 @@ def tokenize(ctx, *, rows: dict, text: str, progressive: bool = False) -> dict:
     threads; `progressive` instead sends each row as a partial result (key, TokenizedText.to_bytes()) as
     soon as it is done, and "results" is empty.
     """
-    from explorer.core.tokenization import tokenize_all
+    from explorer.core.parallel_tokenize import tokenize_all
 
     keys: list[str] = []
     tokenizers = []
