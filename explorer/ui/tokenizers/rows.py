@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPushB
                                QWidget)
 
 from explorer.core.tokenization import TokenizedText
-from explorer.ui.widgets.token_chips import ChipColours, TokenChipsView
+from explorer.ui.tokenizers.chips import ChipColours, TokenChipsView
 
 INFO_WIDTH_EM = 14  # the info column, in multiples of the font's height
 
