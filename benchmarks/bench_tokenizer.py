@@ -32,7 +32,7 @@ BUDGET_MS = 50.0
 
 
 def sample_text(n_chars: int) -> str:
-    from explorer.ui.panes.tokenizer_lab import PRESETS
+    from explorer.ui.tokenizers.presets import PRESETS
 
     block = ENGLISH * 3 + "".join(PRESETS.values())
     return (block * (n_chars // len(block) + 1))[:n_chars]
@@ -118,14 +118,14 @@ def run() -> list[dict]:
         _wait_for_text(app, pane, loaded, pane.editor.toPlainText())
         arrivals: list[float] = []
         laid_out: list[float] = []
-        original = pane._text_result
+        original = pane.rows_panel.text_result
 
         def timed_result(results):  # when the host's result reaches the GUI thread, and when it is laid out
             arrivals.append(time.perf_counter())
             original(results)
             laid_out.append(time.perf_counter())
 
-        pane._text_result = timed_result
+        pane.rows_panel.text_result = timed_result
         keystroke, wrapped, worker, gui, cpu, gui_cpu = [], [], [], [], [], []
         cursor = pane.editor.textCursor()
         cursor.setPosition(5_000)
@@ -159,7 +159,7 @@ def run() -> list[dict]:
                 tokenizer.bare_encode(current)
             bare.append(time.perf_counter() - t0)
         assert all(len(pane.result(k)) == len(loaded[k].model.tokenize(current)) for k in loaded)
-        pane._text_result = original
+        pane.rows_panel.text_result = original
         med = statistics.median(keystroke) * 1000
         med_bare = statistics.median(bare) * 1000
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -200,7 +200,7 @@ def _first_open(app, loaded, host) -> list[dict]:
     from PySide6.QtCore import QTimer
 
     from explorer.engine import Engine
-    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+    from explorer.ui.tokenizers.pane import TokenizerLabPane
 
     engine = Engine(host=host)
     ticks: list[float] = []

@@ -100,7 +100,7 @@ def tokenizer_lab(size: tuple[int, int], host=None):
     the caller waits for the rows and shuts the engine down.
     """
     from explorer.engine import Engine
-    from explorer.ui.panes.tokenizer_lab import TokenizerLabPane
+    from explorer.ui.tokenizers.pane import TokenizerLabPane
 
     engine = Engine(host=host)
     pane = TokenizerLabPane(engine)

@@ -34,7 +34,7 @@ PANES: tuple[PaneSpec, ...] = (
              "explorer.ui.panes.embeddings", "EmbeddingsPane"),
     PaneSpec("tokenizers", "Tokenizers",
              "One text, many tokenizers side by side: what is a token, and why counts differ",
-             "explorer.ui.panes.tokenizer_lab", "TokenizerLabPane"),
+             "explorer.ui.tokenizers.pane", "TokenizerLabPane"),
     PaneSpec("attention", "Attention",
              "Attention heads, Q/K/V arithmetic, local attention, GQA, RoPE and the next token, on real models",
              "explorer.ui.panes.attention", "AttentionPane"),

@@ -132,9 +132,9 @@ def test_the_tokenizer_labs_embedding_row_names_the_4bit_copy(qtbot):
         chips = pane.row("smollm2").chips
         rect = chips.chip_rect(0)
         qtbot.mouseClick(chips.viewport(), Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
-        qtbot.waitUntil(lambda: pane.strip.values is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: pane.details.strip.values is not None, timeout=TIMEOUT)
         assert "of the token-embedding matrix (49,152 × 576) of SmolLM2-135M-Instruct (4-bit Q4_1, dequantized)" \
-            in pane.strip.caption
+            in pane.details.strip.caption
     finally:
         pane.close()
         assert engine.shutdown(5000)

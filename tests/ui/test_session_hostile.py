@@ -72,8 +72,9 @@ def test_a_crafted_session_starts_nothing_and_asks_before_reading_its_files(main
         press(box, "Leave them out")
         assert main_window.session_paths_box is None
         # the trained tokenizers are listed with a button; the corpus file was left out, the texts stay
-        assert pane.retrain_button.isVisibleTo(pane) and "8 tokenizers trained here" in pane.train_status.text()
-        assert str(corpus) not in pane.train_status.text()
+        assert pane.training.retrain_button.isVisibleTo(pane)
+        assert "8 tokenizers trained here" in pane.training.train_status.text()
+        assert str(corpus) not in pane.training.train_status.text()
         # the Hub tokenizer waits for its Download button
         row = pane.row(HUB_TOKENIZER)
         assert row.state == "waiting" and row.retry_button.text() == "Download"
@@ -85,7 +86,7 @@ def test_a_crafted_session_starts_nothing_and_asks_before_reading_its_files(main
         assert open_session(qtbot, main_window, path)
         press(main_window.session_paths_box, "Use these files")
         main_window.show_pane("tokenizers")
-        assert str(corpus) in pane.train_status.text()
+        assert str(corpus) in pane.training.train_status.text()
         assert image_text.search_folder == str(photos)
         assert image_text.search.index_folder_button.isVisibleTo(image_text)
         main_window.show_pane("image-text")
@@ -96,9 +97,9 @@ def test_a_crafted_session_starts_nothing_and_asks_before_reading_its_files(main
         # the user's presses start the work
         image_text.search.index_folder_button.click()
         assert "image-text.search-index" in jobs
-        pane.retrain_button.click()
+        pane.training.retrain_button.click()
         assert sum(o.startswith("tokenizers.train") for o in jobs) == 8
-        assert not pane.retrain_button.isVisibleTo(pane)
+        assert not pane.training.retrain_button.isVisibleTo(pane)
         pane.row(HUB_TOKENIZER).retry_button.click()
         assert f"tokenizers.load:{HUB_TOKENIZER}" in jobs
     finally:

@@ -97,7 +97,7 @@ def test_hovering_a_token_lights_up_its_characters_and_overlapping_tokens_in_oth
     gpt4 = pane.row("gpt-4").chips
     assert [gpt4.display_text(i) for i in gpt4.highlighted()] == ["·CAPITAL"]
     assert gpt2.highlighted() == [ital]
-    assert "ITAL" in pane.hover_label.text()
+    assert "ITAL" in pane.rows_panel.hover_label.text()
     # an emoji byte piece lights up the emoji in the text and the [UNK] BERT gave it
     music = shown_tokens(pane, "gpt2").index("🎵")
     hover(gpt2, music)
@@ -115,21 +115,21 @@ def test_clicking_a_bert_token_shows_its_id_and_minilm_embedding_row(pane, qtbot
     bert = pane.row("bert-base-uncased").chips
     english = shown_tokens(pane, "bert-base-uncased").index("english")
     click(qtbot, bert, english)
-    assert "2,394" in pane.token_details.text()
-    qtbot.waitUntil(lambda: pane.strip.values is not None, timeout=30_000)
-    assert np.allclose(pane.strip.values, token_embedding_row("bert-base-uncased", 2394).values)
-    assert "30,522 × 384" in pane.strip.caption
+    assert "2,394" in pane.details.token_details.text()
+    qtbot.waitUntil(lambda: pane.details.strip.values is not None, timeout=30_000)
+    assert np.allclose(pane.details.strip.values, token_embedding_row("bert-base-uncased", 2394).values)
+    assert "30,522 × 384" in pane.details.strip.caption
     # GPT-4's model is not offline: a clear note instead of a strip
     click(qtbot, pane.row("gpt-4").chips, 1)
-    assert pane.strip.values is None and "not on this computer" in pane.strip.message
+    assert pane.details.strip.values is None and "not on this computer" in pane.details.strip.message
 
 
 def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
     pane.apply_preset("scripts")
-    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("wordpiece"))
-    pane.train_vocab.setValue(120)
+    pane.training.train_algorithm.setCurrentIndex(pane.training.train_algorithm.findData("wordpiece"))
+    pane.training.train_vocab.setValue(120)
     before = pane.row_keys()
-    qtbot.mouseClick(pane.train_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.training.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(pane.row_keys()) == len(before) + 1, timeout=30_000)
     key = pane.row_keys()[-1]
     row = pane.row(key)
@@ -145,7 +145,7 @@ def test_training_a_tokenizer_from_the_ui_adds_a_row(pane, qtbot):
     dialog = pane._vocabulary_dialog
     # (WordPiece keeps every character and its ## form, so a tiny vocabulary ends up larger than asked)
     assert dialog.model.rowCount() == row.vocab_size > 100
-    assert "larger than" in pane.train_status.text()
+    assert "larger than" in pane.training.train_status.text()
     dialog.search.setText("##")
     assert 0 < dialog.model.rowCount() < row.vocab_size
     dialog.close()
@@ -158,9 +158,10 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
     pane.restore_state({"text": "Hello there", "tokenizers": ["gpt2"], "trained": [spec]})
     # a session restores inputs: the trained tokenizer is listed and trained only when the user asks
     assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
-    assert pane.retrain_button.isVisibleTo(pane) and "1 tokenizer trained here" in pane.train_status.text()
+    assert pane.training.retrain_button.isVisibleTo(pane)
+    assert "1 tokenizer trained here" in pane.training.train_status.text()
     assert pane.state()["trained"] == [spec]  # saving again before retraining keeps it
-    qtbot.mouseClick(pane.retrain_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.training.retrain_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(k.startswith("trained:unigram") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:unigram")][0]
     qtbot.waitUntil(lambda: pane.result(key) is not None and pane.result(key).text == "Hello there", timeout=10_000)
@@ -169,16 +170,16 @@ def test_a_session_brings_trained_tokenizers_back(pane, qtbot):
                                         "training_text": "hello there " * 50}]
     # the same settings again in this window (a rolled-back or reopened session): back at once, not retrained
     pane.restore_state(pane.state())
-    assert key in pane.row_keys() and not pane.retrain_button.isVisibleTo(pane)
+    assert key in pane.row_keys() and not pane.training.retrain_button.isVisibleTo(pane)
     assert not any(o.startswith("tokenizers.train") for o in pane.engine.pending_owners())
 
 
 
 def test_a_trained_tokenizer_the_model_process_lost_says_retrain_and_retrains(pane, qtbot):
     pane.editor.setPlainText("hello there " * 50)
-    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
-    pane.train_vocab.setValue(80)
-    qtbot.mouseClick(pane.train_button, Qt.MouseButton.LeftButton)
+    pane.training.train_algorithm.setCurrentIndex(pane.training.train_algorithm.findData("bpe"))
+    pane.training.train_vocab.setValue(80)
+    qtbot.mouseClick(pane.training.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
     wait_shown(qtbot, pane)
@@ -197,9 +198,9 @@ def test_a_trained_tokenizer_the_model_process_lost_says_retrain_and_retrains(pa
 
 def test_bpe_training_lists_its_merges(pane, qtbot):
     pane.apply_preset("code")
-    pane.train_algorithm.setCurrentIndex(pane.train_algorithm.findData("bpe"))
-    pane.train_vocab.setValue(300)
-    pane.train()
+    pane.training.train_algorithm.setCurrentIndex(pane.training.train_algorithm.findData("bpe"))
+    pane.training.train_vocab.setValue(300)
+    pane.training.train()
     qtbot.waitUntil(lambda: any(k.startswith("trained:bpe") for k in pane.row_keys()), timeout=30_000)
     key = [k for k in pane.row_keys() if k.startswith("trained:bpe")][0]
     pane.show_vocabulary(key)
@@ -210,23 +211,24 @@ def test_bpe_training_lists_its_merges(pane, qtbot):
 
 
 def test_a_long_paste_is_tokenized_on_the_worker_paged_and_counted_exactly(pane, qtbot, loaded_tokenizers):
-    from explorer.ui.panes.tokenizer_lab import PAGE_CHARS, PRESETS
+    from explorer.ui.tokenizers.presets import PRESETS
+    from explorer.ui.tokenizers.rows_panel import PAGE_CHARS
 
     text = ("".join(PRESETS.values()) * 200)[:70_000]
     pane.editor.setPlainText(text)
     qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in OFFLINE),
                     timeout=120_000)
-    assert pane.page_bar.isVisible() and "of 70,000" in pane.page_label.text()
+    assert pane.rows_panel.page_bar.isVisible() and "of 70,000" in pane.rows_panel.page_label.text()
     for key in ("gpt-4", "mistral"):
         assert len(pane.result(key)) == len(loaded_tokenizers[key].model.tokenize(text))
         i0, i1 = pane.row(key).chips.page_range()
         tk = pane.result(key)
         assert i0 == 0 and 0 < i1 < len(tk) and tk.starts[i1 - 1] < PAGE_CHARS
-    qtbot.mouseClick(pane.next_page, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.rows_panel.next_page, Qt.MouseButton.LeftButton)
     i0, i1 = pane.row("gpt-4").chips.page_range()
     tk = pane.result("gpt-4")
     assert tk.ends[i0] > PAGE_CHARS - 1 and tk.starts[i1 - 1] < 2 * PAGE_CHARS
-    assert f"page 2 of {-(-70_000 // PAGE_CHARS)}" in pane.page_label.text()
+    assert f"page 2 of {-(-70_000 // PAGE_CHARS)}" in pane.rows_panel.page_label.text()
 
 
 def test_a_hub_tokenizer_offline_says_it_needs_a_download(pane, qtbot):
@@ -326,11 +328,11 @@ pane.retokenize()
 wait(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in keys), "tokens")
 assert all(isinstance(pane.result(k), TokenizedText) for k in keys)
 pane._on_click("bert-base-uncased", 1)
-wait(lambda: pane.strip.values is not None, "embedding row")
+wait(lambda: pane.details.strip.values is not None, "embedding row")
 pane.show_vocabulary("gpt2")
 wait(lambda: pane._vocabulary_dialog is not None, "vocabulary")
-pane.train_vocab.setValue(100)
-pane.train()
+pane.training.train_vocab.setValue(100)
+pane.training.train()
 wait(lambda: any(k.startswith("trained:") for k in pane.row_keys()), "training", 300)
 print("after jobs:", [m for m in HEAVY if m in sys.modules], flush=True)
 pane.close()
