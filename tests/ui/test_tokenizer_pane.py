@@ -212,23 +212,23 @@ def test_bpe_training_lists_its_merges(pane, qtbot):
 
 def test_a_long_paste_is_tokenized_on_the_worker_paged_and_counted_exactly(pane, qtbot, loaded_tokenizers):
     from explorer.ui.tokenizers.presets import PRESETS
-    from explorer.ui.tokenizers.rows_panel import PAGE_CHARS
+    from explorer.ui.tokenizers.pages import PAGE_CHARS
 
     text = ("".join(PRESETS.values()) * 200)[:70_000]
     pane.editor.setPlainText(text)
     qtbot.waitUntil(lambda: all(pane.result(k) is not None and pane.result(k).text == text for k in OFFLINE),
                     timeout=120_000)
-    assert pane.rows_panel.page_bar.isVisible() and "of 70,000" in pane.rows_panel.page_label.text()
+    assert pane.rows_panel.page_bar.isVisible() and "of 70,000" in pane.rows_panel.page_bar.page_label.text()
     for key in ("gpt-4", "mistral"):
         assert len(pane.result(key)) == len(loaded_tokenizers[key].model.tokenize(text))
         i0, i1 = pane.row(key).chips.page_range()
         tk = pane.result(key)
         assert i0 == 0 and 0 < i1 < len(tk) and tk.starts[i1 - 1] < PAGE_CHARS
-    qtbot.mouseClick(pane.rows_panel.next_page, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pane.rows_panel.page_bar.next_page, Qt.MouseButton.LeftButton)
     i0, i1 = pane.row("gpt-4").chips.page_range()
     tk = pane.result("gpt-4")
     assert tk.ends[i0] > PAGE_CHARS - 1 and tk.starts[i1 - 1] < 2 * PAGE_CHARS
-    assert f"page 2 of {-(-70_000 // PAGE_CHARS)}" in pane.rows_panel.page_label.text()
+    assert f"page 2 of {-(-70_000 // PAGE_CHARS)}" in pane.rows_panel.page_bar.page_label.text()
 
 
 def test_a_hub_tokenizer_offline_says_it_needs_a_download(pane, qtbot):

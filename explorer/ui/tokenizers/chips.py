@@ -3,12 +3,13 @@
 The view shows the tokens of one `TokenizedText` that overlap a window of
 characters (a page). Layout is vectorised: chip widths come from a per-id
 width table (a token's look depends on its id, except for tokens holding part
-of a character), and line breaks are found with a cumulative sum and a
+of a character; chip_texts.py), and line breaks are found with a cumulative sum and a
 binary search per line.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QT
 
 from explorer.core.tokenization import (FLAG_PARTIAL, FLAG_PREFIX, FLAG_SPECIAL, FLAG_UNKNOWN, TokenizedText,
                                         describe_char, visible_whitespace)
+from explorer.ui.tokenizers.chip_texts import ChipTexts
 
 CHIP_FONT_FACTOR = 1.2  # chips are larger than the UI text: they are what the class reads
 
@@ -92,15 +94,9 @@ class TokenChipsView(QAbstractScrollArea):
         self._tk: TokenizedText | None = None
         self._window = (0, 0)
         self._i0 = self._i1 = 0
-        self._show_ids = False
         self._break_lines = False
         self._message = ""
-        # keyed by the loaded tokenizer's `source` name (unique in the host, across restarts)
-        self._widths_cache: dict[tuple[str, str], np.ndarray] = {}
-        self._char_widths: dict[str, float] = {}
-        self._display_cache: dict[int, str] = {}
-        # a token's text depends only on its id (unless it holds part of a character): kept across edits
-        self._display_by_id: dict[tuple[str, bool], dict[int, str]] = {}
+        self.texts = ChipTexts(self.PAD_X)
         self._x = np.zeros(0)
         self._w = np.zeros(0)
         self._line_starts = np.zeros(1, dtype=np.int64)
@@ -122,8 +118,7 @@ class TokenChipsView(QAbstractScrollArea):
         self._fm_bold = QFontMetricsF(self._bold)
         self.chip_h = float(np.ceil(self._fm.height() + 2 * self.PAD_Y))
         self.line_h = self.chip_h + self.GAP
-        self._widths_cache.clear()
-        self._char_widths.clear()
+        self.texts.set_metrics(self._fm, self._fm_bold)
         self._font_key = (font.family(), font.pointSizeF())
         self._relayout()
 
@@ -132,9 +127,8 @@ class TokenChipsView(QAbstractScrollArea):
         self.viewport().update()
 
     def set_show_ids(self, show: bool) -> None:
-        if show != self._show_ids:
-            self._show_ids = show
-            self._display_cache.clear()
+        if show != self.texts.show_ids:
+            self.texts.set_show_ids(show)
             self._relayout()
 
     def set_break_lines(self, on: bool) -> None:
@@ -156,7 +150,7 @@ class TokenChipsView(QAbstractScrollArea):
 
     def set_tokenization(self, tk: TokenizedText | None, window: tuple[int, int]) -> None:
         if tk is not self._tk:
-            self._display_cache.clear()
+            self.texts.new_tokens()
             self._highlight.clear()
             self._primary = self._selected = self._hover = -1
         self._tk = tk
@@ -169,73 +163,8 @@ class TokenChipsView(QAbstractScrollArea):
 
     def display_text(self, i: int) -> str:
         """What chip `i` (an absolute token index) shows."""
-        cached = self._display_cache.get(i)
-        if cached is not None:
-            return cached
-        tk = self._tk
-        assert tk is not None
-        flags = int(tk.flags[i])
-        by_id = not flags & FLAG_PARTIAL  # otherwise it shows the character its bytes belong to
-        if by_id:
-            table = self._display_by_id.setdefault((tk.source, self._show_ids), {})
-            shown = table.get(int(tk.ids[i]))
-            if shown is not None:
-                self._display_cache[i] = shown
-                return shown
-        if self._show_ids:
-            shown = str(int(tk.ids[i]))
-        elif flags & FLAG_SPECIAL:
-            shown = tk.token_text(i)
-        else:
-            shown = visible_whitespace(tk.token_text(i)) or "∅"
-        if by_id:
-            table[int(tk.ids[i])] = shown
-        self._display_cache[i] = shown
-        return shown
-
-    def _widths(self, i0: int, i1: int) -> np.ndarray:
-        tk = self._tk
-        assert tk is not None
-        ids = tk.ids[i0:i1]
-        mode = "ids" if self._show_ids else "text"
-        key = (tk.source, mode)
-        table = self._widths_cache.get(key)
-        top = int(ids.max()) + 1 if ids.size else 0
-        if table is None or table.shape[0] < top:
-            size = max(top, tk.vocab_size)
-            grown = np.full(size, np.nan, dtype=np.float64)
-            if table is not None:
-                grown[:table.shape[0]] = table
-            table = grown
-            self._widths_cache[key] = table
-        widths = table[ids]
-        flags = tk.flags[i0:i1]
-        missing = np.isnan(widths)
-        if mode == "text":
-            # a token holding part of a character looks like that character: measure by characters
-            by_char = (flags & FLAG_PARTIAL) != 0
-            if by_char.any():
-                cache = self._char_widths
-                text = tk.text
-                starts, ends = tk.starts, tk.ends
-                for j in np.flatnonzero(by_char).tolist():
-                    chars = text[starts[i0 + j]:ends[i0 + j]]
-                    w = cache.get(chars)
-                    if w is None:
-                        w = self._measure(self.display_text(i0 + j), bold=False)
-                        cache[chars] = w
-                    widths[j] = w
-                missing &= ~by_char
-        for j in np.flatnonzero(missing).tolist():
-            w = self._measure(self.display_text(i0 + j), bold=bool(flags[j] & FLAG_SPECIAL))
-            widths[j] = w
-            table[int(ids[j])] = w
-        return widths
-
-    def _measure(self, shown: str, bold: bool) -> float:
-        fm = self._fm_bold if bold else self._fm
-        # whole pixels, so a cached chip pixmap has exactly the chip's size
-        return float(np.ceil(max(fm.horizontalAdvance(shown), self._fm.averageCharWidth()) + 2 * self.PAD_X))
+        assert self._tk is not None
+        return self.texts.display_text(self._tk, i)
 
     # --- layout ---
     def _relayout(self) -> None:
@@ -257,11 +186,11 @@ class TokenChipsView(QAbstractScrollArea):
         i0, i1 = tk.index_range(*self._window)
         self._i0, self._i1 = i0, i1
         n = i1 - i0
-        w = self._widths(i0, i1)
+        w = self.texts.widths(tk, i0, i1)
         step = w + self.GAP
         cum = np.zeros(n + 1)
         np.cumsum(step, out=cum[1:])
-        forced = self._forced_breaks(i0, i1) if self._break_lines else np.zeros(0, dtype=np.int64)
+        forced = forced_breaks(tk, i0, i1) if self._break_lines else np.zeros(0, dtype=np.int64)
         # greedy line breaking, one binary search per line (plain lists: numpy's per-call cost dominates here)
         cum_list = cum.tolist()
         forced_list = forced.tolist()
@@ -300,26 +229,6 @@ class TokenChipsView(QAbstractScrollArea):
         same[1:] = colour[1:] == colour[:-1]
         colour[same] = (colour[same] + 1) % n
         return colour
-
-    def _forced_breaks(self, i0: int, i1: int) -> np.ndarray:
-        """Page-relative indices of tokens after which the text has a newline before the next token."""
-        tk = self._tk
-        assert tk is not None
-        starts, ends = tk.starts[i0:i1], tk.ends[i0:i1]
-        if starts.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        lo = int(starts[0])
-        hi = int(max(ends[-1], tk.starts[i1] if i1 < len(tk) else ends[-1]))
-        chunk = tk.text[lo:hi]
-        newline = np.frombuffer(chunk.encode("utf-32-le"), dtype=np.uint32) == 10
-        count = np.zeros(newline.size + 1, dtype=np.int64)
-        np.cumsum(newline, out=count[1:])
-        nxt = np.empty_like(starts)
-        nxt[:-1] = starts[1:]
-        nxt[-1] = tk.starts[i1] if i1 < len(tk) else ends[-1]
-        begin = np.where(ends > starts, ends - 1, ends) - lo
-        stop = np.maximum(nxt - lo, begin)
-        return np.flatnonzero(count[stop] - count[begin] > 0)
 
     def _finish_layout(self, n_lines: int) -> None:
         self.n_lines = n_lines
@@ -429,7 +338,7 @@ class TokenChipsView(QAbstractScrollArea):
         highlight, selected, i0 = self._highlight, self._selected, self._i0
         margin, line_h, chip_h = self.MARGIN, self.line_h, self.chip_h
         cache = _CHIPS
-        display = self.display_text
+        display = partial(self.texts.display_text, self._tk)
         for line in range(first, last + 1):
             a, b = int(self._line_starts[line]), int(self._line_starts[line + 1])
             y = int(margin + line * line_h - top)
@@ -554,3 +463,22 @@ def token_tooltip(tk: TokenizedText | None, i: int) -> str:
     if flags & FLAG_PREFIX:
         lines.append("the space SentencePiece puts in front of the text")
     return "<br>".join(lines)
+
+
+def forced_breaks(tk: TokenizedText, i0: int, i1: int) -> np.ndarray:
+    """Page-relative indices of tokens after which the text has a newline before the next token."""
+    starts, ends = tk.starts[i0:i1], tk.ends[i0:i1]
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = int(starts[0])
+    hi = int(max(ends[-1], tk.starts[i1] if i1 < len(tk) else ends[-1]))
+    chunk = tk.text[lo:hi]
+    newline = np.frombuffer(chunk.encode("utf-32-le"), dtype=np.uint32) == 10
+    count = np.zeros(newline.size + 1, dtype=np.int64)
+    np.cumsum(newline, out=count[1:])
+    nxt = np.empty_like(starts)
+    nxt[:-1] = starts[1:]
+    nxt[-1] = tk.starts[i1] if i1 < len(tk) else ends[-1]
+    begin = np.where(ends > starts, ends - 1, ends) - lo
+    stop = np.maximum(nxt - lo, begin)
+    return np.flatnonzero(count[stop] - count[begin] > 0)

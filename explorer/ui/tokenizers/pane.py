@@ -23,7 +23,7 @@ from explorer.ui.tokenizers.chips import ChipColours
 from explorer.ui.tokenizers.count_chart import TokenCountChart
 from explorer.ui.tokenizers.presets import LECTURE_TEXT, PRESET_TITLES, PRESETS
 from explorer.ui.tokenizers.rows import TokenizerRow
-from explorer.ui.tokenizers.rows_panel import RowsPanel, default_tokenizers
+from explorer.ui.tokenizers.rows_panel import RowsPanel, count_table, default_tokenizers, token_table
 from explorer.ui.tokenizers.text_box import TextBox
 from explorer.ui.tokenizers.token_details import TokenDetails
 from explorer.ui.tokenizers.training import TrainingBox, settings_for, trainable
@@ -249,8 +249,9 @@ class TokenizerLabPane(Pane):
             self.retokenize()
 
     def export_targets(self) -> list[ExportTarget]:
-        return [ExportTarget("Token counts (bar chart)", self.chart, self.rows_panel.count_table),
-                ExportTarget("Tokens of every row", self.rows_panel.rows_box, self.rows_panel.token_table)]
+        return [ExportTarget("Token counts (bar chart)", self.chart, lambda: count_table(self.rows_panel.shown())),
+                ExportTarget("Tokens of every row", self.rows_panel.rows_box,
+                             lambda: token_table(self.rows_panel.shown()))]
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.text_box.set_dark(dark)

@@ -1,7 +1,7 @@
 """The tokenizer lab's rows: one per tokenizer, loaded and re-cut in the model host, painted a page at a time.
 
-Rows show one page of PAGE_CHARS characters (the page under the text cursor);
-counts are always for the whole text. A row's tokenizer is a catalogue entry
+Rows show one page of a long text (pages.py); counts are always for the whole
+text. A row's tokenizer is a catalogue entry
 (loaded by the host) or one trained here (kept by the host under the row's key).
 """
 from __future__ import annotations
@@ -13,17 +13,15 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.core.tokenization import FLAG_SPECIAL, TokenizedText, visible_whitespace
 from explorer.models import catalogue
 from explorer.models.catalogue import CatalogueEntry
 from explorer.ui.tokenizers.chips import ChipColours
+from explorer.ui.tokenizers.pages import PageBar
 from explorer.ui.tokenizers.rows import TokenizerRow
 from explorer.ui.tokenizers.text_box import PROGRESSIVE_CHARS
-
-PAGE_CHARS = 4_000      # characters per page of chips: layout work per keystroke stays small
-
 
 def default_tokenizers() -> list[str]:
     return [e.id for e in catalogue.entries("tokenizer") if e.offline]
@@ -54,23 +52,12 @@ class RowsPanel(QWidget):
         self._held: set[str] = set()                      # session rows that need a download: wait for a press
         self._row_jobs: set[str] = set()
         self._text = ""
-        self._page = 0
         self.started = False
         self._colours = ChipColours(False)
         self._show_ids = self._break_lines = False
 
-        self.page_label = QLabel()
-        self.prev_page = QPushButton("◀ Previous page")
-        self.next_page = QPushButton("Next page ▶")
-        self.prev_page.clicked.connect(lambda: self.set_page(self._page - 1))
-        self.next_page.clicked.connect(lambda: self.set_page(self._page + 1))
-        self.page_bar = QWidget()
-        page_layout = QHBoxLayout(self.page_bar)
-        page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(self.prev_page)
-        page_layout.addWidget(self.page_label, 1)
-        page_layout.addWidget(self.next_page)
-        self.page_bar.hide()
+        self.page_bar = PageBar()
+        self.page_bar.changed.connect(self._page_changed)
         self.hover_label = QLabel(" ")
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)
 
@@ -106,6 +93,10 @@ class RowsPanel(QWidget):
     def is_loaded(self, key: str) -> bool:
         """The host has the row's tokenizer (as far as this side knows) and the row is shown."""
         return key in self._tokenizers and key in self._rows
+
+    def shown(self) -> list[tuple[TokenizerRow, TokenizedText]]:
+        """Every row that has a result for the text, with it (what export writes)."""
+        return [(row, self._results[key]) for key, row in self._rows.items() if self._results.get(key) is not None]
 
     def counts(self) -> list[tuple[str, int]]:
         """(row title, tokens in the whole text) of every row showing tokens."""
@@ -284,7 +275,7 @@ class RowsPanel(QWidget):
         """Tokenize `text` with every loaded row, all rows in one request to the host."""
         self._text = text
         self.clear_hover()
-        self._page = min(self._page, self._page_count() - 1)
+        self.page_bar.set_text_length(len(text))
         for owner in self._row_jobs:
             self.engine.cancel(owner)
         self._row_jobs.clear()
@@ -294,7 +285,7 @@ class RowsPanel(QWidget):
             for key in keys:
                 self._rows[key].set_updating(True)
             self.hover_label.setText(f"Tokenizing {len(text):,} characters in the model process…")
-        self._update_page_bar()
+        self.page_bar.refresh()
         if not keys:
             self.engine.cancel(f"{self._owner}.text")
             self.paint_all()
@@ -337,27 +328,13 @@ class RowsPanel(QWidget):
             self.tokens_shown.emit()
 
     # --- pages and painting ---
-    def _page_count(self) -> int:
-        return max(1, -(-len(self._text) // PAGE_CHARS))
-
-    def page_window(self) -> tuple[int, int]:
-        n = len(self._text)
-        if n <= PAGE_CHARS:
-            return 0, n
-        start = self._page * PAGE_CHARS
-        return start, min(n, start + PAGE_CHARS)
-
-    def set_page(self, page: int) -> None:
-        page = max(0, min(self._page_count() - 1, page))
-        if page != self._page:
-            self._page = page
-            self.clear_hover()
-            self.paint_all()
+    def _page_changed(self) -> None:
+        self.clear_hover()
+        self.paint_all()
 
     def follow_cursor(self, position: int) -> None:
         """The text cursor is at Python index `position`: show its page, and its token in every row."""
-        if len(self._text) > PAGE_CHARS:
-            self.set_page(min(position, len(self._text)) // PAGE_CHARS)
+        self.page_bar.show_page_of(position)
         self._scroll_to(position)
 
     def _scroll_to(self, position: int | None = None) -> None:
@@ -373,27 +350,15 @@ class RowsPanel(QWidget):
     def _paint_row(self, key: str) -> None:
         tk = self._results.get(key)
         if tk is not None and tk.text == self._text:
-            self._rows[key].set_tokenization(tk, self.page_window())
+            self._rows[key].set_tokenization(tk, self.page_bar.window())
 
     def paint_all(self) -> None:
         for key in self._rows:
             self._paint_row(key)
         self._scroll_to()
         self.counts_changed.emit()
-        self._update_page_bar()
+        self.page_bar.refresh()
         self.tokens_shown.emit()
-
-    def _update_page_bar(self) -> None:
-        n = len(self._text)
-        if n <= PAGE_CHARS:
-            self.page_bar.hide()
-            return
-        start, end = self.page_window()
-        self.page_label.setText(f"Chips show characters {start + 1:,}–{end:,} of {n:,} (page {self._page + 1} of "
-                                f"{self._page_count()}); counts are for the whole text.")
-        self.prev_page.setEnabled(self._page > 0)
-        self.next_page.setEnabled(self._page < self._page_count() - 1)
-        self.page_bar.show()
 
     # --- hover and click ---
     def _on_hover(self, key: str, index: int) -> None:
@@ -449,24 +414,20 @@ class RowsPanel(QWidget):
         for row in self._rows.values():
             row.apply_font(base)
 
-    # --- data for export ---
-    def count_table(self) -> dict:
-        rows = []
-        for key, row in self._rows.items():
-            tk = self._results.get(key)
-            if tk is not None:
-                rows.append([row.title, row.encoding, len(tk), round(tk.chars_per_token, 4), row.vocab_size])
-        return {"token_counts": rows,
-                "__columns__": ["tokenizer", "encoding", "tokens", "characters per token", "vocabulary size"]}
 
-    def token_table(self) -> dict:
-        rows = []
-        for key, row in self._rows.items():
-            tk = self._results.get(key)
-            if tk is None:
-                continue
-            ids, starts, ends = tk.ids.tolist(), tk.starts.tolist(), tk.ends.tolist()
-            special = ((tk.flags & FLAG_SPECIAL) != 0).tolist()
-            for i in range(len(tk)):
-                rows.append([row.title, i, ids[i], tk.token_text(i), starts[i], ends[i], special[i]])
-        return {"tokens": rows, "__columns__": ["tokenizer", "position", "id", "text", "start", "end", "special"]}
+def count_table(shown: list[tuple[TokenizerRow, TokenizedText]]) -> dict:
+    """One line per row for export: its counts for the whole text."""
+    rows = [[row.title, row.encoding, len(tk), round(tk.chars_per_token, 4), row.vocab_size] for row, tk in shown]
+    return {"token_counts": rows,
+            "__columns__": ["tokenizer", "encoding", "tokens", "characters per token", "vocabulary size"]}
+
+
+def token_table(shown: list[tuple[TokenizerRow, TokenizedText]]) -> dict:
+    """One line per token of every row for export."""
+    rows = []
+    for row, tk in shown:
+        ids, starts, ends = tk.ids.tolist(), tk.starts.tolist(), tk.ends.tolist()
+        special = ((tk.flags & FLAG_SPECIAL) != 0).tolist()
+        for i in range(len(tk)):
+            rows.append([row.title, i, ids[i], tk.token_text(i), starts[i], ends[i], special[i]])
+    return {"tokens": rows, "__columns__": ["tokenizer", "position", "id", "text", "start", "end", "special"]}
