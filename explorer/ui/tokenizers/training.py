@@ -191,8 +191,7 @@ class TrainingBox(QGroupBox):
         self.retrain_button.setText(f"Train {'it' if count == 1 else f'these {count}'} again")
         listed = "; ".join(f"{ALGORITHM_TITLES.get(spec['algorithm'], spec['algorithm'])} "
                            f"{int(spec['vocab_size']):,} on "
-                           + (spec["file"] if isinstance(spec.get("file"), str)
-                              else f"the text box ({len(spec.get('training_text') or ''):,} characters)")
+                           + (spec["file"] if isinstance(spec.get("file"), str) else settings_for(spec).source)
                            for spec in specs)
         self.train_status.setText(f"This session had {count} tokenizer{'s' if count != 1 else ''} trained here: "
                                   f"{listed}. They are not trained until you press the button below.")
