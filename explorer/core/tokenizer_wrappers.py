@@ -116,7 +116,6 @@ class HFTokenizer(TextTokenizer):
         kinds = set(_component_types(spec.get("pre_tokenizer")) + _component_types(spec.get("decoder")))
         self.byte_level = "ByteLevel" in kinds
         self.metaspace = "Metaspace" in kinds or model.get("type") == "Unigram"
-        self.wordpiece = self.model_type == "WordPiece"
         self.algorithm = {"WordPiece": "WordPiece", "Unigram": "Unigram", "WordLevel": "word-level"}.get(
             self.model_type, "byte-level BPE" if self.byte_level else "BPE")
         self.encoding = encoding_name or self.algorithm

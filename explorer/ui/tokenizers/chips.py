@@ -102,7 +102,6 @@ class TokenChipsView(QAbstractScrollArea):
         self._line_starts = np.zeros(1, dtype=np.int64)
         self._layout_width = -1
         self._highlight: set[int] = set()
-        self._primary = -1
         self._selected = -1
         self._hover = -1
         self.set_chip_font(QApplication.font())
@@ -152,7 +151,7 @@ class TokenChipsView(QAbstractScrollArea):
         if tk is not self._tk:
             self.texts.new_tokens()
             self._highlight.clear()
-            self._primary = self._selected = self._hover = -1
+            self._selected = self._hover = -1
         self._tk = tk
         self._message = ""
         self._window = window
@@ -264,9 +263,8 @@ class TokenChipsView(QAbstractScrollArea):
             self._update_scroll_range()
 
     # --- highlight ---
-    def set_highlight(self, indices, primary: int = -1, scroll: bool = True) -> None:
+    def set_highlight(self, indices, scroll: bool = True) -> None:
         self._highlight = {int(i) for i in indices}
-        self._primary = primary
         if scroll and self._highlight:
             self.scroll_to(min(self._highlight))
         self.viewport().update()

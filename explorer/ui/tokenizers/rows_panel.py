@@ -369,7 +369,7 @@ class RowsPanel(QWidget):
         start, end = int(tk.starts[index]), int(tk.ends[index])
         for other_key, row in self._rows.items():
             if other_key == key:
-                row.chips.set_highlight([index], primary=index, scroll=False)
+                row.chips.set_highlight([index], scroll=False)
                 continue
             other = self._results.get(other_key)
             if other is not None and row.tokenization is other:
