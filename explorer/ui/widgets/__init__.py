@@ -1,1 +1,1 @@
-"""Widgets: the views of each topic (attention_*, token_*) and those shared by several (heatmap, scatter, plot axis, boxes)."""
+"""Widgets: the views of each topic (attention_*) and those shared by several (heatmap, scatter, plot axis, boxes)."""
