@@ -198,28 +198,6 @@ class TokenizedText(_TokenSpans):
     def token_bytes(self, i: int) -> bytes | None:
         return self.raw.get(int(self.ids[i]))
 
-    _ARRAYS = (("ids", np.int64), ("starts", np.int64), ("ends", np.int64), ("flags", np.uint8))
-
-    def to_bytes(self) -> tuple:
-        """(self without its arrays, the arrays' bytes): travels through the model host's pipe as is.
-
-        For partial results: the host client frees every shared-memory segment of a call when it takes
-        one value, so arrays of several partial values of one call must not go through shared memory.
-        """
-        import dataclasses
-
-        bare = dataclasses.replace(self, **{name: None for name, _ in self._ARRAYS})
-        return bare, tuple(np.ascontiguousarray(getattr(self, name), dtype=dtype).tobytes()
-                           for name, dtype in self._ARRAYS)
-
-    @classmethod
-    def from_bytes(cls, packed: tuple) -> "TokenizedText":
-        import dataclasses
-
-        bare, data = packed
-        return dataclasses.replace(bare, **{name: np.frombuffer(raw, dtype=dtype)
-                                            for (name, dtype), raw in zip(cls._ARRAYS, data)})
-
 
 # --- how a token reads ------------------------------------------------------------------------
 

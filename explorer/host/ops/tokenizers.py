@@ -58,8 +58,8 @@ def tokenize(ctx, *, rows: dict, text: str, progressive: bool = False) -> dict:
     """Tokenize `text` with every row's tokenizer at once (rows: key -> CatalogueEntry, or None if trained).
 
     Returns {"results": {key: TokenizedText}, "lost": {key: message}}. Rows tokenize on parallel helper
-    threads; `progressive` instead sends each row as a partial result (key, TokenizedText.to_bytes()) as
-    soon as it is done, and "results" is empty.
+    threads; `progressive` instead sends each row as a partial result (key, TokenizedText) as soon as
+    it is done, and "results" is empty.
     """
     from explorer.core.parallel_tokenize import tokenize_all
 
@@ -74,9 +74,9 @@ def tokenize(ctx, *, rows: dict, text: str, progressive: bool = False) -> dict:
             lost[key] = str(exc)
     sources = [_source(t) for t in tokenizers]
     if progressive:
-        # each row goes as soon as it is done, its arrays as bytes (TokenizedText.to_bytes says why)
+        # each row goes as soon as it is done, from its helper thread (big arrays in their own segments)
         tokenize_all(tokenizers, text, progress=ctx,
-                     on_each=lambda k, tk: ctx.partial((keys[k], tk.to_plain(sources[k]).to_bytes())))
+                     on_each=lambda k, tk: ctx.partial((keys[k], tk.to_plain(sources[k]))))
         return {"results": {}, "lost": lost}
     results = tokenize_all(tokenizers, text, progress=ctx)
     plain = {key: tk.to_plain(source) for key, tk, source in zip(keys, results, sources)}

@@ -293,7 +293,7 @@ class RowsPanel(QWidget):
         # one request for every row; a long text shows each row as soon as it is done, a short one all at once
         self.engine.run("tokenizers.tokenize", {"rows": self.host_rows(keys), "text": text, "progressive": long_text},
                         owner=f"{self._owner}.text", title=f"Tokenizing {len(text):,} characters",
-                        on_partial=lambda pair: self._row_result(pair[0], TokenizedText.from_bytes(pair[1])),
+                        on_partial=lambda pair: self._row_result(*pair),
                         on_result=self.text_result,
                         on_error=lambda msg: self.message.emit(f"Could not tokenize: {msg}"))
 
