@@ -354,3 +354,15 @@ def test_the_gui_process_never_imports_a_tokenizer_library():
                             cwd=Path(__file__).resolve().parents[2], env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines() == ["after imports: []", "after jobs: []"], result.stdout
+
+
+def test_the_add_menu_says_which_hub_tokenizers_need_a_download(qtbot, pane):
+    """The menu's Hub states come from the model host (its walk of the Hub cache), not the GUI thread."""
+    qtbot.waitUntil(lambda: bool(pane._hub_states), timeout=30_000)
+    pane.add_menu.aboutToShow.emit()
+    labels = {action.text() for action in pane.add_menu.actions()}
+    hub = [e for e in catalogue.entries("tokenizer") if not e.offline]
+    assert hub
+    for entry in hub:
+        expected = entry.title if catalogue.is_available(entry) else f"{entry.title}  (needs download)"
+        assert expected in labels

@@ -131,6 +131,7 @@ class TokenizerLabPane(Pane):
         self.add_button = QToolButton()
         self.add_button.setText("Add tokenizer ▾")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._hub_states: dict[str, str] = {}  # "kind/id" -> state, from the host (models.states)
         self.add_menu = QMenu(self)
         self.add_menu.aboutToShow.connect(self._fill_add_menu)
         self.add_button.setMenu(self.add_menu)
@@ -265,6 +266,17 @@ class TokenizerLabPane(Pane):
             return
         self.rows_panel.start()
         self.retokenize()
+        self._check_hub_states()
+
+    def _check_hub_states(self) -> None:
+        """Which Hub tokenizers are cached, for the Add menu: the Hub cache walk runs in the model host."""
+        def keep(states: dict[str, str]) -> None:
+            self._hub_states = states
+            if self.add_menu.isVisible():
+                self._fill_add_menu()
+
+        self.engine.run("models.states", owner=f"{self.pane_id}.hub-states", title="Checking cached tokenizers",
+                        on_result=keep, on_error=lambda message: None)  # unknown states: no "(needs download)"
 
     def is_busy(self) -> bool:
         return super().is_busy() or self.text_box.debounce.isActive()
@@ -311,7 +323,7 @@ class TokenizerLabPane(Pane):
                 if entry.offline != offline:
                     continue
                 label = entry.title
-                if not offline and not catalogue.is_available(entry):
+                if not offline and self._hub_states.get(f"tokenizer/{entry.id}") == "needs download":
                     label += "  (needs download)"
                 action = menu.addAction(label)
                 action.setCheckable(True)
