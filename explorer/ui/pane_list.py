@@ -37,7 +37,7 @@ PANES: tuple[PaneSpec, ...] = (
              "explorer.ui.tokenizers.pane", "TokenizerLabPane"),
     PaneSpec("attention", "Attention",
              "Attention heads, Q/K/V arithmetic, local attention, GQA, RoPE and the next token, on real models",
-             "explorer.ui.panes.attention", "AttentionPane"),
+             "explorer.ui.attention.pane", "AttentionPane"),
     PaneSpec("image-text", "Images & text",
              "CLIP: images and text in one space — similarity, zero-shot, search, joint map, BLIP-2's Q-Former, "
              "and a mini-CLIP trained live here",
