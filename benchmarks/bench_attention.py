@@ -100,7 +100,7 @@ def _model_rows(name: str, loaded, app, engine, model_id: str) -> tuple[list[dic
 def _grid_paint_time(app, model_id: str, text: str) -> float:
     """Seconds from asking the pane for a text to the layer x head grid painted (model already loaded)."""
     from explorer.engine import Engine
-    from explorer.ui.panes.attention import AttentionPane
+    from explorer.ui.attention.pane import AttentionPane
 
     engine = Engine()
     pane = AttentionPane(engine)
@@ -142,7 +142,7 @@ app.processEvents()
 if PRELOADED:  # numpy and pyqtgraph already imported, as once any plot has been shown
     import numpy, pyqtgraph
 t0 = time.perf_counter()
-from explorer.ui.panes.attention import AttentionPane
+from explorer.ui.attention.pane import AttentionPane
 pane = AttentionPane(engine)
 pane.resize(1400, 900)
 pane.show()

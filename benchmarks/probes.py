@@ -14,7 +14,7 @@ def smollm2_512_token_job(ctx):
 def attention_pane_512_tokens(qapp, engine, timeout_s: float = 600.0) -> tuple[float, int]:
     """The longest GUI-thread gap while the host loads SmolLM2 (when it has not yet) and runs 512 tokens,
     and the attention pane paints its head grid and one head's map. Returns (gap in s, ticks)."""
-    from explorer.ui.panes.attention import AttentionPane
+    from explorer.ui.attention.pane import AttentionPane
 
     pane = AttentionPane(engine)
     pane.resize(1400, 900)

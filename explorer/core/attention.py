@@ -97,12 +97,6 @@ class AttentionResult:
             self._cache[key] = self.attentions[layer].mean(axis=0)
         return self._cache[key]
 
-    def head_mean(self, head: int) -> np.ndarray:
-        key = ("head", head)
-        if key not in self._cache:
-            self._cache[key] = self.attentions[:, head].mean(axis=0)
-        return self._cache[key]
-
     @cached_property
     def overall_mean(self) -> np.ndarray:
         return self.attentions.mean(axis=(0, 1))

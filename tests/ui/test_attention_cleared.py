@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from explorer.ui.panes.attention import AttentionPane
+from explorer.ui.attention.pane import AttentionPane
 
 TIMEOUT = 180_000
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from explorer.ui.panes.attention import TABS, AttentionPane
+from explorer.ui.attention.pane import TABS, AttentionPane
 
 TIMEOUT = 180_000
 

@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from explorer.engine import Engine
-from explorer.ui.panes.attention import AttentionPane
+from explorer.ui.attention.pane import AttentionPane
 
 def wait(condition, seconds=300):
     import time

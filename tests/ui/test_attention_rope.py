@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.core import rope
-from explorer.ui.panes.attention import TABS, AttentionPane
+from explorer.ui.attention.pane import TABS, AttentionPane
 from tests.helpers import show_pane
 from tests.test_rope import tiny_llama3
 

@@ -29,7 +29,7 @@ def choose(qtbot, box, model_id: str) -> None:
 
 @pytest.fixture
 def attention(qtbot, engine):
-    from explorer.ui.panes.attention import AttentionPane
+    from explorer.ui.attention.pane import AttentionPane
 
     pane = show_pane(qtbot, AttentionPane(engine), (1400, 900))
     yield pane

@@ -12,8 +12,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.model_anatomy import Dimensions
-from explorer.ui.widgets.attention_gqa import GQAView
-from explorer.ui.widgets.attention_heads import SCALES, HeadsView
+from explorer.ui.attention.gqa import GQAView
+from explorer.ui.attention.heads import SCALES, HeadsView
 from explorer.ui.widgets.heatmap import HeatmapView
 from explorer.ui.image_text.qformer import QFormerDiagram
 from explorer.ui.widgets.scatter import ScatterView

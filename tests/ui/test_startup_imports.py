@@ -23,7 +23,7 @@ window.engine.shutdown(5000)
 
 NOT_BEFORE_FIRST_PAINT = ["torch", "transformers", "numpy", "pyqtgraph", "importlib.metadata",
                           "explorer.models.store", "explorer.ui.export", "explorer.ui.session",
-                          "explorer.ui.scenes", "explorer.core.session_schema", "explorer.ui.panes.attention",
+                          "explorer.ui.scenes", "explorer.core.session_schema", "explorer.ui.attention.pane",
                           "explorer.ui.panes.embeddings"]
 
 

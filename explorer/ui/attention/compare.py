@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.attention import AttentionResult
-from explorer.ui.widgets.attention_common import caption, compact
+from explorer.ui.attention.common import caption, compact
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QDoubleSpinBox, 
 from explorer.core.attention import Analysis
 from explorer.core.generation import SamplingSettings, sampling_distribution, softmax
 from explorer.core.model_anatomy import Stage
-from explorer.ui.widgets.attention_common import caption, style_plot
+from explorer.ui.attention.common import caption, style_plot
 from explorer.ui.widgets.heatmap import TokenAxis
 from explorer.ui.widgets.plot_axis import ReadableAxis
 

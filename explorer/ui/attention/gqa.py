@@ -7,8 +7,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.model_anatomy import Dimensions, gqa_groups, human_bytes, kv_cache_sizes
-from explorer.ui.widgets.attention_common import FullTable, caption, quiet_set
-from explorer.ui.widgets.attention_grid import HeadGrid, group_colour
+from explorer.ui.attention.common import FullTable, caption, quiet_set
+from explorer.ui.attention.grid import HeadGrid, group_colour
 
 
 class SharingDiagram(QWidget):

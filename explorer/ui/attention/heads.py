@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderV
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, first_token_excess, rank_by
-from explorer.ui.widgets.attention_common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
+from explorer.ui.attention.common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
-from explorer.ui.widgets.attention_grid import HeadGrid
+from explorer.ui.attention.grid import HeadGrid
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
 RANKINGS = {

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QPushButton, QSpinBox, QVB
 
 from explorer.core.attention import AttentionResult
 from explorer.core.local_attention import PATTERN_TITLES, MaskSettings, build_mask, density
-from explorer.ui.widgets.attention_common import caption, compact, head_spins, quiet_set
+from explorer.ui.attention.common import caption, compact, head_spins, quiet_set
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 

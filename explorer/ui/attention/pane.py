@@ -40,10 +40,10 @@ PRESETS = {
 MAX_CAPTURES = 4
 # each view's module and class: a view is built when its tab is first shown (seven plot-heavy views
 # built at once stalled the first opening of the pane for over a second)
-VIEW_CLASSES = {"heads": ("attention_heads", "HeadsView"), "qkv": ("attention_qkv", "QKVView"),
-                "local": ("attention_local", "LocalView"), "gqa": ("attention_gqa", "GQAView"),
-                "rope": ("attention_rope", "RopeView"), "compare": ("attention_compare", "CompareView"),
-                "forward": ("attention_forward", "ForwardView")}
+VIEW_CLASSES = {"heads": ("heads", "HeadsView"), "qkv": ("qkv", "QKVView"),
+                "local": ("local", "LocalView"), "gqa": ("gqa", "GQAView"),
+                "rope": ("rope", "RopeView"), "compare": ("compare", "CompareView"),
+                "forward": ("forward", "ForwardView")}
 
 
 class FitScrollArea(QScrollArea):
@@ -174,7 +174,7 @@ class AttentionPane(Pane):
         import importlib
 
         module, name = VIEW_CLASSES[key]
-        view = getattr(importlib.import_module(f"explorer.ui.widgets.{module}"), name)()
+        view = getattr(importlib.import_module(f"explorer.ui.attention.{module}"), name)()
         self.views[key] = view
         if key in ("heads", "qkv", "local", "gqa", "rope"):
             view.head_chosen.connect(self.select_head)

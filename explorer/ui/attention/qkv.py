@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from explorer.core.model_anatomy import gqa_groups
 from explorer.core.qkv import LayerCapture, StepThrough, step_through
-from explorer.ui.widgets.attention_common import TokenPicker, caption, head_spins, quiet_set
+from explorer.ui.attention.common import TokenPicker, caption, head_spins, quiet_set
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core import rope
 from explorer.core.qkv import LayerCapture
-from explorer.ui.widgets.attention_common import TokenPicker, caption, head_spins, quiet_set, style_plot
+from explorer.ui.attention.common import TokenPicker, caption, head_spins, quiet_set, style_plot
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 from explorer.ui.widgets.plot_axis import readable_axes
