@@ -57,7 +57,9 @@ class AttentionResult:
     model_id: str
     tokens: list[str]  # one display string per token (decoded piece, e.g. " cat" or "##ization")
     token_ids: list[int]
-    attentions: np.ndarray  # float32 [L, H, T, T]: row = query, column = key; rows sum to 1
+    # float32 [L, H, T, T]: row = query, column = key; rows sum to 1. In the model host a torch tensor
+    # on the model's device; None in the GUI, which asks the host for the slices it draws
+    attentions: np.ndarray | None
     causal: bool
     num_kv_heads: int
     stats: HeadStats
@@ -69,19 +71,30 @@ class AttentionResult:
     # each layer's output before the final norm)
     hidden_last: np.ndarray | None = None
     truncated_from: int | None = None  # the text had this many tokens; only the LAST ones were kept
+    dims: tuple[int, int, int] = (0, 0, 0)  # (layers, heads, tokens): known without the maps
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attentions is not None:
+            self.dims = tuple(int(n) for n in self.attentions.shape[:3])
 
     @property
     def num_layers(self) -> int:
-        return int(self.attentions.shape[0])
+        return self.dims[0]
 
     @property
     def num_heads(self) -> int:
-        return int(self.attentions.shape[1])
+        return self.dims[1]
 
     @property
     def num_tokens(self) -> int:
-        return int(self.attentions.shape[2])
+        return self.dims[2]
+
+    def without_maps(self) -> "AttentionResult":
+        """The same result without the [L, H, T, T] maps (what crosses to the GUI); pair weights asked so far stay."""
+        from dataclasses import replace
+
+        return replace(self, attentions=None, _cache={k: v for k, v in self._cache.items() if k[0] in PAIR_KEYS})
 
     def visible(self) -> np.ndarray:
         """bool [T, T]: which keys each query may see (causal and/or local mask)."""
@@ -94,16 +107,62 @@ class AttentionResult:
     def layer_mean(self, layer: int) -> np.ndarray:
         key = ("layer", layer)
         if key not in self._cache:
-            self._cache[key] = self.attentions[layer].mean(axis=0)
+            self._cache[key] = _numpy(self.attentions[layer].mean(0))
         return self._cache[key]
 
     @cached_property
     def overall_mean(self) -> np.ndarray:
-        return self.attentions.mean(axis=(0, 1))
+        return _numpy(self.attentions.mean((0, 1)))
+
+    def head_map(self, layer: int, head: int) -> np.ndarray:
+        """[T, T] one head's map, on the CPU."""
+        return _numpy(self.attentions[layer, head])
+
+    def shown(self, mode: str, layer: int, head: int) -> np.ndarray:
+        """The map a view shows: one head ("head"), a layer's mean ("layer") or the mean of all heads ("all")."""
+        if mode == "all":
+            return self.overall_mean
+        if mode == "layer":
+            return self.layer_mean(layer)
+        return self.head_map(layer, head)
 
     def between(self, query: int, key: int) -> np.ndarray:
-        """[L, H]: how much `query` attends to `key` in every head."""
-        return self.attentions[:, :, query, key]
+        """[L, H]: how much `query` attends to `key` in every head (in the GUI: once fetched, see remember_pair)."""
+        cached = self._cache.get(("between", query, key))
+        if cached is not None:
+            return cached
+        if self.attentions is None:
+            raise LookupError(f"the weights of token {query} to token {key} are in the model process")
+        return _numpy(self.attentions[:, :, query, key])
+
+    def habit(self, query: int) -> np.ndarray:
+        """[L, H]: the mean weight the OTHER tokens (after the first) give the first token in each head."""
+        cached = self._cache.get(("habit", query))
+        if cached is not None:
+            return cached
+        if self.attentions is None:
+            raise LookupError("the first token's weights are in the model process")
+        rows = [i for i in range(1, self.num_tokens) if i != query]
+        if not rows:
+            return np.zeros((self.num_layers, self.num_heads), dtype=np.float32)
+        return _numpy(self.attentions[:, :, rows, 0].mean(-1))
+
+    def has_pair(self, query: int, key: int) -> bool:
+        """Whether between(query, key) and habit(query) can be answered here (in the GUI: fetched already)."""
+        return self.attentions is not None or (("between", query, key) in self._cache and ("habit", query) in self._cache)
+
+    def remember_pair(self, query: int, key: int, between: np.ndarray, habit: np.ndarray) -> None:
+        """Keep the [L, H] weights of one (query, key) pair that the model process sent."""
+        self._cache[("between", query, key)] = between
+        self._cache[("habit", query)] = habit
+
+
+PAIR_KEYS = ("between", "habit")
+
+
+def _numpy(values) -> np.ndarray:
+    """A numpy array on the CPU from a numpy array or a torch tensor (the host's maps may be on the GPU)."""
+    return values if isinstance(values, np.ndarray) else values.float().cpu().numpy()
 
 
 def token_labels(tokenizer, ids: list[int]) -> list[str]:
@@ -390,7 +449,9 @@ def extract_attention(model, tokenizer, text: str, *, model_id: str = "", causal
 
 def extract_attention_ids(model, tokenizer, ids: list[int], *, model_id: str = "", causal: bool,
                           allowed: np.ndarray | None = None, hidden: bool = False, entropy: bool = True,
-                          progress: Progress | None = None, truncated_from: int | None = None) -> AttentionResult:
+                          progress: Progress | None = None, truncated_from: int | None = None,
+                          on_device: bool = False) -> AttentionResult:
+    """`extract_attention` for token ids; `on_device`: the maps stay a torch tensor where the model ran."""
     if allowed is not None and np.shape(allowed) != (len(ids), len(ids)):
         raise ValueError(f"the mask is {np.shape(allowed)} but the text has {len(ids)} tokens")
     raw = forward(model, ids, causal=causal, allowed=allowed, hidden=hidden and causal, progress=progress)
@@ -398,22 +459,33 @@ def extract_attention_ids(model, tokenizer, ids: list[int], *, model_id: str = "
     stats = head_statistics(raw.attentions, entropy=entropy)
     return AttentionResult(
         model_id=model_id, tokens=token_labels(tokenizer, ids), token_ids=list(ids),
-        attentions=raw.attentions.cpu().numpy(), causal=causal, num_kv_heads=num_kv_heads(model.config),
+        attentions=raw.attentions if on_device else raw.attentions.cpu().numpy(), causal=causal, num_kv_heads=num_kv_heads(model.config),
         stats=stats, allowed=None if allowed is None else np.asarray(allowed, dtype=bool),
         next_logits=raw.logits_last, hidden_last=raw.hidden_last, truncated_from=truncated_from)
 
 
-def thumbnails(attentions: np.ndarray, size: int = 48) -> np.ndarray:
-    """Small [L, H, s, s] versions of every head's map (block maximum, so thin diagonals survive)."""
+def thumbnails(attentions, size: int = 48) -> np.ndarray:
+    """Small [L, H, s, s] versions of every head's map (block maximum, so thin diagonals survive).
+
+    `attentions`: numpy or a torch tensor (pooled where it is, on the GPU in the host); numpy out.
+    """
     import torch
 
     layers, heads, t, _ = attentions.shape
     if t <= size:
-        return attentions
+        return _numpy(attentions)
     with torch.inference_mode():
-        maps = torch.from_numpy(np.ascontiguousarray(attentions)).view(layers * heads, 1, t, t)
+        maps = torch.as_tensor(attentions).reshape(layers * heads, 1, t, t)
         small = torch.nn.functional.adaptive_max_pool2d(maps, size)
-    return small.view(layers, heads, size, size).numpy()
+    return _numpy(small.view(layers, heads, size, size))
+
+
+def thumbnail_size(pixels: tuple[int, int] | None, layers: int, heads: int) -> int:
+    """The side of one thumbnail for a grid drawn `pixels` (width, height) large: no more than it shows."""
+    if not pixels:
+        return 48
+    width, height = pixels
+    return max(8, min(48, int(math.ceil(min(width / max(1, heads), height / max(1, layers))))))
 
 
 def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, int, float]]:
@@ -434,10 +506,7 @@ def first_token_habit(result: AttentionResult, query: int) -> np.ndarray:
 
     What a head gives the first token anyway; a query's weight above it is about this query.
     """
-    rows = [i for i in range(1, result.num_tokens) if i != query]
-    if not rows:
-        return np.zeros(result.attentions.shape[:2], dtype=np.float32)
-    return result.attentions[:, :, rows, 0].mean(-1)
+    return result.habit(query)
 
 
 def first_token_excess(matrix: np.ndarray, query: int) -> tuple[float, float]:
@@ -480,7 +549,7 @@ def rank_by(result: AttentionResult, key: str, query: int = 0, target: int = 0, 
         names = f"“{display_token(result.tokens[q])}” → “{display_token(result.tokens[k])}”"
         if k == 0 and q > 0:
             if skip_first:
-                excess = result.attentions[:, :, q, 0] - first_token_habit(result, q)
+                excess = result.between(q, 0) - first_token_habit(result, q)
                 return Ranking(rank_heads(excess), "weight above habit",
                                f"{names}: the key is the first token, where {n_sinks} of {total} heads park "
                                "attention (an attention sink). Ranked by how much MORE "
@@ -534,26 +603,34 @@ class Analysis:
     title: str = ""
 
 
-def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int = 100) -> Analysis:
+def analyse(loaded, text: str, progress: Progress | None = None, top_pieces: int = 100, *,
+            on_device: bool = False, grid_pixels: tuple[int, int] | None = None) -> Analysis:
     """Attention, thumbnails, next-token logits and the logit lens for `text` (worker thread).
 
     A text longer than `max_tokens` is analysed on its last tokens: the next token is the one
     after the end of the text.
     """
     ids, truncated = encode(loaded.tokenizer, text, loaded.model.config)
-    return analyse_ids(loaded, ids, progress, top_pieces, truncated_from=truncated)
+    return analyse_ids(loaded, ids, progress, top_pieces, truncated_from=truncated, on_device=on_device,
+                       grid_pixels=grid_pixels)
 
 
 def analyse_ids(loaded, ids: list[int], progress: Progress | None = None, top_pieces: int = 100,
-                truncated_from: int | None = None) -> Analysis:
-    """`analyse` for token ids as they are (generation appends ids: they are never re-tokenized)."""
+                truncated_from: int | None = None, *, on_device: bool = False,
+                grid_pixels: tuple[int, int] | None = None) -> Analysis:
+    """`analyse` for token ids as they are (generation appends ids: they are never re-tokenized).
+
+    on_device: the maps stay where the model ran (the host keeps them; the GUI asks for slices);
+    grid_pixels: the size the head grid is drawn at, so thumbnails are pooled to no more than that.
+    """
     from explorer.core.generation import logit_lens, piece
 
     progress = ensure(progress)
     model, tokenizer = loaded.model, loaded.tokenizer
     causal = bool((loaded.extras or {}).get("causal", is_causal(model)))
     result = extract_attention_ids(model, tokenizer, list(ids), model_id=loaded.entry.id, causal=causal,
-                                   hidden=causal, entropy=False, progress=progress, truncated_from=truncated_from)
+                                   hidden=causal, entropy=False, progress=progress, truncated_from=truncated_from,
+                                   on_device=on_device)
     lens = None
     pieces: dict[int, str] = {}
     if causal and result.next_logits is not None:
@@ -564,4 +641,5 @@ def analyse_ids(loaded, ids: list[int], progress: Progress | None = None, top_pi
                 lens = None
         top = np.argsort(-result.next_logits)[:top_pieces]
         pieces = {int(i): piece(tokenizer, int(i)) for i in top}
-    return Analysis(result, thumbnails(result.attentions), model.config, lens, pieces, loaded.entry.title)
+    size = thumbnail_size(grid_pixels, result.num_layers, result.num_heads)
+    return Analysis(result, thumbnails(result.attentions, size), model.config, lens, pieces, loaded.entry.title)

@@ -69,8 +69,11 @@ def density(allowed: np.ndarray, causal: bool) -> float:
 
 
 def run_with_mask(model, tokenizer, ids: list[int], settings: MaskSettings, *, causal: bool, model_id: str = "",
-                  hidden: bool = False, progress: Progress | None = None) -> AttentionResult:
-    """The model's attention (and next-token logits) with the pattern applied in every layer."""
+                  hidden: bool = False, progress: Progress | None = None, on_device: bool = False) -> AttentionResult:
+    """The model's attention (and next-token logits) with the pattern applied in every layer.
+
+    on_device: the maps stay a torch tensor where the model ran (the model host keeps them).
+    """
     allowed = build_mask(len(ids), settings, causal)
     return extract_attention_ids(model, tokenizer, ids, model_id=model_id, causal=causal, allowed=allowed,
-                                 hidden=hidden, progress=progress)
+                                 hidden=hidden, progress=progress, on_device=on_device)

@@ -329,3 +329,46 @@ def step_through(capture: LayerCapture, head: int, query: int) -> StepThrough:
         scale=capture.scaling, scaled=scaled.astype(np.float32), masked=masked.astype(np.float32),
         weights=weights.astype(np.float32), model_weights=capture.model_weights[head, query],
         output=output.astype(np.float32), model_output=capture.model_head_out[head, query])
+
+
+@dataclass
+class HeadCapture:
+    """One head of a layer capture, for one query token: what the Q/K/V and RoPE tabs draw.
+
+    The model host keeps the whole layer's capture; the GUI receives this (a few [T, d] and [T, T]
+    arrays) for the head it shows.
+    """
+
+    layer: int
+    head: int
+    kv_head: int
+    num_heads: int  # of the layer (the capture holds one)
+    num_kv_heads: int
+    has_bias: bool  # the query projection has a bias (b_Q)
+    step: StepThrough  # every number of this head's attention for the query token
+    q: np.ndarray  # [T, d] every token's query in this head, before RoPE
+    k: np.ndarray  # [T, d] every token's key in this head's key/value group, before RoPE
+    scores_plain: np.ndarray  # [T, T] q.k * scaling without RoPE, NaN where masked
+    scores_rotated: np.ndarray | None  # the same after RoPE (None: the model has no RoPE)
+    visible: np.ndarray  # bool [T, T]
+    scaling: float
+    rope: ModelRope | None
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.q.shape[0])
+
+    @property
+    def has_rope(self) -> bool:
+        return self.scores_rotated is not None
+
+
+def head_capture(capture: LayerCapture, head: int, query: int) -> HeadCapture:
+    """What the GUI draws of one head of `capture` for the query token `query`."""
+    step = step_through(capture, head, query)
+    return HeadCapture(
+        layer=capture.layer, head=head, kv_head=capture.kv_head(head), num_heads=capture.num_heads,
+        num_kv_heads=capture.num_kv_heads, has_bias=capture.b_q is not None, step=step, q=capture.q[head],
+        k=capture.k[capture.kv_head(head)], scores_plain=capture.scores(head, rotated=False),
+        scores_rotated=capture.scores(head, rotated=True) if capture.has_rope else None, visible=capture.visible,
+        scaling=capture.scaling, rope=capture.rope)

@@ -1,10 +1,14 @@
-"""Encoder vs decoder: the same sentence through MiniLM (bidirectional) and SmolLM2 (causal)."""
+"""Encoder vs decoder: the same sentence through MiniLM (bidirectional) and SmolLM2 (causal).
+
+Both runs' maps stay in the model host ("compare.encoder", "compare.decoder"); the view asks for what it shows.
+"""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core.attention import AttentionResult
 from explorer.ui.attention.common import caption, compact
+from explorer.ui.attention.maps import HostMaps
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView
 
@@ -12,8 +16,9 @@ SHOW = {"all": "mean of all heads and layers", "layer": "mean of one layer's hea
 
 
 class CompareView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, host_maps: dict[str, HostMaps], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.host_maps = host_maps  # "encoder", "decoder": their maps in the model host
         self.results: dict[str, AttentionResult] = {}
         self.titles: dict[str, str] = {}
         self.show_box = compact(QComboBox(), 14)
@@ -47,6 +52,8 @@ class CompareView(QWidget):
     def set_results(self, results: dict[str, AttentionResult], titles: dict[str, str]) -> None:
         self.results = dict(results)
         self.titles = dict(titles)
+        for side, result in self.results.items():
+            self.host_maps[side].bind(result)
         self.refresh()
 
     def settings(self) -> dict:
@@ -59,22 +66,24 @@ class CompareView(QWidget):
         self.layer_spin.setValue(int(data.get("layer", 0)))
         self.head_spin.setValue(int(data.get("head", 0)))
 
-    def matrix(self, r: AttentionResult):
+    def _selection(self, r: AttentionResult) -> tuple[str, int, int, str]:
+        """(mode, layer, head, what it shows in words) for result `r`."""
         mode = self.show_box.currentData()
         layer = min(self.layer_spin.value(), r.num_layers - 1)
         head = min(self.head_spin.value(), r.num_heads - 1)
-        if mode == "all":
-            return r.overall_mean, f"mean of all {r.num_layers * r.num_heads} heads"
-        if mode == "layer":
-            return r.layer_mean(layer), f"layer {layer}, mean of {r.num_heads} heads"
-        return r.attentions[layer, head], f"layer {layer}, head {head}"
+        what = {"all": f"mean of all {r.num_layers * r.num_heads} heads",
+                "layer": f"layer {layer}, mean of {r.num_heads} heads", "head": f"layer {layer}, head {head}"}[mode]
+        return mode, layer, head, what
 
     def refresh(self) -> None:
         for side, view in self.maps.items():
             r = self.results.get(side)
             if r is None:
                 continue
-            matrix, what = self.matrix(r)
+            mode, layer, head, what = self._selection(r)
+            matrix = self.host_maps[side].matrix(mode, layer, head, self.refresh)
+            if matrix is None:
+                continue  # asked for: drawn when it comes
             hidden = ~r.visible()
             view.set_matrix(matrix, r.tokens, r.tokens, mask=hidden if hidden.any() else None, keep_view=True)
             how = "causal: each token sees only the past" if r.causal else "bidirectional: each token sees all"
@@ -88,5 +97,7 @@ class CompareView(QWidget):
     def data(self) -> dict:
         out = {}
         for side, r in self.results.items():
-            out[side] = self.matrix(r)[0]
+            matrix = self.host_maps[side].cached(*self._selection(r)[:3])
+            if matrix is not None:
+                out[side] = matrix
         return out

@@ -1,4 +1,8 @@
-"""The heads tab: the layer x head grid, a ranking of heads, and one head (or an average) large."""
+"""The heads tab: the layer x head grid, a ranking of heads, and one head (or an average) large.
+
+The maps stay in the model host: the large map and the token pair's weights (for the ranking) are
+asked for through `HostMaps` and drawn when they come.
+"""
 from __future__ import annotations
 
 import html
@@ -12,6 +16,7 @@ from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, 
 from explorer.ui.attention.common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.attention.grid import HeadGrid
+from explorer.ui.attention.maps import HostMaps
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
 RANKINGS = {
@@ -31,8 +36,9 @@ class HeadsView(QWidget):
     tokens_chosen = Signal(int, int)  # query, key
     entropy_needed = Signal()  # ranking by entropy: the pane computes it on the worker
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, maps: HostMaps | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.maps = maps  # the main run's maps, in the model host
         self.analysis: Analysis | None = None
         self.layer = self.head = 0
         self.query = self.key = 0
@@ -143,6 +149,8 @@ class HeadsView(QWidget):
     def ranking(self) -> Ranking:
         if self.analysis is None:
             return Ranking([], "value")
+        if self.ranking_key() == "between" and not self.maps.pair(self.query, self.key, self.refresh_ranking):
+            return Ranking([], "weight", "")  # the pair's weights are on their way from the model process
         return rank_by(self.analysis.result, self.ranking_key(), self.query, self.key, self.skip_first.isChecked(),
                        top=max(10, self.top_n.value()))
 
@@ -188,21 +196,18 @@ class HeadsView(QWidget):
             self.show_box.setCurrentIndex(index)
 
     def shown_matrix(self) -> np.ndarray | None:
+        """The map on show, if the model process has sent it."""
         if self.analysis is None:
             return None
-        r = self.analysis.result
-        mode = self.mode()
-        if mode == "layer":
-            return r.layer_mean(self.layer)
-        if mode == "all":
-            return r.overall_mean
-        return r.attentions[self.layer, self.head]
+        return self.maps.cached(self.mode(), self.layer, self.head)
 
     def refresh_map(self) -> None:
         if self.analysis is None:
             return
         r = self.analysis.result
-        matrix = self.shown_matrix()
+        matrix = self.maps.matrix(self.mode(), self.layer, self.head, self.refresh_map)
+        if matrix is None:
+            return  # the current map stays until the chosen one comes (the latest choice wins)
         hidden = ~r.visible()
         levels = (0.0, 1.0) if self.scale_box.currentData() == "one" else None
         self.heatmap.set_matrix(matrix, r.tokens, r.tokens, mask=hidden if hidden.any() else None, levels=levels,
@@ -260,9 +265,9 @@ class HeadsView(QWidget):
         text += f"previous token {s.previous[layer, head]:.2f}, first token {s.first[layer, head]:.2f}"
         if s.first[layer, head] >= SINK_SHARE:
             text += " (an attention sink)"
-        if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens:
+        if 0 <= self.query < r.num_tokens and 0 <= self.key < r.num_tokens and r.has_pair(self.query, self.key):
             text += (f", “{display_label(r.tokens[self.query])}” → “{display_label(r.tokens[self.key])}” "
-                     f"{r.attentions[layer, head, self.query, self.key]:.2f}")
+                     f"{r.between(self.query, self.key)[layer, head]:.2f}")
         return text
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
@@ -273,4 +278,5 @@ class HeadsView(QWidget):
         if self.analysis is None:
             return {}
         r = self.analysis.result
-        return {"attention": self.shown_matrix(), "__rows__": r.tokens, "__columns__": r.tokens}
+        matrix = self.shown_matrix()
+        return {} if matrix is None else {"attention": matrix, "__rows__": r.tokens, "__columns__": r.tokens}

@@ -1,4 +1,7 @@
-"""The local / sparse attention tab: a mask pattern, and the model rerun with it in every layer."""
+"""The local / sparse attention tab: a mask pattern, and the model rerun with it in every layer.
+
+Both runs' maps stay in the model host; the view asks for the chosen head of each (`HostMaps`).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QPushButton, QSpinBox, QVB
 from explorer.core.attention import AttentionResult
 from explorer.core.local_attention import PATTERN_TITLES, MaskSettings, build_mask, density
 from explorer.ui.attention.common import caption, compact, head_spins, quiet_set
+from explorer.ui.attention.maps import HostMaps
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
 
@@ -16,10 +20,12 @@ class LocalView(QWidget):
     rerun_requested = Signal(object)  # MaskSettings
     head_chosen = Signal(int, int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, full_maps: HostMaps, masked_maps: HostMaps, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.full_maps, self.masked_maps = full_maps, masked_maps  # in the model host
         self.full: AttentionResult | None = None
         self.masked: AttentionResult | None = None
+        self.masked_change: float | None = None  # the largest change in any weight of any head
         self.masked_next: list | None = None
         self.full_next: list | None = None
         self.masked_settings = MaskSettings()
@@ -89,8 +95,11 @@ class LocalView(QWidget):
         self.refresh_mask()
         self.refresh_maps()
 
-    def set_masked(self, result: AttentionResult, next_tokens: list | None, settings: MaskSettings) -> None:
+    def set_masked(self, result: AttentionResult, next_tokens: list | None, settings: MaskSettings,
+                   change: float | None = None) -> None:
+        self.masked_maps.bind(result)
         self.masked = result
+        self.masked_change = change
         self.masked_next = next_tokens
         self.masked_settings = settings
         self.refresh_maps()
@@ -125,17 +134,21 @@ class LocalView(QWidget):
         layer = min(self.layer, r.num_layers - 1)
         head = min(self.head, r.num_heads - 1)
         hidden = ~r.visible()
-        self.full_map.set_matrix(r.attentions[layer, head], r.tokens, r.tokens,
-                                 mask=hidden if hidden.any() else None, levels=(0, 1), keep_view=True)
-        self.full_title.setText(f"<b>Full attention</b>, layer {layer}, head {head}")
+        full = self.full_maps.matrix("head", layer, head, self.refresh_maps)
+        if full is not None:
+            self.full_map.set_matrix(full, r.tokens, r.tokens, mask=hidden if hidden.any() else None,
+                                     levels=(0, 1), keep_view=True)
+            self.full_title.setText(f"<b>Full attention</b>, layer {layer}, head {head}")
         m = self.masked
-        if m is not None and m.token_ids == r.token_ids:
+        masked = self.masked_maps.matrix("head", layer, head, self.refresh_maps) \
+            if m is not None and m.token_ids == r.token_ids else None
+        if masked is not None:
             hidden_m = ~m.visible()
-            self.masked_map.set_matrix(m.attentions[layer, head], m.tokens, m.tokens,
-                                       mask=hidden_m if hidden_m.any() else None, levels=(0, 1), keep_view=True)
-            change = float(np.abs(m.attentions - r.attentions).max())
-            self.masked_title.setText(f"<b>With the mask in every layer</b> ({self.masked_settings.describe()}): "
-                                      f"largest change in any head {change:.3f}")
+            self.masked_map.set_matrix(masked, m.tokens, m.tokens, mask=hidden_m if hidden_m.any() else None,
+                                       levels=(0, 1), keep_view=True)
+            change = "" if self.masked_change is None else f": largest change in any head {self.masked_change:.3f}"
+            self.masked_title.setText(f"<b>With the mask in every layer</b> ({self.masked_settings.describe()})"
+                                      f"{change}")
         self.next_label.setText(self._next_text())
 
     def _next_text(self) -> str:
@@ -159,7 +172,8 @@ class LocalView(QWidget):
             return {}
         allowed = build_mask(self.full.num_tokens, self.settings(), self.full.causal)
         out = {"mask": allowed.astype(np.uint8), "__rows__": self.full.tokens, "__columns__": self.full.tokens}
-        if self.masked is not None and self.masked.token_ids == self.full.token_ids:
-            out["masked_attention"] = self.masked.attentions[min(self.layer, self.masked.num_layers - 1),
-                                                             min(self.head, self.masked.num_heads - 1)]
+        masked = self.masked_maps.cached("head", min(self.layer, self.full.num_layers - 1),
+                                         min(self.head, self.full.num_heads - 1))
+        if self.masked is not None and self.masked.token_ids == self.full.token_ids and masked is not None:
+            out["masked_attention"] = masked
         return out

@@ -4,7 +4,8 @@ One text, one model (MiniLM encoder, SmolLM2 decoder, or a Hub model), and
 seven views of the same forward pass: every head, the Q/K/V arithmetic of one
 head, local / sparse masks, grouped-query attention, RoPE, encoder vs decoder,
 and the next token. Every model load and computation is an operation of the
-model host (explorer/host/ops/attention.py); this pane paints what comes back.
+model host (explorer/host/ops/attention.py), where the attention maps stay; the
+views ask it for what they draw (explorer/ui/attention/maps.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTex
                                QTabWidget, QVBoxLayout)
 
 from explorer.models.catalogue import picker_label, short_title_of
+from explorer.ui.attention.maps import HostRuns
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
@@ -93,6 +95,7 @@ class AttentionPane(Pane):
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
         self.analysis = None
+        self.host = HostRuns(engine, self.show_error)  # the runs' maps, in the model host
         self.layer = self.head = 0
         self.query = -1  # -1: the last token
         self.key = 0
@@ -174,7 +177,11 @@ class AttentionPane(Pane):
         import importlib
 
         module, name = VIEW_CLASSES[key]
-        view = getattr(importlib.import_module(f"explorer.ui.attention.{module}"), name)()
+        cls = getattr(importlib.import_module(f"explorer.ui.attention.{module}"), name)
+        # the views that draw maps ask the host for them
+        view = cls(self.host["main"]) if key == "heads" else cls(self.host["main"], self.host["local"]) \
+            if key == "local" else cls({side: self.host[f"compare.{side}"] for side in ("encoder", "decoder")}) \
+            if key == "compare" else cls()
         self.views[key] = view
         if key in ("heads", "qkv", "local", "gqa", "rope"):
             view.head_chosen.connect(self.select_head)
@@ -285,8 +292,15 @@ class AttentionPane(Pane):
             return
         self.info.setText(f"Running {short_title_of(model_id)} on the text…")
 
-        self.engine.run("attention.run", {"model_id": model_id, "text": text}, owner="attention.main",
+        self.engine.run("attention.run", {"model_id": model_id, "text": text, "grid_pixels": self.grid_pixels()},
+                        owner="attention.main",
                         title=f"Attention: {model_id}", on_result=self._on_analysis, on_error=self.show_error)
+
+    def grid_pixels(self) -> tuple[int, int]:
+        """The device pixels of the head grid: the host pools the thumbnails to no more than that."""
+        grid = self.heads_view.grid
+        ratio = grid.devicePixelRatioF()
+        return int(max(grid.width(), 400) * ratio), int(max(grid.height(), 300) * ratio)
 
     def show_error(self, message: str) -> None:
         self.message.setText(message)
@@ -304,6 +318,7 @@ class AttentionPane(Pane):
     def _on_analysis(self, analysis) -> None:
         previous = self.analysis
         self.analysis = analysis
+        self.host["main"].bind(analysis.result)
         self.message.setVisible(False)
         self.tabs.setVisible(True)
         r = analysis.result
@@ -322,10 +337,6 @@ class AttentionPane(Pane):
         if self.query >= n:
             self.query = -1
         self.key = min(self.key, n - 1)
-        if pending.get("best_head"):
-            best = np.unravel_index(int(np.argmax(r.between(self.query_index(), self.key_index()))),
-                                    (r.num_layers, r.num_heads))
-            self.layer, self.head = int(best[0]), int(best[1])
         if "layer" in pending:
             self.layer = min(int(pending["layer"]), r.num_layers - 1)
         if "head" in pending:
@@ -339,9 +350,24 @@ class AttentionPane(Pane):
                      "memory for all attention maps), so the next token is the one after the end of the text")
         self.info.setText(info)
         self._paint_all()
+        if pending.get("best_head"):
+            self._choose_best_head()
         if pending.get("rerun"):
             self.rerun_local(self.local_view.settings())
         self._ensure_tab_data()
+
+    def _choose_best_head(self) -> None:
+        """The head where the query attends most to the key (the pair's weights come from the host)."""
+        r = self.analysis.result
+        q, k = self.query_index(), self.key_index()
+
+        def choose() -> None:
+            if self.analysis is not None and self.analysis.result is r:
+                best = np.unravel_index(int(np.argmax(r.between(q, k))), (r.num_layers, r.num_heads))
+                self.select_head(int(best[0]), int(best[1]))
+
+        if self.host["main"].pair(q, k, choose):
+            choose()
 
     def _paint_all(self) -> None:
         """New data: every tab is out of date; only the visible one is painted now (512 tokens stay fast)."""
@@ -459,7 +485,7 @@ class AttentionPane(Pane):
         if self.analysis is None:
             return None
         r = self.analysis.result
-        return r.model_id, tuple(r.token_ids), self.layer
+        return r.model_id, tuple(r.token_ids), self.layer, self.head, self.query_index()
 
     def request_capture(self) -> None:
         key = self._capture_key()
@@ -467,7 +493,7 @@ class AttentionPane(Pane):
             return
         if key in self.captures:
             return
-        model_id, ids, layer = key
+        model_id, ids, layer, head, query = key
 
         def done(capture) -> None:
             self.captures[key] = capture
@@ -476,9 +502,9 @@ class AttentionPane(Pane):
             if key == self._capture_key():
                 self._refresh_current()
 
-        self.engine.run("attention.capture", {"model_id": model_id, "ids": list(ids), "layer": layer,
-                                              "causal": self.analysis.result.causal}, owner="attention.capture",
-                        title=f"Q/K/V of layer {layer}", on_result=done,
+        self.engine.run("attention.head", {"model_id": model_id, "ids": list(ids), "layer": layer, "head": head,
+                                           "query": query, "causal": self.analysis.result.causal},
+                        owner="attention.capture", title=f"Q/K/V of layer {layer}, head {head}", on_result=done,
                         on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
 
     # ------------------------------------------------------------------ local attention
@@ -491,8 +517,8 @@ class AttentionPane(Pane):
                                              f"({settings.describe()})…")
 
         def done(value) -> None:
-            result, nxt = value
-            self.local_view.set_masked(result, nxt, settings)
+            result, nxt, change = value
+            self.local_view.set_masked(result, nxt, settings, change)
 
         self.engine.run("attention.local", {"model_id": r.model_id, "ids": list(r.token_ids), "causal": r.causal,
                                             "settings": settings}, owner="attention.local",
@@ -544,7 +570,8 @@ class AttentionPane(Pane):
 
         self.info.setText("Generating one token…")
         self.engine.run("attention.generate", {"model_id": model_id, "ids": ids, "total": total, "logits": logits,
-                                               "settings": settings, "seed": rng_seed, "stream": stream},
+                                               "settings": settings, "seed": rng_seed, "stream": stream,
+                                               "grid_pixels": self.grid_pixels()},
                         owner="attention.main", title="Generating one token", on_result=done, on_error=self.show_error)
 
     def undo(self) -> None:
@@ -557,7 +584,8 @@ class AttentionPane(Pane):
         model_id = self.analysis.result.model_id if self.analysis is not None else self.model_id()
 
         self.engine.run("attention.run", {"model_id": model_id, "ids": entry["ids"],
-                                          "truncated_from": entry["truncated_from"]},
+                                          "truncated_from": entry["truncated_from"],
+                                          "grid_pixels": self.grid_pixels()},
                         owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
                         on_error=self.show_error)
 

@@ -1,4 +1,7 @@
-"""The Q/K/V tab: one query token's attention in one head, every number from the model's weights."""
+"""The Q/K/V tab: one query token's attention in one head, every number from the model's weights.
+
+The layer's capture stays in the model host; this view receives one head's numbers (`HeadCapture`).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from explorer.core.model_anatomy import gqa_groups
-from explorer.core.qkv import LayerCapture, StepThrough, step_through
+from explorer.core.qkv import HeadCapture, StepThrough
 from explorer.ui.attention.common import TokenPicker, caption, head_spins, quiet_set
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
@@ -27,7 +30,7 @@ class QKVView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.capture: LayerCapture | None = None
+        self.capture: HeadCapture | None = None
         self.tokens: list[str] = []
         self.step: StepThrough | None = None
         self.layer = self.head = self.query = 0
@@ -77,14 +80,15 @@ class QKVView(QWidget):
         quiet_set(self.head_spin, min(self.head, num_heads - 1), num_heads - 1)
         self.query_pick.set_tokens(tokens, self.query)
 
-    def show_step(self, layer: int, head: int, query: int, capture: LayerCapture | None) -> None:
-        """Show one step-through (recomputed once); without the layer's capture, say it is coming."""
+    def show_step(self, layer: int, head: int, query: int, capture: HeadCapture | None) -> None:
+        """Show one step-through; without this head's capture, say it is coming."""
         self.layer, self.head, self.query = layer, head, query
         quiet_set(self.layer_spin, layer)
         quiet_set(self.head_spin, head)
         self.query_pick.set_current(query)
         self.capture = capture
-        if capture is not None and capture.layer == layer and capture.x.shape[0] == len(self.tokens):
+        if capture is not None and (capture.layer, capture.head, capture.step.query) == (layer, head, query) \
+                and capture.num_tokens == len(self.tokens):
             self.refresh()
         else:
             self.status.setText(f"Running the model up to layer {layer} to capture its queries, keys and "
@@ -95,11 +99,10 @@ class QKVView(QWidget):
 
     def refresh(self) -> None:
         cap = self.capture
-        if cap is None or not self.tokens or cap.x.shape[0] != len(self.tokens):
+        if cap is None or not self.tokens or cap.num_tokens != len(self.tokens):
             return
-        query = max(0, min(self.query, len(self.tokens) - 1))
-        head = max(0, min(self.head, cap.num_heads - 1))
-        st = step_through(cap, head, query)
+        st = cap.step
+        query, head = st.query, st.head
         self.step = st
         d = st.head_dim
         tokens = self.tokens
@@ -128,7 +131,7 @@ class QKVView(QWidget):
         vec = np.stack(rows)
         lim = float(np.abs(vec).max()) or 1.0
         self.vec_map.set_matrix(vec, names, [str(i) for i in range(d)], levels=(-lim, lim), colormap="CET-D1")
-        bias = " + b_Q" if cap.b_q is not None else ""
+        bias = " + b_Q" if cap.has_bias else ""
         self.vec_caption.setText(f"<b>2. q = x·W_Q{bias}</b> with this head's {d} × {st.x.size} slice of W_Q"
                                  + (", then rotated by RoPE for position " + str(query) if st.q_rot is not None
                                     else "")

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGridLayout, QSpinBox, QVBoxLayout, QWidget
 
 from explorer.core import rope
-from explorer.core.qkv import LayerCapture
+from explorer.core.qkv import HeadCapture
 from explorer.ui.attention.common import TokenPicker, caption, head_spins, quiet_set, style_plot
 from explorer.ui.widgets.boxes import row_of
 from explorer.ui.widgets.heatmap import HeatmapView, display_label
@@ -30,7 +30,7 @@ class RopeView(QWidget):
         self.model_rope: rope.ModelRope | None = None
         self.inv_freq: np.ndarray | None = None  # the model's own, from its rotary embedding module
         self.scale: float | None = None
-        self.capture: LayerCapture | None = None
+        self.capture: HeadCapture | None = None
         self.tokens: list[str] = []
         self.layer = self.head = self.query = self.key = 0
         self._font_scale, self._dark = 1.0, False
@@ -114,7 +114,7 @@ class RopeView(QWidget):
             return
         self.intro.setText(f"<b>{title}</b>: reading the model's own rotary embedding…")
 
-    def _take_model_rope(self, capture: LayerCapture) -> None:
+    def _take_model_rope(self, capture: HeadCapture) -> None:
         """Frequencies from the model's rotary module (its inv_freq, rope scaling included) and its own scale."""
         if capture.rope is None or self.config is None:
             return
@@ -141,14 +141,14 @@ class RopeView(QWidget):
         self.score_plot.setTitle(f"q·k × {self.scale:.4g} when q sits n tokens after k")
         self.body.setVisible(True)
 
-    def show_rope(self, layer: int, head: int, query: int, key: int, capture: LayerCapture | None) -> None:
-        """Draw everything once for this selection (the real vectors once the layer's capture is here)."""
+    def show_rope(self, layer: int, head: int, query: int, key: int, capture: HeadCapture | None) -> None:
+        """Draw everything once for this selection (the real vectors once the head's capture is here)."""
         self.layer, self.head, self.query, self.key = layer, head, query, key
         quiet_set(self.layer_spin, layer)
         quiet_set(self.head_spin, head)
         self.query_pick.set_current(query)
         self.key_pick.set_current(key)
-        self.capture = capture if capture is not None and capture.layer == layer else None
+        self.capture = capture if capture is not None and (capture.layer, capture.head) == (layer, head) else None
         if self.capture is not None:
             self._take_model_rope(self.capture)
         self.refresh_plots()
@@ -157,11 +157,10 @@ class RopeView(QWidget):
     # --- the three plots ---
     def _real_vectors(self) -> tuple[np.ndarray, np.ndarray] | None:
         cap = self.capture
-        if cap is None or not cap.has_rope or cap.x.shape[0] != len(self.tokens):
+        if cap is None or not cap.has_rope or cap.num_tokens != len(self.tokens):
             return None
-        head = min(self.head, cap.num_heads - 1)
-        q = cap.q[head, min(self.query, cap.q.shape[1] - 1)]
-        k = cap.k[cap.kv_head(head), min(self.key, cap.k.shape[1] - 1)]
+        q = cap.q[min(self.query, cap.num_tokens - 1)]
+        k = cap.k[min(self.key, cap.num_tokens - 1)]
         return q.astype(np.float64), k.astype(np.float64)
 
     def refresh_plots(self) -> None:
@@ -237,11 +236,11 @@ class RopeView(QWidget):
 
     def refresh_maps(self) -> None:
         cap = self.capture
-        if cap is None or not cap.has_rope or cap.x.shape[0] != len(self.tokens):
+        if cap is None or not cap.has_rope or cap.num_tokens != len(self.tokens):
             return
-        head = min(self.head, cap.num_heads - 1)
-        pre = cap.scores(head, rotated=False)
-        post = cap.scores(head, rotated=True)
+        head = cap.head
+        pre = cap.scores_plain
+        post = cap.scores_rotated
         finite = np.concatenate([pre[np.isfinite(pre)], post[np.isfinite(post)]])
         lim = float(np.abs(finite).max()) if finite.size else 1.0
         hidden = ~cap.visible
