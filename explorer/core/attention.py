@@ -475,7 +475,8 @@ def thumbnails(attentions, size: int = 48) -> np.ndarray:
     if t <= size:
         return _numpy(attentions)
     with torch.inference_mode():
-        maps = torch.as_tensor(attentions).reshape(layers * heads, 1, t, t)
+        maps = attentions if isinstance(attentions, torch.Tensor) else torch.from_numpy(np.array(attentions))
+        maps = maps.reshape(layers * heads, 1, t, t)
         small = torch.nn.functional.adaptive_max_pool2d(maps, size)
     return _numpy(small.view(layers, heads, size, size))
 

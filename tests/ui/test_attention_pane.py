@@ -201,6 +201,7 @@ def test_the_encoder_state_export_and_presenter_fonts(qtbot, pane, tmp_path):
     assert "does not use RoPE" in pane.rope_view.intro.text()
     show_tab(pane, "compare")
     qtbot.waitUntil(lambda: len(pane.compare_view.results) == 2, timeout=TIMEOUT)
+    wait_idle(qtbot, pane)  # and the maps it shows, from the model host
     assert pane.compare_view.maps["decoder"].mask is not None and pane.compare_view.maps["encoder"].mask is None
 
     state = pane.state()
