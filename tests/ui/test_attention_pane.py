@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from explorer.ui.attention.pane import TABS, AttentionPane
+from explorer.ui.attention.pane import AttentionPane
+from explorer.ui.attention.tabs import TABS
 
 TIMEOUT = 180_000
 
@@ -237,7 +238,6 @@ def test_leaving_the_first_token_out_of_the_it_to_sarah_ranking(qtbot, pane):
     pane.set_text("Sarah fed the cat because it")
     pane.recompute()
     wait_idle(qtbot, pane)
-    r = pane.analysis.result
     view = pane.heads_view
     view.set_ranking_key("between")
     view.query_pick.setCurrentIndex(5)  # "it"

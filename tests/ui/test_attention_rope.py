@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from explorer.core import rope
-from explorer.ui.attention.pane import TABS, AttentionPane
+from explorer.ui.attention.pane import AttentionPane
+from explorer.ui.attention.tabs import TABS
 from tests.helpers import show_pane
 from tests.test_rope import tiny_llama3
 

@@ -103,6 +103,13 @@ def head_map(ctx, *, run: str = "main", ids: list[int] | None = None, mode: str 
     return np.ascontiguousarray(result.shown(mode, layer, head), dtype=np.float32)
 
 
+@operation("attention.stored")
+def stored(ctx, *, run: str = "main", ids: list[int] | None = None) -> dict:
+    """Where the host keeps a run's maps and how big they are (the GPU check reports it)."""
+    maps = _stored(ctx, run, ids).attentions
+    return {"device": str(getattr(maps, "device", "cpu")), "mb": round(maps.numel() * maps.element_size() / 1e6, 1)}
+
+
 @operation("attention.pair")
 def pair(ctx, *, run: str = "main", ids: list[int] | None = None, query: int = 0,
          key: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -10,12 +10,13 @@ views ask it for what they draw (explorer/ui/attention/maps.py).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
-                               QTabWidget, QVBoxLayout)
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from explorer.models.catalogue import picker_label, short_title_of
+from explorer.ui.attention.jobs import TabJobs
 from explorer.ui.attention.maps import HostRuns
+from explorer.ui.attention.tabs import ViewTabs
 from explorer.ui.pane import ExportTarget, Pane
 
 SARAH = "Sarah fed the cat because it"
@@ -23,9 +24,6 @@ LONG_TEXT = ("Once upon a time, in a small village by the sea, there lived an ol
              "every morning before sunrise. One day he caught a fish that could speak, and it said")
 # the picker's models; their labels come from the catalogue (which says that the offline SmolLM2 is 4-bit)
 MODELS = ("smollm2", "smollm2-hub", "minilm")
-TABS = (("heads", "Heads"), ("qkv", "Q·K·V step-through"), ("local", "Local / sparse"),
-        ("gqa", "Grouped-query"), ("rope", "RoPE"), ("compare", "Encoder vs decoder"),
-        ("forward", "Forward pass && next token"))
 # lecture steps: pane "attention" with these presets (see also the report in the issue)
 PRESETS = {
     "sarah": {"model": "smollm2", "text": SARAH, "tab": "heads", "query": "it", "key": "cat", "rank": "between",
@@ -39,51 +37,26 @@ PRESETS = {
     "rope": {"model": "smollm2", "text": SARAH, "tab": "rope", "query": "it", "key": "cat", "layer": 5, "head": 3},
     "encoder-vs-decoder": {"model": "smollm2", "text": "Sarah fed the cat because it was hungry", "tab": "compare"},
 }
-MAX_CAPTURES = 4
-# each view's module and class: a view is built when its tab is first shown (seven plot-heavy views
-# built at once stalled the first opening of the pane for over a second)
-VIEW_CLASSES = {"heads": ("heads", "HeadsView"), "qkv": ("qkv", "QKVView"),
-                "local": ("local", "LocalView"), "gqa": ("gqa", "GQAView"),
-                "rope": ("rope", "RopeView"), "compare": ("compare", "CompareView"),
-                "forward": ("forward", "ForwardView")}
-
-
-class FitScrollArea(QScrollArea):
-    """Shows its widget at the viewport's size, never below the widget's minimum height (then it scrolls).
-
-    QScrollArea's own resizing asks word-wrapped labels for their preferred height, which scrolls
-    even when everything would fit.
-    """
-
-    def __init__(self, widget=None) -> None:
-        super().__init__()
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setWidgetResizable(False)
-        if widget is not None:
-            self.setWidget(widget)
-
-    def fit(self) -> None:
-        widget = self.widget()
-        if widget is None:
-            return
-        inner_w = self.width() - 2 * self.frameWidth()
-        inner_h = self.height() - 2 * self.frameWidth()
-        height = max(inner_h, widget.minimumHeight(), widget.minimumSizeHint().height())
-        width = inner_w - (self.verticalScrollBar().sizeHint().width() if height > inner_h else 0)
-        widget.resize(width, height)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self.fit()
-
-
 def find_token(tokens: list[str], word: str) -> int:
     """Index of the last token that reads `word` (ignoring spaces and case), or -1."""
     for i in range(len(tokens) - 1, -1, -1):
         if tokens[i].strip().lower().lstrip("ġ▁") == word.lower():
             return i
     return -1
+
+
+def describe_run(analysis) -> str:
+    """The line above the tabs: the model, its shape, and which tokens the views use."""
+    r = analysis.result
+    n = r.num_tokens
+    info = (f"<b>{analysis.title}</b>: {n} tokens, {r.num_layers} layers × {r.num_heads} heads"
+            + (f" ({r.num_kv_heads} key/value heads)" if r.num_kv_heads != r.num_heads else "")
+            + (", causal (decoder)" if r.causal else ", bidirectional (encoder)"))
+    if r.truncated_from:
+        info += (f". <b>The text has {r.truncated_from:,} tokens; every view uses its last {n:,}</b> "
+                 f"(tokens {r.truncated_from - n + 1:,} to {r.truncated_from:,}: the model's context or the "
+                 "memory for all attention maps), so the next token is the one after the end of the text")
+    return info
 
 
 class AttentionPane(Pane):
@@ -96,19 +69,13 @@ class AttentionPane(Pane):
         super().__init__(engine, parent)
         self.analysis = None
         self.host = HostRuns(engine, self.show_error)  # the runs' maps, in the model host
+        self.jobs = TabJobs(self)  # the tabs' own jobs (entropy, Q/K/V, masked rerun, comparison, generation)
         self.layer = self.head = 0
         self.query = -1  # -1: the last token
         self.key = 0
-        # one entry per generated token: the text, ids and decoder state before it, and its piece
-        self.history: list[dict] = []
-        # the plain state (text, pending bytes, flag) of the generation.TextStream of the tokens generated
-        # since the text was typed; the stream itself lives in the host with the tokenizer
-        self._stream: tuple[str, bytes, int] | None = None
-        self.captures: dict[tuple, object] = {}
-        self.compare_key: tuple | None = None
         self._pending: dict = {}
         self._started = False
-        self._entropy_for = None  # the analysis whose head entropy is being computed
+        self._restored: dict[str, object] = {}  # restored settings of views not built yet, for state()
         self._painted: dict[str, object] = {}  # tab -> the analysis it shows (tabs repaint when shown)
         self._held = False  # a session named a Hub model: nothing runs (downloads) until the user presses Run
 
@@ -142,19 +109,9 @@ class AttentionPane(Pane):
         top.addWidget(self.editor, 1)
         top.addWidget(self.run_button)
 
-        # --- views: built when first shown (see VIEW_CLASSES) ---
-        self.views: dict[str, object] = {}
-        self._scrollers: dict[str, FitScrollArea] = {}
-        self._view_settings: tuple[float, bool] | None = None  # the presenter's font scale and theme
-        self._unbuilt: dict[str, object] = {}  # restored settings of views not built yet
-        self._restored: dict[str, object] = {}  # their JSON, for state() while they are not built
-        self.tabs = QTabWidget()
-        self.tabs.setUsesScrollButtons(True)
-        for key, text in TABS:
-            # large presenter fonts make a view taller than the window: it scrolls instead of squashing
-            self._scrollers[key] = FitScrollArea()
-            self.tabs.addTab(self._scrollers[key], text)
-        self._view("heads")  # the first tab
+        # --- views: each built when its tab is first needed ---
+        self.tabs = ViewTabs(self.host, self._connect_view)
+        self.tabs.view("heads")  # the first tab
         self.tabs.currentChanged.connect(self._tab_changed)
 
         layout = QVBoxLayout(self)
@@ -170,49 +127,25 @@ class AttentionPane(Pane):
         self.editor.textChanged.connect(self._debounce.start)
 
     # ------------------------------------------------------------------ views, built on first use
-    def _view(self, key: str):
-        view = self.views.get(key)
-        if view is not None:
-            return view
-        import importlib
-
-        module, name = VIEW_CLASSES[key]
-        cls = getattr(importlib.import_module(f"explorer.ui.attention.{module}"), name)
-        # the views that draw maps ask the host for them
-        view = cls(self.host["main"]) if key == "heads" else cls(self.host["main"], self.host["local"]) \
-            if key == "local" else cls({side: self.host[f"compare.{side}"] for side in ("encoder", "decoder")}) \
-            if key == "compare" else cls()
-        self.views[key] = view
+    def _connect_view(self, key: str, view) -> None:
+        """A view was just built: its choices change the pane's selection or start its tab's jobs."""
         if key in ("heads", "qkv", "local", "gqa", "rope"):
             view.head_chosen.connect(self.select_head)
         if key == "heads":
             view.tokens_chosen.connect(self.select_tokens)
-            view.entropy_needed.connect(self.request_entropy)
+            view.entropy_needed.connect(self.jobs.request_entropy)
         elif key in ("qkv", "rope"):
             view.query_chosen.connect(lambda q: self.select_tokens(q, self.key))
             if key == "rope":
                 view.key_chosen.connect(lambda k: self.select_tokens(self.query_index(), k))
         elif key == "local":
-            view.rerun_requested.connect(self.rerun_local)
+            view.rerun_requested.connect(self.jobs.rerun_local)
         elif key == "forward":
-            view.generate_requested.connect(self.generate)
-            view.undo_requested.connect(self.undo)
-        if self._view_settings is not None:
-            view.apply_view_settings(*self._view_settings)
-        restore = self._unbuilt.pop(key, None)
-        if restore is not None:
-            restore(view)
-        self._scrollers[key].setWidget(view)
-        self._set_view_heights()
-        return view
+            view.generate_requested.connect(self.jobs.generate)
+            view.undo_requested.connect(self.jobs.undo)
 
-    def _when_built(self, key: str, apply) -> None:
-        """Apply a restored setting to a view now, or when it is built."""
-        if key in self.views:
-            apply(self.views[key])
-        else:
-            previous = self._unbuilt.get(key)
-            self._unbuilt[key] = apply if previous is None else (lambda v, a=previous, b=apply: (a(v), b(v)))
+    def _view(self, key: str):
+        return self.tabs.view(key)
 
     heads_view = property(lambda self: self._view("heads"))
     qkv_view = property(lambda self: self._view("qkv"))
@@ -221,6 +154,8 @@ class AttentionPane(Pane):
     rope_view = property(lambda self: self._view("rope"))
     compare_view = property(lambda self: self._view("compare"))
     forward_view = property(lambda self: self._view("forward"))
+    views = property(lambda self: self.tabs.views)  # the views built so far
+    history = property(lambda self: self.jobs.history)  # the tokens generated since the text was typed
 
     # ------------------------------------------------------------------ basics
     def model_id(self) -> str:
@@ -246,13 +181,10 @@ class AttentionPane(Pane):
         self.editor.blockSignals(False)
 
     def current_tab(self) -> str:
-        return TABS[self.tabs.currentIndex()][0]
+        return self.tabs.current_key()
 
     def set_tab(self, key: str) -> None:
-        for i, (k, _) in enumerate(TABS):
-            if k == key:
-                self._view(k)
-                self.tabs.setCurrentIndex(i)
+        self.tabs.show_key(key)
 
     def query_index(self) -> int:
         if self.analysis is None:
@@ -278,9 +210,7 @@ class AttentionPane(Pane):
     def recompute(self) -> None:
         self._debounce.stop()
         self._started = True
-        # the text is tokenized afresh: a new start for generation (no character waiting for its bytes)
-        self._stream = None
-        self.history.clear()
+        self.jobs.restart()
         self._held = False
         text = self.text()
         model_id = self.model_id()
@@ -294,7 +224,7 @@ class AttentionPane(Pane):
 
         self.engine.run("attention.run", {"model_id": model_id, "text": text, "grid_pixels": self.grid_pixels()},
                         owner="attention.main",
-                        title=f"Attention: {model_id}", on_result=self._on_analysis, on_error=self.show_error)
+                        title=f"Attention: {model_id}", on_result=self.on_analysis, on_error=self.show_error)
 
     def grid_pixels(self) -> tuple[int, int]:
         """The device pixels of the head grid: the host pools the thumbnails to no more than that."""
@@ -315,7 +245,8 @@ class AttentionPane(Pane):
         self.tabs.setVisible(False)
         self.show_error(message)
 
-    def _on_analysis(self, analysis) -> None:
+    def on_analysis(self, analysis) -> None:
+        """A run's result (without its maps, which stay in the host): every tab is out of date."""
         previous = self.analysis
         self.analysis = analysis
         self.host["main"].bind(analysis.result)
@@ -324,7 +255,7 @@ class AttentionPane(Pane):
         r = analysis.result
         n = r.num_tokens
         if previous is None or previous.result.model_id != r.model_id:
-            self.captures.clear()
+            self.jobs.captures.clear()
         self.layer = min(self.layer, r.num_layers - 1)
         self.head = min(self.head, r.num_heads - 1)
         pending, self._pending = self._pending, {}
@@ -341,20 +272,17 @@ class AttentionPane(Pane):
             self.layer = min(int(pending["layer"]), r.num_layers - 1)
         if "head" in pending:
             self.head = min(int(pending["head"]), r.num_heads - 1)
-        info = (f"<b>{analysis.title}</b>: {n} tokens, {r.num_layers} layers × {r.num_heads} heads"
-                + (f" ({r.num_kv_heads} key/value heads)" if r.num_kv_heads != r.num_heads else "")
-                + (", causal (decoder)" if r.causal else ", bidirectional (encoder)"))
-        if r.truncated_from:
-            info += (f". <b>The text has {r.truncated_from:,} tokens; every view uses its last {n:,}</b> "
-                     f"(tokens {r.truncated_from - n + 1:,} to {r.truncated_from:,}: the model's context or the "
-                     "memory for all attention maps), so the next token is the one after the end of the text")
-        self.info.setText(info)
+        self.info.setText(describe_run(analysis))
         self._paint_all()
         if pending.get("best_head"):
             self._choose_best_head()
         if pending.get("rerun"):
-            self.rerun_local(self.local_view.settings())
+            self.jobs.rerun_local(self.local_view.settings())
         self._ensure_tab_data()
+
+    def want_rerun(self) -> None:
+        """Rerun with the local mask as soon as the text's run is here."""
+        self._pending["rerun"] = True
 
     def _choose_best_head(self) -> None:
         """The head where the query attends most to the key (the pair's weights come from the host)."""
@@ -372,9 +300,10 @@ class AttentionPane(Pane):
     def _paint_all(self) -> None:
         """New data: every tab is out of date; only the visible one is painted now (512 tokens stay fast)."""
         self._painted.clear()
-        self._refresh_current()
+        self.refresh_current()
 
-    def _refresh_current(self) -> None:
+    def refresh_current(self) -> None:
+        """Paint the tab on screen with the current analysis and selection."""
         from explorer.core import model_anatomy
         from explorer.core.generation import Candidate, softmax
 
@@ -386,7 +315,7 @@ class AttentionPane(Pane):
         self._painted[tab] = a
         r = a.result
         q, k = self.query_index(), self.key_index()
-        capture = self.captures.get(self._capture_key())
+        capture = self.jobs.capture()
         if tab == "heads":
             if fresh:
                 self.heads_view.set_analysis(a, self.layer, self.head, q, k)
@@ -419,8 +348,9 @@ class AttentionPane(Pane):
             self.rope_view.show_rope(self.layer, self.head, q, k, capture)
         elif tab == "forward" and fresh:
             stages = model_anatomy.forward_stages(a.config, r.causal, r.num_tokens)
+            stream = self.jobs.stream
             self.forward_view.set_analysis(a, stages, [h["piece"] for h in self.history],
-                                           self._stream[1] if self._stream is not None else b"")
+                                           stream[1] if stream is not None else b"")
 
     # ------------------------------------------------------------------ selection
     def select_head(self, layer: int, head: int) -> None:
@@ -441,12 +371,12 @@ class AttentionPane(Pane):
             self._sync_selection()
 
     def _sync_selection(self) -> None:
-        self._refresh_current()
+        self.refresh_current()
         self._ensure_tab_data()
 
     def _tab_changed(self, _index: int) -> None:
         self._view(self.current_tab())
-        self._refresh_current()
+        self.refresh_current()
         self._ensure_tab_data()
 
     def _ensure_tab_data(self) -> None:
@@ -454,140 +384,9 @@ class AttentionPane(Pane):
         if self.analysis is None:
             return
         if tab in ("qkv", "rope"):
-            self.request_capture()
+            self.jobs.request_capture()
         elif tab == "compare":
-            self.request_compare()
-
-    # ------------------------------------------------------------------ head entropy (on demand)
-    def request_entropy(self) -> None:
-        a = self.analysis
-        if a is None or (a.result.stats.entropy is not None and a.result.stats.entropy_rest is not None) \
-                or self._entropy_for is a:
-            return
-        self._entropy_for = a
-        result = a.result
-
-        def done(values) -> None:
-            self._entropy_for = None
-            result.stats.entropy, result.stats.entropy_rest = values
-            if self.analysis is a:
-                self.heads_view.refresh_ranking()
-
-        def failed(message: str) -> None:
-            self._entropy_for = None
-            self.show_error(message)
-
-        self.engine.run("attention.entropy", {"ids": list(result.token_ids)}, owner="attention.stats", title="Head entropy", on_result=done,
-                        on_error=failed)
-
-    # ------------------------------------------------------------------ Q/K/V capture
-    def _capture_key(self) -> tuple | None:
-        if self.analysis is None:
-            return None
-        r = self.analysis.result
-        return r.model_id, tuple(r.token_ids), self.layer, self.head, self.query_index()
-
-    def request_capture(self) -> None:
-        key = self._capture_key()
-        if key is None:
-            return
-        if key in self.captures:
-            return
-        model_id, ids, layer, head, query = key
-
-        def done(capture) -> None:
-            self.captures[key] = capture
-            while len(self.captures) > MAX_CAPTURES:
-                self.captures.pop(next(iter(self.captures)))
-            if key == self._capture_key():
-                self._refresh_current()
-
-        self.engine.run("attention.head", {"model_id": model_id, "ids": list(ids), "layer": layer, "head": head,
-                                           "query": query, "causal": self.analysis.result.causal},
-                        owner="attention.capture", title=f"Q/K/V of layer {layer}, head {head}", on_result=done,
-                        on_error=lambda m: self.qkv_view.set_message(f"Could not capture this layer: {m}"))
-
-    # ------------------------------------------------------------------ local attention
-    def rerun_local(self, settings) -> None:
-        if self.analysis is None:
-            self._pending["rerun"] = True
-            return
-        r = self.analysis.result
-        self.local_view.masked_title.setText(f"<b>With the mask in every layer</b>: rerunning "
-                                             f"({settings.describe()})…")
-
-        def done(value) -> None:
-            result, nxt, change = value
-            self.local_view.set_masked(result, nxt, settings, change)
-
-        self.engine.run("attention.local", {"model_id": r.model_id, "ids": list(r.token_ids), "causal": r.causal,
-                                            "settings": settings}, owner="attention.local",
-                        title="Attention with a local mask", on_result=done,
-                        on_error=lambda m: self.local_view.masked_title.setText(f"Could not rerun: {m}"))
-
-    # ------------------------------------------------------------------ encoder vs decoder
-    def request_compare(self) -> None:
-        text = self.text()
-        key = (text,)
-        if key == self.compare_key or not text.strip():
-            return
-        self.compare_key = key
-
-        def failed(message: str) -> None:
-            self.compare_key = None
-            self.show_error(f"Could not compare: {message}")
-
-        self.engine.run("attention.compare", {"text": text}, owner="attention.compare", title="Encoder vs decoder",
-                        on_result=lambda v: self.compare_view.set_results(*v), on_error=failed)
-
-    # ------------------------------------------------------------------ generation
-    def generate(self, settings) -> None:
-        """One more token: its id is appended to the analysed ids (never re-tokenized) and the model reruns.
-
-        The editor gets the characters the new token completes; a character split over tokens
-        (an emoji in byte-level BPE) is shown as byte pieces under the plot until it is whole.
-        """
-        a = self.analysis
-        if a is None or a.result.next_logits is None:
-            self.show_error("Generation needs a decoder (SmolLM2): choose it above.")
-            return
-        text = self.text()
-        model_id = a.result.model_id
-        ids = list(a.result.token_ids)
-        total = a.result.truncated_from or len(ids)
-        logits = a.result.next_logits
-        stream = self._stream
-        rng_seed = None if settings.greedy else (settings.seed or 0) + len(self.history)
-
-
-        def done(value) -> None:
-            step, completed, after, analysis = value
-            self.history.append({"text": text, "ids": ids, "truncated_from": a.result.truncated_from,
-                                 "stream": stream, "piece": step.piece})
-            self._stream = after
-            self.set_text(text + completed)
-            self._on_analysis(analysis)
-
-        self.info.setText("Generating one token…")
-        self.engine.run("attention.generate", {"model_id": model_id, "ids": ids, "total": total, "logits": logits,
-                                               "settings": settings, "seed": rng_seed, "stream": stream,
-                                               "grid_pixels": self.grid_pixels()},
-                        owner="attention.main", title="Generating one token", on_result=done, on_error=self.show_error)
-
-    def undo(self) -> None:
-        """Back to the ids before the last generated token (rerun on those ids, not on re-tokenized text)."""
-        if not self.history:
-            return
-        entry = self.history.pop()
-        self._stream = entry["stream"]
-        self.set_text(entry["text"])
-        model_id = self.analysis.result.model_id if self.analysis is not None else self.model_id()
-
-        self.engine.run("attention.run", {"model_id": model_id, "ids": entry["ids"],
-                                          "truncated_from": entry["truncated_from"],
-                                          "grid_pixels": self.grid_pixels()},
-                        owner="attention.main", title="Undo the last token", on_result=self._on_analysis,
-                        on_error=self.show_error)
+            self.jobs.request_compare()
 
     # ------------------------------------------------------------------ presets and state
     def presets(self) -> list[str]:
@@ -621,8 +420,8 @@ class AttentionPane(Pane):
         for name, key, read in (("mask", "local", lambda v: v.settings().to_json()),
                                 ("sampling", "forward", lambda v: v.settings().to_json()),
                                 ("compare", "compare", lambda v: v.settings())):
-            if key in self.views:
-                state[name] = read(self.views[key])
+            if key in self.tabs.views:
+                state[name] = read(self.tabs.views[key])
             elif name in self._restored:
                 state[name] = self._restored[name]
         return state
@@ -647,15 +446,15 @@ class AttentionPane(Pane):
         if isinstance(state.get("mask"), dict):
             mask = MaskSettings.from_json(state["mask"])
             self._restored["mask"] = state["mask"]
-            self._when_built("local", lambda v: v.set_settings(mask))
+            self.tabs.when_built("local", lambda v: v.set_settings(mask))
         if isinstance(state.get("sampling"), dict):
             sampling = SamplingSettings.from_json(state["sampling"])
             self._restored["sampling"] = state["sampling"]
-            self._when_built("forward", lambda v: v.set_settings(sampling))
+            self.tabs.when_built("forward", lambda v: v.set_settings(sampling))
         if isinstance(state.get("compare"), dict):
             compare = state["compare"]
             self._restored["compare"] = compare
-            self._when_built("compare", lambda v: v.set_settings(compare))
+            self.tabs.when_built("compare", lambda v: v.set_settings(compare))
         if isinstance(state.get("tab"), str):
             self.tabs.blockSignals(True)
             self.set_tab(state["tab"])
@@ -671,43 +470,8 @@ class AttentionPane(Pane):
 
     # ------------------------------------------------------------------ export and presentation
     def export_targets(self) -> list[ExportTarget]:
-        current = self.current_tab()
-        self._view(current)
-        makers = {
-            "heads": lambda v: [ExportTarget("Attention map", v.heatmap, v.data),
-                                ExportTarget("All heads (model view)", v.grid, v.grid.data)],
-            "qkv": lambda v: [ExportTarget("Q/K/V step-through", v, v.data)],
-            "local": lambda v: [ExportTarget("Local attention", v, v.data)],
-            "gqa": lambda v: [ExportTarget("Grouped-query attention", v, v.data)],
-            "rope": lambda v: [ExportTarget("RoPE", v, v.data)],
-            "compare": lambda v: [ExportTarget("Encoder vs decoder", v, v.data)],
-            "forward": lambda v: [ExportTarget("Next token", v, v.data)],
-        }
-        # views never shown have nothing to export (and are not built for it)
-        targets = {key: makers[key](self.views[key]) for key, _ in TABS if key in self.views}
-        ordered = targets.pop(current)
-        for rest in targets.values():
-            ordered += rest
-        return ordered
+        return self.tabs.export_targets()
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
-        self._view_settings = (font_scale, dark)
-        for view in self.views.values():
-            view.apply_view_settings(font_scale, dark)
+        self.tabs.apply_view_settings(font_scale, dark)
         self.editor.setMaximumHeight(int(self.fontMetrics().height() * 2.6))
-        self._set_view_heights()
-
-    def _set_view_heights(self) -> None:
-        """The height under which a view's plots get too flat to read.
-
-        It does not grow with the presenter's font scale: on a 1920x1080 projector a scaled
-        minimum (900-960 px) pushed the bottom of the heads, RoPE and next-token views out of
-        sight, and nobody scrolls in front of a class. The plots get a little flatter instead;
-        the layout's own minimum (every label at the scaled font) still applies in FitScrollArea.
-        """
-        for key, view in self.views.items():
-            base = {"heads": 600, "qkv": 640, "forward": 620, "rope": 640}.get(key, 560)
-            view.setMinimumHeight(base)
-            scroller = view.parentWidget().parentWidget() if view.parentWidget() else None
-            if isinstance(scroller, FitScrollArea):
-                scroller.fit()
