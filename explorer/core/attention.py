@@ -481,12 +481,12 @@ def thumbnails(attentions, size: int = 48) -> np.ndarray:
     return _numpy(small.view(layers, heads, size, size))
 
 
-def thumbnail_size(pixels: tuple[int, int] | None, layers: int, heads: int) -> int:
+def thumbnail_size(pixels: tuple[int, int] | None, layers: int, heads: int, largest: int = 48) -> int:
     """The side of one thumbnail for a grid drawn `pixels` (width, height) large: no more than it shows."""
     if not pixels:
-        return 48
+        return largest
     width, height = pixels
-    return max(8, min(48, int(math.ceil(min(width / max(1, heads), height / max(1, layers))))))
+    return max(8, min(largest, int(math.ceil(min(width / max(1, heads), height / max(1, layers))))))
 
 
 def rank_heads(values: np.ndarray, descending: bool = True) -> list[tuple[int, int, float]]:

@@ -103,6 +103,17 @@ def head_map(ctx, *, run: str = "main", ids: list[int] | None = None, mode: str 
     return np.ascontiguousarray(result.shown(mode, layer, head), dtype=np.float32)
 
 
+@operation("attention.thumbs")
+def layer_thumbnails(ctx, *, run: str = "main", ids: list[int] | None = None, layer: int = 0,
+                     size: int = 48) -> np.ndarray:
+    """[1, H, s, s] one layer's thumbnails at the size a view draws them (the model view's are smaller)."""
+    from explorer.core.attention import thumbnails
+
+    result = _stored(ctx, run, ids)
+    layer = max(0, min(int(layer), result.num_layers - 1))
+    return thumbnails(result.attentions[layer:layer + 1], max(4, min(int(size), 256)))
+
+
 @operation("attention.stored")
 def stored(ctx, *, run: str = "main", ids: list[int] | None = None) -> dict:
     """Where the host keeps a run's maps and how big they are (the GPU check reports it)."""

@@ -6,9 +6,11 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from explorer.core.attention import thumbnail_size
 from explorer.core.model_anatomy import Dimensions, gqa_groups, human_bytes, kv_cache_sizes
 from explorer.ui.attention.common import FullTable, caption, quiet_set
 from explorer.ui.attention.grid import HeadGrid, group_colour
+from explorer.ui.attention.maps import HostMaps
 
 
 class SharingDiagram(QWidget):
@@ -93,8 +95,9 @@ class SharingDiagram(QWidget):
 class GQAView(QWidget):
     head_chosen = Signal(int, int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, maps: HostMaps | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.maps = maps  # the main run's maps in the model host: this layer's thumbnails at this view's size
         self.dims: Dimensions | None = None
         self.num_tokens = 0
         self.layer = 0
@@ -145,7 +148,14 @@ class GQAView(QWidget):
             return
         self.layer = min(layer, self.dims.num_layers - 1)
         quiet_set(self.layer_spin, self.layer)
-        self.grid.set_thumbnails(self.thumbs[self.layer:self.layer + 1], self.dims.num_kv_heads)
+        thumbs = self.thumbs[self.layer:self.layer + 1]  # the model view's (small) until this size's come
+        if self.maps is not None:
+            ratio = self.grid.devicePixelRatioF()
+            size = thumbnail_size((int(self.grid.width() * ratio), int(self.grid.height() * ratio)), 1,
+                                  self.dims.num_heads, largest=160)
+            sharper = self.maps.thumbs(self.layer, size, lambda: self.set_layer(self.layer))
+            thumbs = thumbs if sharper is None else sharper
+        self.grid.set_thumbnails(thumbs, self.dims.num_kv_heads)
         self.grid.left_axis.set_labels([str(self.layer)])
         self.grid_caption.setText(f"Layer {self.layer}'s heads for this text; the coloured bar above a head "
                                   "names the key/value head it shares. Same keys, different queries, so the "

@@ -76,7 +76,7 @@ class ViewTabs(QTabWidget):
     def _make(self, key: str) -> QWidget:
         module, name = VIEW_CLASSES[key]
         cls = getattr(importlib.import_module(f"explorer.ui.attention.{module}"), name)
-        if key == "heads":
+        if key in ("heads", "gqa"):
             return cls(self.host["main"])
         if key == "local":
             return cls(self.host["main"], self.host["local"])
