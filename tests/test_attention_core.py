@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.core import attention, local_attention, model_anatomy, rope
+from explorer.core import attention, head_ranking, local_attention, model_anatomy, rope
 from explorer.core.local_attention import MaskSettings
 
 SARAH = "Sarah fed the cat because it"
@@ -63,7 +63,7 @@ def test_head_statistics_match_their_definitions(smollm2):
     assert np.allclose(r.stats.previous, previous, atol=1e-5)
     assert np.allclose(r.stats.first, first, atol=1e-5)
     assert np.allclose(r.stats.entropy, entropy, atol=1e-4)
-    ranked = attention.rank_heads(r.between(5, 3))
+    ranked = head_ranking.rank_heads(r.between(5, 3))
     assert ranked[0][2] == pytest.approx(float(r.attentions[:, :, 5, 3].max()))
     layer, head, _ = ranked[0]
     # "it" attends to "cat" strongly in the best head: the lecture's example is visible in the real model
@@ -187,13 +187,13 @@ def test_ranking_it_to_sarah_names_the_sink_and_can_leave_it_out(smollm2):
     r = attention.extract_attention(smollm2.model, smollm2.tokenizer, SARAH, causal=True)
     assert r.tokens[0] == "Sarah"  # the key of "it -> Sarah" is the first token
     a = r.attentions
-    raw = attention.rank_by(r, "between", query=5, target=0)
+    raw = head_ranking.rank_by(r, "between", query=5, target=0)
     assert raw.rows[0][2] > 0.99 and raw.sink_dominated and "attention sink" in raw.note
-    sinks = attention.sink_heads(r)
+    sinks = head_ranking.sink_heads(r)
     assert np.array_equal(sinks, a[:, :, 1:, 0].mean(-1) >= attention.SINK_SHARE) and sinks.sum() > 100
     assert sum(sinks[l, h] for l, h, _ in raw.rows[:10]) > 5
 
-    kept = attention.rank_by(r, "between", query=5, target=0, skip_first=True)
+    kept = head_ranking.rank_by(r, "between", query=5, target=0, skip_first=True)
     assert not kept.sink_dominated and "MORE" in kept.note and kept.value == "weight above habit"
     layer, head, value = kept.rows[0]
     habit = np.mean([a[layer, head, i, 0] for i in (1, 2, 3, 4)])  # what the other tokens give "Sarah"
@@ -203,10 +203,10 @@ def test_ranking_it_to_sarah_names_the_sink_and_can_leave_it_out(smollm2):
     assert all(abs(scores[(l, h)]) < 0.1 for l, h, _ in raw.rows[:3])
 
     # a key that is not the first token is not affected
-    cat = attention.rank_by(r, "between", query=5, target=3, skip_first=True)
-    assert cat.rows == attention.rank_heads(r.between(5, 3)) and not cat.note
+    cat = head_ranking.rank_by(r, "between", query=5, target=3, skip_first=True)
+    assert cat.rows == head_ranking.rank_heads(r.between(5, 3)) and not cat.note
     # a masked pair ranks nothing
-    assert attention.rank_by(r, "between", query=2, target=4).rows == []
+    assert head_ranking.rank_by(r, "between", query=2, target=4).rows == []
 
 
 def test_previous_and_entropy_without_the_first_token_match_their_definitions(smollm2):
@@ -218,10 +218,10 @@ def test_previous_and_entropy_without_the_first_token_match_their_definitions(sm
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy_rest = -np.where(rest > 0, rest * np.log2(rest), 0).sum(-1).mean(-1)
     assert np.allclose(r.stats.entropy_rest, entropy_rest, atol=1e-4)
-    ranked = attention.rank_by(r, "entropy", skip_first=True)
+    ranked = head_ranking.rank_by(r, "entropy", skip_first=True)
     assert ranked.rows[0][2] == pytest.approx(float(entropy_rest.min()), abs=1e-4) and "left out" in ranked.note
-    plain = attention.rank_by(r, "entropy")
+    plain = head_ranking.rank_by(r, "entropy")
     assert plain.rows[0][2] == pytest.approx(float(r.stats.entropy.min()), abs=1e-5)
     # the most "focused" heads are mostly focused on the first token, and the note says so
     assert plain.sink_dominated and "first token" in plain.note
-    assert attention.rank_by(r, "first").sink_dominated
+    assert head_ranking.rank_by(r, "first").sink_dominated

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHeaderView, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis, Ranking, first_token_excess, rank_by
+from explorer.core.attention import SINK_SHARE, STAT_TITLES, Analysis
+from explorer.core.head_ranking import Ranking, first_token_excess, rank_by
 from explorer.ui.attention.common import TokenPicker, caption, compact, head_spins, quiet_set, token_item
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.attention.grid import HeadGrid
