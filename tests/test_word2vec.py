@@ -156,6 +156,33 @@ def test_cancel_stops_training(small_text):
     assert progress.checks == 6
 
 
+def test_a_paused_training_resumes_where_it_stopped_and_ends_with_the_same_vectors(small_text):
+    """Pause in the app is a cancel that keeps the trainer: run() again must go on, not start over or skip."""
+    from explorer.core.progress import Cancelled, NullProgress
+
+    class StopOnce(NullProgress):
+        def __init__(self, at=None):
+            self.checks, self.at = 0, at
+
+        def check(self):
+            self.checks += 1
+            if self.checks == self.at:  # inside the training passes, between two minibatches
+                raise Cancelled()
+
+    settings = dict(dim=12, epochs=2, min_count=2, threads=1, seed=3, batch_pairs=256, shuffle=True)
+    counted = StopOnce()
+    whole = Trainer(open_corpus(small_text), Settings(**settings), counted).run()
+    trainer = Trainer(open_corpus(small_text), Settings(**settings), StopOnce(at=40))
+    with pytest.raises(Cancelled):
+        trainer.run()
+    assert 0 < trainer.words_done < trainer.total_words
+    rest = StopOnce()
+    resumed = trainer.run(rest)
+    assert rest.checks < counted.checks - 30  # it went on from where it stopped, it did not start over
+    assert resumed.words == whole.words and np.array_equal(resumed.vectors, whole.vectors)
+    assert [w for w, _ in resumed.losses] == sorted(w for w, _ in resumed.losses)
+
+
 def test_cli_trains_and_neighbors_reads_the_folder(small_text, tmp_path, capsys):
     from explorer.cli import main
 

@@ -365,9 +365,9 @@ class ProjectorTab(EmbeddingTab):
     def _trained_changed(self) -> None:
         """Offer "word2vec (trained here)" once the word2vec tab has finished a training."""
         index = self.source.findData(TRAINED)
-        if trained_store().vectors is not None and index < 0:
+        if trained_store().available and index < 0:
             self.source.insertItem(1, TRAINED_LABEL, TRAINED)
-        elif trained_store().vectors is None and index >= 0:
+        elif not trained_store().available and index >= 0:
             self.source.removeItem(index)
 
     def _source_changed(self, *args) -> None:
