@@ -146,7 +146,7 @@ def lines_of(text: str) -> list[str]:
 
 
 class EmbeddingTab(QWidget):
-    """Base of every tab: the engine, an owner prefix for jobs, and the pane hooks."""
+    """Base of every tab: the engine, an owner prefix for jobs (model-host operations), and the pane hooks."""
 
     key = ""
     title = ""
@@ -178,10 +178,6 @@ class EmbeddingTab(QWidget):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         pass
-
-    def submit(self, fn, name: str = "", title: str = "", **callbacks) -> int:
-        owner = f"{self.owner}.{name}" if name else self.owner
-        return self.engine.submit(fn, owner=owner, title=title or self.title, **callbacks)
 
     def run_op(self, operation: str, arguments: dict, name: str = "", title: str = "", **callbacks) -> int:
         """Run the model-host operation `operation(**arguments)` as this tab's job (`name`: a sub-job)."""
