@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from explorer.engine import Engine
-from explorer.ui.panes.embeddings import EmbeddingsPane
+from explorer.ui.embeddings.pane import EmbeddingsPane
 
 engine = Engine()
 pane = EmbeddingsPane(engine)

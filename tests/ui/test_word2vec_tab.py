@@ -12,7 +12,7 @@ from tests.helpers import show_pane
 @pytest.fixture
 def pane(engine, qtbot):
     from explorer.ui.embeddings.trained import store
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     store().set(None)
     yield show_pane(qtbot, EmbeddingsPane(engine))

@@ -3,9 +3,9 @@
 Tabs: bag-of-words counts; word2vec trained live; GloVe (or the trained) neighbours, analogies and word axes; the
 contextual "bank" through MiniLM / SmolLM2 layers; MiniLM sentence maps; a
 model's token-embedding cloud; and a projector for GloVe's 400k words or
-your own files. Every model run, vector load, projection and neighbour query
-is an operation of the model host (explorer/host/ops/embeddings.py); this
-module only arranges the tabs, each built when it is first shown.
+your own files. Every model run, vector load, word2vec training, projection and
+neighbour query is an operation of the model host (explorer/host/ops/embeddings.py,
+word2vec.py); this module only arranges the tabs, each built when it is first shown.
 """
 from __future__ import annotations
 
