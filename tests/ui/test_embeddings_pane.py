@@ -85,7 +85,7 @@ def test_an_analogy_and_a_neighbour_query_end_to_end(pane, qtbot):
     assert "rome" in tab.answer.text()
     labels = tab.scatter.labels()
     assert labels[:3] == ["france", "italy", "paris"] and labels[-1] == "paris − france + italy"
-    assert len(tab.scatter._arrows) == 4  # the parallelogram: two steps, each drawn twice
+    assert len(tab.scatter.overlays.arrows) == 4  # the parallelogram: two steps, each drawn twice
 
     click_tab(qtbot, pane, pane.neighbours)
     idle(qtbot, pane)  # the tab's first query (its default word) finishes first

@@ -13,7 +13,8 @@ from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLab
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.plot_axis import readable_axes
-from explorer.ui.widgets.scatter import PALETTE, ScatterView
+from explorer.ui.widgets.scatter import ScatterView
+from explorer.ui.widgets.scatter_items import PALETTE
 
 BANK = ["We sat on the grassy bank of the river and watched the water.",
         "The fisherman walked along the river bank at dawn.",
