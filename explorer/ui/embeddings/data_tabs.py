@@ -414,7 +414,7 @@ class ProjectorTab(EmbeddingTab):
         self.message.error(message)
 
     def _loaded(self, points) -> None:
-        notes = " ".join(points.notes)
+        notes = " ".join(points.warnings)
         self.message.info(f"Loaded {points.name}: {len(points):,} items. {notes}")
         self.panel.set_data(points)
 

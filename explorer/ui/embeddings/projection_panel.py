@@ -118,7 +118,7 @@ class ProjectionPanel(QWidget):
         self._fill_colour_choices()
         if len(data) > BIG_SET and self.scatter.point_size_px() > 4:
             self.scatter.set_point_size(3)
-        notes = " ".join(data.notes)
+        notes = " ".join(data.warnings)
         self.message.info(f"{data.name}: {len(data):,} points of {data.dims} dimensions. {notes}")
         if run:
             self.run_projection()
