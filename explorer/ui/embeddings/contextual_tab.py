@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSplitter,
                                QVBoxLayout)
 
@@ -12,7 +12,7 @@ from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLab
                                            short, str_of)
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
-from explorer.ui.widgets.plot_axis import readable_axes
+from explorer.ui.widgets.plot_axis import readable_axes, style_axes
 from explorer.ui.widgets.scatter import ScatterView
 from explorer.ui.widgets.scatter_items import PALETTE
 
@@ -189,18 +189,7 @@ class ContextualTab(EmbeddingTab):
         self._style_curves()
 
     def _style_curves(self) -> None:
-        plot = self.curves.getPlotItem()
-        fg = "#e8e8e8" if self._dark else "#202020"
-        font = QFont()
-        font.setPointSizeF(11 * self._font_scale)
-        css = {"font-size": f"{int(round(12 * self._font_scale))}pt", "color": fg}
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setTickFont(font)
-            axis.setPen(pg.mkPen(fg))
-            axis.setTextPen(pg.mkPen(fg))
-        plot.setLabel("bottom", "layer", **css)
-        plot.setLabel("left", "cosine", **css)
+        style_axes(self.curves.getPlotItem(), self._font_scale, self._dark, left="cosine", bottom="layer")
 
     def state(self) -> dict:
         return {"word": self.word.text(), "model": self.model_id(), "sentences": self.sentences.toPlainText(),

@@ -92,10 +92,9 @@ class Word2VecTab(EmbeddingTab):
         self.loss_plot = pg.PlotWidget(axisItems=readable_axes())
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
-        self.loss_plot.setLabel("bottom", "words read (millions)")
         self.loss_plot.getAxis("bottom").enableAutoSIPrefix(False)  # not "(millions) (x0.001)"
-        self.loss_plot.setLabel("left", "loss per pair")
         self.loss_plot.getPlotItem().setMenuEnabled(False)
+        self._style_loss_plot(1.0, False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2171b5", width=3))
         self.neighbours = QTableWidget(0, 2)
         self.neighbours.setHorizontalHeaderLabels(["word", "nearest words now"])
@@ -314,4 +313,12 @@ class Word2VecTab(EmbeddingTab):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.map.apply_view_settings(font_scale, dark)
+        self._style_loss_plot(font_scale, dark)
+
+    def _style_loss_plot(self, font_scale: float, dark: bool) -> None:
+        from explorer.ui.widgets.plot_axis import style_axes
+
+        self.loss_plot.setBackground("#1e1e1e" if dark else "w")
+        style_axes(self.loss_plot.getPlotItem(), font_scale, dark, left="loss per pair",
+                   bottom="words read (millions)")
 

@@ -79,6 +79,7 @@ class ScatterView(QWidget):
         self.overlays = ArrowOverlays(self.plot, self.view_box)
         self.legend = pg.LegendItem(offset=(-10, 10), labelTextSize="11pt", frame=True)
         self.legend.setParentItem(self.view_box)
+        self.legend.setZValue(40)  # above the point labels (LabelLayer, 30), which would cover its entries
         self.legend.anchor((1, 0), (1, 0), offset=(-10, 10))
         self.legend.setVisible(False)
         self.empty = pg.TextItem(empty_text, anchor=(0.5, 0.5), color="#777777")
