@@ -248,3 +248,37 @@ def test_live_snapshots_hold_plain_data_for_the_tab(small_text, monkeypatch):
     assert [step["context"], *step["negatives"]][0] == step["context"] and len(step["negatives"]) == 5
     words_done = [p["words_done"] for p in live]
     assert words_done == sorted(words_done)
+
+
+def test_the_host_operations_keep_a_paused_training_resume_it_save_it_and_serve_its_vectors(small_text, tmp_path):
+    """word2vec.* and embeddings.neighbours called as the host calls them (no Qt, no host process)."""
+    from explorer.core.progress import Cancelled, NullProgress
+    from explorer.host.ops import embeddings as embedding_ops
+    from explorer.host.ops import word2vec as ops
+
+    class Context(NullProgress):
+        def __init__(self, state, stop_at=None):
+            self.state, self.stop_at, self.checks = state, stop_at, 0
+
+        def check(self):
+            self.checks += 1
+            if self.checks == self.stop_at:
+                raise Cancelled()  # Pause in the tab: the engine cancels the job
+
+    state: dict = {}
+    args = dict(corpus=str(small_text), settings=dict(dim=10, epochs=2, min_count=2, threads=1), watched=["emma"])
+    with pytest.raises(Cancelled):
+        ops.train(Context(state, stop_at=30), **args)
+    assert ops.RUN in state and ops.TRAINED not in state
+    summary = ops.resume(Context(state), **args)
+    assert summary["vocabulary"] > 500 and summary["label"] == ops.LABEL
+    near = embedding_ops.neighbours(Context(state), word="emma", k=3, source="word2vec")
+    assert near["query"] == "emma" and len(near["results"]) == 3
+    saved = ops.save(Context(state), out_dir=str(tmp_path / "out"))
+    with open(saved, encoding="utf-8") as f:
+        assert f.readline().split() == [str(summary["vocabulary"]), "10"]
+    assert ops.discard(Context(state)) and not ops.discard(Context(state))
+    # nothing paused here (the model process restarted): Resume trains afresh instead of failing
+    assert ops.resume(Context({}), **args)["vocabulary"] == summary["vocabulary"]
+    with pytest.raises(ValueError, match="Nothing to save"):
+        ops.save(Context({}), out_dir=str(tmp_path / "none"))

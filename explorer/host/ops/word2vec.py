@@ -28,22 +28,26 @@ def trained_vectors(ctx):
 @operation("word2vec.train")
 def train(ctx, *, corpus: str, settings: dict, watched: list[str]) -> dict:
     """Train on `corpus` ("gutenberg" or a path) with `settings` (fields of word2vec.train.Settings)."""
-    from explorer.core.word2vec.sources import corpus_from
-    from explorer.core.word2vec.train import Settings, Trainer
-
     ctx.state.pop(RUN, None)  # a paused training is replaced
-    trainer = Trainer(corpus_from(corpus), Settings(**settings), watched=watched, snapshots=True)
-    ctx.state[RUN] = trainer
-    return _run(ctx, trainer)
+    ctx.state[RUN] = _trainer(corpus, settings, watched)
+    return _run(ctx, ctx.state[RUN])
 
 
 @operation("word2vec.resume")
-def resume(ctx) -> dict:
-    """Go on with the paused training (or, if it had finished meanwhile, say so again)."""
+def resume(ctx, *, corpus: str, settings: dict, watched: list[str]) -> dict:
+    """Go on with the paused training (the same arguments as `word2vec.train`). With none here (paused
+    before it started, or the model process restarted meanwhile) it starts that training afresh."""
     trainer = ctx.state.get(RUN)
     if trainer is None:
-        raise LookupError("The paused training is gone (the model process restarted): press Train to start again.")
+        trainer = ctx.state[RUN] = _trainer(corpus, settings, watched)
     return _run(ctx, trainer)
+
+
+def _trainer(corpus: str, settings: dict, watched: list[str]):
+    from explorer.core.word2vec.sources import corpus_from
+    from explorer.core.word2vec.train import Settings, Trainer
+
+    return Trainer(corpus_from(corpus), Settings(**settings), watched=watched, snapshots=True)
 
 
 def _run(ctx, trainer) -> dict:

@@ -161,6 +161,7 @@ class Word2VecTab(EmbeddingTab):
         self.save_button.clicked.connect(self._choose_save_folder)
         self._paused = False
         self._running = False
+        self._arguments: dict = {}
         self.snapshot: dict | None = None
         self.saved_path: str | None = None
         self._corpus_changed()
@@ -201,6 +202,7 @@ class Word2VecTab(EmbeddingTab):
         self._paused = False
         self._set_running(True)
         self.message.info("Counting the words of the corpus…")
+        self._arguments = arguments  # Resume sends them again: the host starts afresh if it lost the training
         self._run_training("word2vec.train", arguments)
 
     def _run_training(self, operation: str, arguments: dict) -> None:
@@ -213,7 +215,7 @@ class Word2VecTab(EmbeddingTab):
             self._paused = False
             self.pause_button.setText("Pause")
             self.message.info("Training again…")
-            self._run_training("word2vec.resume", {})
+            self._run_training("word2vec.resume", self._arguments)
         else:
             self._paused = True
             self.engine.cancel(self.owner)
