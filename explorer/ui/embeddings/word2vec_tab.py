@@ -74,7 +74,7 @@ class Word2VecTab(EmbeddingTab):
         self.cancel_button = QPushButton("Cancel")
         self.save_button = QPushButton("Save vectors…")
         self.save_button.setToolTip("Write the trained vectors into a folder (vectors.txt, training.json): the "
-                                    "Projector and `llm-explorer neighbors --vectors` read it")
+                                    "Projector and llm-explorer neighbors --vectors read it")
         for button in (self.pause_button, self.cancel_button, self.save_button):
             button.setEnabled(False)
         self.message = MessageLabel("Press Train: word2vec learns from the books, and you watch meaning appear.")
@@ -268,8 +268,8 @@ class Word2VecTab(EmbeddingTab):
 
     def _saved(self, path: str) -> None:
         self.saved_path = path
-        self.message.info(f"Saved to {path}: the Projector opens it as a vectors file, and "
-                          "`llm-explorer neighbors --vectors FOLDER` reads the folder.")
+        self.message.info(f"Saved to {path}. The Projector opens it as a vectors file; on the command line, "
+                          "llm-explorer neighbors --vectors FOLDER reads the folder.")
 
     # --- drawing ---
     def show_snapshot(self, snap: dict) -> None:
