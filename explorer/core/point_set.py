@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+def short_label(text: str, limit: int = 40) -> str:
+    """A label for a point or a row: white space collapsed, cut to `limit` characters with "…"."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 @dataclass
 class VectorSet:
     """Vectors plus what to call and colour them by."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from explorer.core.point_set import PointSet, VectorSet
+from explorer.core.point_set import PointSet, VectorSet, short_label
 from explorer.host.operations import operation
 
 GLOVE = "glove-50d"
@@ -27,11 +27,6 @@ def word_vectors(ctx, source: str = GLOVE):
     if source != GLOVE:
         raise ValueError(f"unknown word vectors {source!r}")
     return ctx.models.get(GLOVE, "word-vectors", ctx).model
-
-
-def short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- point sets kept in the host ---
@@ -155,7 +150,7 @@ def sentences(ctx, *, sentences: list[str], slot: str):
     """MiniLM sentence embeddings (a few, with their cosine table) and the point set of their map."""
     emb = embed(ctx, sentences)
     # short map labels: the labels of points close together overlap less
-    labels = [f"{i + 1}. {short(s, 24)}" for i, s in enumerate(sentences)]
+    labels = [f"{i + 1}. {short_label(s, 24)}" for i, s in enumerate(sentences)]
     return emb, keep_points(ctx, slot, VectorSet("MiniLM sentence embeddings", emb.vectors, labels,
                                                  {"sentence": list(sentences)}))
 
@@ -204,4 +199,4 @@ def load_source(ctx, *, slot: str, source: str, text_path: str = "", model: str 
         vectors, unknown = glove_text_vectors(word_vectors(ctx), items, ctx)
         if unknown:
             notes.append(f"{len(unknown):,} lines have no GloVe word (e.g. line {unknown[0] + 1}): they sit at 0.")
-    return keep_points(ctx, slot, VectorSet(name, vectors, [short(s, 60) for s in items], {"text": items}, notes))
+    return keep_points(ctx, slot, VectorSet(name, vectors, [short_label(s, 60) for s in items], {"text": items}, notes))

@@ -131,11 +131,6 @@ def compact_number(text: str) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
-def short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def split_words(text: str) -> list[str]:
     """Words typed in a box, separated by spaces, commas or new lines."""
     return [w for w in re.split(r"[\s,;]+", text) if w]

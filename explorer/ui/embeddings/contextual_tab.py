@@ -8,8 +8,9 @@ from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPu
                                QVBoxLayout)
 
 from explorer.models.catalogue import find_model, picker_label
+from explorer.core.point_set import short_label
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
-                                           short, str_of)
+                                           str_of)
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 from explorer.ui.widgets.plot_axis import readable_axes, style_axes
@@ -153,7 +154,7 @@ class ContextualTab(EmbeddingTab):
         # shade from the smallest cosine shown: the differences are what matters
         self.matrix.show_matrix(cosine, names, names, levels=(min(0.5, float(cosine.min())), 1.0))
         self.scatter.set_points(result.coords[layer], result.labels(), list(range(n)),
-                                group_names=[f"{k + 1}. {short(result.sentences[o.sentence], 30)}"
+                                group_names=[f"{k + 1}. {short_label(result.sentences[o.sentence], 30)}"
                                              for k, o in enumerate(result.occurrences)],
                                 axis_titles=[f"PCA 1 at layer {layer}", "PCA 2"])
         if self._layer_line is not None:

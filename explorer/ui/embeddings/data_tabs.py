@@ -10,9 +10,9 @@ from PySide6.QtGui import QFontMetrics, QTextDocumentFragment
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QTableWidget, QVBoxLayout)
 
+from explorer.core.point_set import short_label
 from explorer.models.catalogue import find_model
-from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, short,
-                                           str_of)
+from explorer.ui.embeddings.common import EmbeddingTab, MatrixTable, MessageLabel, heading, lines_of, str_of
 from explorer.ui.embeddings.projection_panel import ProjectionPanel
 from explorer.ui.embeddings.trained import TRAINED, TRAINED_LABEL
 from explorer.ui.embeddings.trained import store as trained_store
@@ -164,7 +164,7 @@ class SentencesTab(EmbeddingTab):
 
         def pair(a: int, b: int, value: float) -> str:
             return (f"{a + 1} and {b + 1} (cosine {value:.2f}): "
-                    f"“{html.escape(short(texts[a], 32))}” · “{html.escape(short(texts[b], 32))}”")
+                    f"“{html.escape(short_label(texts[a], 32))}” · “{html.escape(short_label(texts[b], 32))}”")
 
         lines = [f"<b>Most similar{among}:</b> {pair(i, j, best)}"]
         if cosine.shape[0] > 2:
