@@ -1,4 +1,5 @@
-"""Small pieces shared by the Embeddings tabs: coloured number tables, messages, the tab base class."""
+"""Small pieces shared by the Embeddings tabs: coloured number tables, word/cosine results, messages, the tab base
+class."""
 from __future__ import annotations
 
 import re
@@ -111,6 +112,34 @@ class MatrixTable(QTableWidget):
         if self.values is None:
             return {}
         return {"matrix": self.values, "__rows__": self.row_labels, "__columns__": self.col_labels}
+
+
+class ResultsTable(QTableWidget):
+    """Rank, word, cosine: the answer of a neighbour or analogy query."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 2)
+        self.setHorizontalHeaderLabels(["word", "cosine"])
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.rows: list[tuple[str, float]] = []
+
+    def show_results(self, results) -> None:
+        self.rows = [(r.word, float(r.score)) for r in results]
+        self.setRowCount(len(self.rows))
+        for i, (word, score) in enumerate(self.rows):
+            self.setItem(i, 0, QTableWidgetItem(word))
+            item = QTableWidgetItem(f"{score:.3f}")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.setItem(i, 1, item)
+
+    def words(self) -> list[str]:
+        return [w for w, _ in self.rows]
+
+    def export_data(self) -> dict:
+        return {"results": [[w, s] for w, s in self.rows], "__columns__": ["word", "cosine"]}
 
 
 def heading(text: str) -> QLabel:
