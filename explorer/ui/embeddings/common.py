@@ -16,8 +16,6 @@ if TYPE_CHECKING:  # numpy loads with the first matrix: the first tab shown (bag
     import numpy as np
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
-NOTE_STYLE = "color: #555555;"
-NOTE_STYLE_DARK = "color: #bbbbbb;"
 
 
 class MessageLabel(QLabel):

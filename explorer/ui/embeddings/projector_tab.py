@@ -41,7 +41,6 @@ class ProjectorTab(EmbeddingTab):
         self.load_button = QPushButton("Load")
         self.message = MessageLabel()
         self.panel = ProjectionPanel(engine, self.owner)
-        self.loaded_from: dict = {}
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Data"), 0, 0)
@@ -121,8 +120,6 @@ class ProjectorTab(EmbeddingTab):
             self.message.error("Choose a vectors file (TSV, CSV or NPY).")
             return
         self.message.info("Loading…")
-        self.loaded_from = {"source": source, "text": text_path, "model": model, "vectors": vectors_path,
-                            "metadata": metadata_path}
 
         arguments = {"slot": self.panel.owner, "source": source, "text_path": text_path, "model": model,
                      "vectors_path": vectors_path, "metadata_path": metadata_path,

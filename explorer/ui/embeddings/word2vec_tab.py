@@ -160,7 +160,6 @@ class Word2VecTab(EmbeddingTab):
         self.cancel_button.clicked.connect(self.cancel)
         self.save_button.clicked.connect(self._choose_save_folder)
         self._paused = False
-        self._running = False
         self._arguments: dict = {}
         self.snapshot: dict | None = None
         self.saved_path: str | None = None
@@ -230,7 +229,6 @@ class Word2VecTab(EmbeddingTab):
         self.message.info("Cancelled. Earlier trained vectors (if any) are still offered in the other tabs.")
 
     def _set_running(self, running: bool) -> None:
-        self._running = running
         self.train_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)

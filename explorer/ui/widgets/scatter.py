@@ -258,9 +258,6 @@ class ScatterView(QWidget):
         self.search.setText(pattern)
         self._apply_search()
 
-    def matches(self) -> np.ndarray | None:
-        return self._match
-
     def _apply_search(self, redraw: bool = True) -> None:
         self._search_timer.stop()
         pattern = self.search.text().strip()
