@@ -18,6 +18,8 @@ _.tickValues
 _.tickStrings
 _.dataBounds
 _.orthoRange
+# AxisItem.labelString reads the unit prefix that ReadableAxis.updateAutoSIPrefix sets
+_.labelUnitPrefix
 # QGraphicsItem.paint(painter, option, widget): the option argument is part of the signature Qt calls
 _.opt
 # the tokenizers library reads these attributes of a Tokenizer being set up for training

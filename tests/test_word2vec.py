@@ -156,6 +156,33 @@ def test_cancel_stops_training(small_text):
     assert progress.checks == 6
 
 
+def test_a_paused_training_resumes_where_it_stopped_and_ends_with_the_same_vectors(small_text):
+    """Pause in the app is a cancel that keeps the trainer: run() again must go on, not start over or skip."""
+    from explorer.core.progress import Cancelled, NullProgress
+
+    class StopOnce(NullProgress):
+        def __init__(self, at=None):
+            self.checks, self.at = 0, at
+
+        def check(self):
+            self.checks += 1
+            if self.checks == self.at:  # inside the training passes, between two minibatches
+                raise Cancelled()
+
+    settings = dict(dim=12, epochs=2, min_count=2, threads=1, seed=3, batch_pairs=256, shuffle=True)
+    counted = StopOnce()
+    whole = Trainer(open_corpus(small_text), Settings(**settings), counted).run()
+    trainer = Trainer(open_corpus(small_text), Settings(**settings), StopOnce(at=40))
+    with pytest.raises(Cancelled):
+        trainer.run()
+    assert 0 < trainer.words_done < trainer.total_words
+    rest = StopOnce()
+    resumed = trainer.run(rest)
+    assert rest.checks < counted.checks - 30  # it went on from where it stopped, it did not start over
+    assert resumed.words == whole.words and np.array_equal(resumed.vectors, whole.vectors)
+    assert [w for w, _ in resumed.losses] == sorted(w for w, _ in resumed.losses)
+
+
 def test_cli_trains_and_neighbors_reads_the_folder(small_text, tmp_path, capsys):
     from explorer.cli import main
 
@@ -221,3 +248,37 @@ def test_live_snapshots_hold_plain_data_for_the_tab(small_text, monkeypatch):
     assert [step["context"], *step["negatives"]][0] == step["context"] and len(step["negatives"]) == 5
     words_done = [p["words_done"] for p in live]
     assert words_done == sorted(words_done)
+
+
+def test_the_host_operations_keep_a_paused_training_resume_it_save_it_and_serve_its_vectors(small_text, tmp_path):
+    """word2vec.* and embeddings.neighbours called as the host calls them (no Qt, no host process)."""
+    from explorer.core.progress import Cancelled, NullProgress
+    from explorer.host.ops import embeddings as embedding_ops
+    from explorer.host.ops import word2vec as ops
+
+    class Context(NullProgress):
+        def __init__(self, state, stop_at=None):
+            self.state, self.stop_at, self.checks = state, stop_at, 0
+
+        def check(self):
+            self.checks += 1
+            if self.checks == self.stop_at:
+                raise Cancelled()  # Pause in the tab: the engine cancels the job
+
+    state: dict = {}
+    args = dict(corpus=str(small_text), settings=dict(dim=10, epochs=2, min_count=2, threads=1), watched=["emma"])
+    with pytest.raises(Cancelled):
+        ops.train(Context(state, stop_at=30), **args)
+    assert ops.RUN in state and ops.TRAINED not in state
+    summary = ops.resume(Context(state), **args)
+    assert summary["vocabulary"] > 500 and summary["label"] == ops.LABEL
+    near = embedding_ops.neighbours(Context(state), word="emma", k=3, source="word2vec")
+    assert near["query"] == "emma" and len(near["results"]) == 3
+    saved = ops.save(Context(state), out_dir=str(tmp_path / "out"))
+    with open(saved, encoding="utf-8") as f:
+        assert f.readline().split() == [str(summary["vocabulary"]), "10"]
+    assert ops.discard(Context(state)) and not ops.discard(Context(state))
+    # nothing paused here (the model process restarted): Resume trains afresh instead of failing
+    assert ops.resume(Context({}), **args)["vocabulary"] == summary["vocabulary"]
+    with pytest.raises(ValueError, match="Nothing to save"):
+        ops.save(Context({}), out_dir=str(tmp_path / "none"))

@@ -15,30 +15,17 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from explorer.core.point_set import VectorSet
 
 MAX_FILE_BYTES = 2 * 1024**3
 
 
 class VectorFileError(ValueError):
     """A vectors or metadata file that cannot be used; the message says why and where."""
-
-
-@dataclass
-class VectorSet:
-    """Vectors plus what to call and colour them by."""
-
-    name: str
-    vectors: np.ndarray  # [n, d] float32
-    labels: list[str]  # one per row, shown next to points and in searches
-    columns: dict[str, list[str]] = field(default_factory=dict)  # metadata columns, each n long
-    warnings: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return int(self.vectors.shape[0])
 
 
 def _check_file(path: Path) -> None:

@@ -31,7 +31,7 @@ class PaneSpec:
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec("embeddings", "Embeddings",
              "From bag-of-words to word vectors to contextual embeddings, and a projector for any vectors",
-             "explorer.ui.panes.embeddings", "EmbeddingsPane"),
+             "explorer.ui.embeddings.pane", "EmbeddingsPane"),
     PaneSpec("tokenizers", "Tokenizers",
              "One text, many tokenizers side by side: what is a token, and why counts differ",
              "explorer.ui.tokenizers.pane", "TokenizerLabPane"),

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 # a GUI process of its own (other tests in this pytest process import torch directly): every tab of
-# the pane runs a job through its own model host, then says which of the three modules it has loaded
+# the pane (word2vec training included) runs a job through its own model host, then says which of the three modules it has loaded
 DRIVER = r"""
 import os, sys
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from explorer.engine import Engine
-from explorer.ui.panes.embeddings import EmbeddingsPane
+from explorer.ui.embeddings.pane import EmbeddingsPane
 
 engine = Engine()
 pane = EmbeddingsPane(engine)
@@ -49,8 +49,27 @@ settle()
 pane.projector.panel.show_neighbours(0)
 pane.projector.panel.set_colour_by("kmeans", clusters=3)
 settle()
+# word2vec, trained briefly on a small text, then queried from the Neighbours tab (the vectors stay in the host)
+words = [a + b for a in "bcdfghkl" for b in "aeiou"]  # words are runs of letters
+text = " ".join(np.random.default_rng(1).choice(words, 20_000))
+(folder / "small.txt").write_text(text + "\n")
+pane.apply_preset("word2vec")
+w2v = pane.word2vec
+w2v.set_corpus("file", str(folder / "small.txt"))
+for key, value in (("dim", 10), ("epochs", 1), ("min_count", 1)):
+    w2v.spins[key].setValue(value)
+w2v.watched.setText("ba be")
+w2v.train()
+settle()
+assert w2v.result is not None and w2v.snapshot["final"], w2v.message.text()
+pane.show_tab(pane.neighbours)
+pane.neighbours.vectors.set_choice("word2vec")
+pane.neighbours.set_word("ca")
+settle()
+assert pane.neighbours.query == "ca" and pane.neighbours.table.rowCount() > 0, pane.neighbours.message.text()
 errors = [t.message.text() for t in (pane.bow, pane.neighbours, pane.analogy, pane.axes, pane.contextual,
-                                      pane.sentences, pane.tokens.panel, pane.projector.panel) if t.message.is_error]
+                                      pane.sentences, pane.tokens.panel, pane.projector.panel, pane.word2vec)
+          if t.message.is_error]
 assert not errors, errors
 assert pane.projector.panel.neighbour_list.count() == 10, "no neighbours listed"
 assert pane.tokens.panel.scatter.n_points == 30_522 and pane.projector.panel.scatter.n_points == 30

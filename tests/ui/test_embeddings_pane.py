@@ -14,7 +14,7 @@ SLOW_MS = 180_000
 
 @pytest.fixture
 def pane(engine, qtbot):
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     yield show_pane(qtbot, EmbeddingsPane(engine))
     engine.cancel()
@@ -48,7 +48,7 @@ def idle(qtbot, pane, timeout: int = SLOW_MS) -> None:
 
 
 def test_the_presets_the_lecture_scenes_use_exist(engine, qtbot):
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     pane = EmbeddingsPane(engine)
     qtbot.addWidget(pane)
@@ -85,7 +85,7 @@ def test_an_analogy_and_a_neighbour_query_end_to_end(pane, qtbot):
     assert "rome" in tab.answer.text()
     labels = tab.scatter.labels()
     assert labels[:3] == ["france", "italy", "paris"] and labels[-1] == "paris − france + italy"
-    assert len(tab.scatter._arrows) == 4  # the parallelogram: two steps, each drawn twice
+    assert len(tab.scatter.overlays.arrows) == 4  # the parallelogram: two steps, each drawn twice
 
     click_tab(qtbot, pane, pane.neighbours)
     idle(qtbot, pane)  # the tab's first query (its default word) finishes first
@@ -319,7 +319,7 @@ def test_a_token_cloud_shows_every_token_and_finds_them(pane, qtbot):
 
 
 def test_the_state_round_trips_through_a_new_pane(engine, qtbot, tmp_path):
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     first = EmbeddingsPane(engine)
     qtbot.addWidget(first)

@@ -58,7 +58,7 @@ def test_the_attention_picker_and_info_line_name_the_4bit_copy_and_offer_the_ori
 
 @pytest.fixture
 def embeddings(qtbot, engine):
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     pane = show_pane(qtbot, EmbeddingsPane(engine))
     yield pane

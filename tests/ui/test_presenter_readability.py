@@ -77,7 +77,7 @@ def test_analogy_axis_titles_do_not_touch_the_tick_labels(qtbot, dark):
 def test_an_arrow_label_sits_beside_its_arrow_not_on_it(qtbot):
     """On the line, "king − man" read "king + man" (the vertical arrow crossed out the minus)."""
     view = _analogy_scatter(qtbot)
-    labels = {item.toPlainText(): item for item in view._overlays if hasattr(item, "toPlainText")}
+    labels = {item.toPlainText(): item for item in view.overlays.items if hasattr(item, "toPlainText")}
     vertical = labels["king − man"]
     line_x = view.view_box.mapViewToScene(QPointF(0.0, 0.5)).x()
     box = vertical.mapRectToScene(vertical.boundingRect())

@@ -30,3 +30,19 @@ def test_a_view_away_from_every_point_offers_reset_view(qtbot):
     view.view_box.setRange(xRange=(1000, 1001), yRange=(1000, 1001), padding=0)
     qtbot.wait(200)
     assert not view.away.isVisible()
+
+
+def test_ticks_keep_the_data_values_after_a_theme_or_scale_change(qtbot):
+    """pyqtgraph 0.14 scaled a titled -0.5..0.5 axis by 1000 when auto SI prefixes were switched off."""
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show()
+    coords = np.random.default_rng(1).uniform(-0.5, 0.5, size=(40, 2)).astype(np.float32)
+    view.set_points(coords, [f"p{i}" for i in range(40)], axis_titles=["PCA 1", "PCA 2"])
+    view.apply_view_settings(1.5, True)  # presenter scale, dark theme
+    view.set_points(coords, [f"p{i}" for i in range(40)], axis_titles=["PCA 1", "PCA 2"])
+    for name in ("bottom", "left"):
+        axis = view.plot.getAxis(name)
+        assert axis.tickStrings([0.3], axis.autoSIPrefixScale * axis.scale, 0.1) == ["0.3"]  # not "300"
+        assert "(x" not in axis.labelString() and "PCA" in axis.labelString()

@@ -24,7 +24,7 @@ window.engine.shutdown(5000)
 NOT_BEFORE_FIRST_PAINT = ["torch", "transformers", "numpy", "pyqtgraph", "importlib.metadata",
                           "explorer.models.store", "explorer.ui.export", "explorer.ui.session",
                           "explorer.ui.scenes", "explorer.core.session_schema", "explorer.ui.attention.pane",
-                          "explorer.ui.panes.embeddings"]
+                          "explorer.ui.embeddings.pane"]
 
 
 def test_the_window_is_built_without_models_plots_dialogs_or_the_qt_namespace(tmp_path):

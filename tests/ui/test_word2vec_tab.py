@@ -12,7 +12,7 @@ from tests.helpers import show_pane
 @pytest.fixture
 def pane(engine, qtbot):
     from explorer.ui.embeddings.trained import store
-    from explorer.ui.panes.embeddings import EmbeddingsPane
+    from explorer.ui.embeddings.pane import EmbeddingsPane
 
     store().set(None)
     yield show_pane(qtbot, EmbeddingsPane(engine))
@@ -90,3 +90,54 @@ def test_the_static_note_links_to_the_contextual_bank_tab(pane, qtbot):
     pane.apply_preset("word2vec")
     pane.word2vec.note.linkActivated.emit("bank")
     assert pane.current_tab() is pane.contextual
+
+
+def _start(qtbot, tab, path, epochs: int) -> None:
+    tab.corpus.setCurrentIndex(tab.corpus.findData("file"))
+    retype(qtbot, tab.path, str(path))
+    for key, value in (("dim", 20), ("epochs", epochs), ("min_count", 3)):
+        tab.spins[key].setValue(value)
+    retype(qtbot, tab.watched, "emma")
+    qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.snapshot is not None, timeout=60_000)  # training, in the model host
+
+
+def test_pause_leaves_the_model_process_free_resume_finishes_and_save_writes_a_folder(pane, qtbot, small_text,
+                                                                                      tmp_path):
+    tab = pane.word2vec
+    pane.apply_preset("word2vec")
+    assert not tab.save_button.isEnabled()  # nothing trained yet
+    _start(qtbot, tab, small_text, epochs=60)
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    assert tab.pause_button.text() == "Resume" and "Paused" in tab.message.text()
+    words_then = tab.snapshot["words_done"]
+    # paused, the model process answers other tabs (the training waits there, not in a busy job)
+    pane.show_tab(pane.neighbours)
+    pane.neighbours.set_word("frog")
+    qtbot.waitUntil(lambda: pane.neighbours.query == "frog", timeout=60_000)
+    assert tab.result is None and tab.snapshot["words_done"] == words_then
+    pane.show_tab(tab)
+    qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=180_000)
+    assert tab.snapshot["final"] and tab.snapshot["words_done"] == tab.snapshot["total_words"] > words_then
+    assert tab.save_button.isEnabled()
+
+    tab.save_to(str(tmp_path / "mine"))
+    qtbot.waitUntil(lambda: tab.saved_path is not None or tab.message.is_error, timeout=60_000)
+    lines = (tmp_path / "mine" / "vectors.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f"{tab.result['vocabulary']} 20" and len(lines) == tab.result["vocabulary"] + 1
+    assert (tmp_path / "mine" / "training.json").is_file()
+
+
+def test_cancel_stops_the_training_and_train_starts_again(pane, qtbot, small_text):
+    tab = pane.word2vec
+    pane.apply_preset("word2vec")
+    _start(qtbot, tab, small_text, epochs=200)
+    qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
+    assert tab.train_button.isEnabled() and not tab.pause_button.isEnabled()
+    assert "Cancelled" in tab.message.text()
+    qtbot.waitUntil(lambda: not pane.is_busy(), timeout=10_000)  # the host stopped it (and forgot it)
+    assert tab.result is None and not tab.message.is_error
+    tab.snapshot = None
+    _start(qtbot, tab, small_text, epochs=1)
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=120_000)

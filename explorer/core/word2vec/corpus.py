@@ -179,7 +179,6 @@ class Vocabulary:
     words: list[str]
     counts: np.ndarray  # int64, one per word
     corpus_words: int  # every word of the corpus, rare ones included
-    distinct_words: int
     index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -228,4 +227,4 @@ def build_vocabulary(corpus: Corpus, min_count: int = 5, window: int = 5,
     if len(kept) < 2:
         raise CorpusError(f"{corpus.name}: {len(kept)} distinct word{'s' * (len(kept) != 1)} appear at least "
                           f"{min_count} times (min count): give a longer text or lower the min count")
-    return Vocabulary([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64), total, len(counts))
+    return Vocabulary([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64), total)

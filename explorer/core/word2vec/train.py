@@ -171,6 +171,17 @@ def window_pairs(ids: np.ndarray, sentence: np.ndarray, window: int, rng: np.ran
     return ids[rows], ids[clipped[rows, cols]]
 
 
+@dataclass
+class _Block:
+    """The pairs of one block of text, and how far training has gone through them."""
+
+    centres: np.ndarray
+    contexts: np.ndarray
+    raw_words: int  # corpus words the block covers (before subsampling)
+    start_words: int  # words done when the block began
+    first: int = 0  # the next pair to train
+
+
 class Trainer:
     """State of one training run; `run()` does the passes (see the module docstring)."""
 
@@ -193,19 +204,60 @@ class Trainer:
         self._texts: list[tuple[int, str]] | None = []  # the corpus text kept from the counting pass
         self._previous_map: np.ndarray | None = None
         self._last_snapshot = 0.0
+        self._passes: Iterator[tuple[np.ndarray, np.ndarray, int]] | None = None  # the blocks still to train
+        self._block: _Block | None = None  # the block being trained (its pairs), when a run stopped inside it
+        self._vocab_seconds = 0.0
+        self._seconds = 0.0  # time spent in the training passes so far (not counting, not paused)
 
     # --- the passes ---
-    def run(self) -> TrainResult:
+    def run(self, progress: Progress | None = None) -> TrainResult:
+        """Train to the end and return the vectors. Resumable: when `progress.check()` raises (a pause or a
+        Cancel), the trainer stops between two minibatches, and `run()` again goes on from there (with
+        `progress`, a new reporter) exactly as if it had not stopped."""
+        import torch
+
+        from explorer.core.threads import cpu_threads, torch_threads
+
+        if progress is not None:
+            self.progress = ensure(progress)
+        if self._passes is None:
+            self._prepare()  # stopped while counting: counting starts again
+            self._passes = self._epoch_blocks()
+        s = self.settings
+        self._segment_start = time.perf_counter()
+        self._last_snapshot = self._segment_start
+        try:
+            with torch.no_grad(), torch_threads(s.threads or cpu_threads()):
+                while True:
+                    if self._block is None:
+                        block = next(self._passes, None)
+                        if block is None:
+                            break
+                        self._block = self._pairs_of(*block)
+                    self._train_block(self._block)
+                    self._block = None
+        finally:
+            self._seconds += time.perf_counter() - self._segment_start
+        self._cache = self._texts = None  # every pass is done: the corpus need not stay in memory
+        self._flush_loss()
+        if self.snapshots:
+            self.progress.partial(self.snapshot(final=True))
+        return TrainResult(list(self.vocab.words), self.vocab.counts, self.W.numpy().copy(), s, self.corpus.name,
+                           self.vocab.corpus_words, self._seconds, self._vocab_seconds, list(self.losses))
+
+    def _prepare(self) -> None:
+        """The counting pass (unless a vocabulary was given), then the two matrices and the sampling tables."""
         import torch
 
         s = self.settings
         start = time.perf_counter()
         if self.vocab is None:
+            self._texts = []
             self.vocab = build_vocabulary(self.corpus, s.min_count, s.window, self.progress, VOCAB_SHARE,
                                           keep_text=self._texts)
         if not self._texts:  # vocabulary given, or the text was too long to keep
             self._texts = None
-        vocab_seconds = time.perf_counter() - start
+        self._vocab_seconds = time.perf_counter() - start
         self.rng = np.random.default_rng(s.seed)
         generator = torch.Generator().manual_seed(s.seed)
         V = len(self.vocab)
@@ -215,23 +267,13 @@ class Trainer:
         self.table = negative_table(self.vocab.counts)
         self.total_words = self.vocab.corpus_words * s.epochs
         self.words_done = 0
+        self.epoch = 0
         self._loss_sum, self._loss_n = 0.0, 0
-        self._started = time.perf_counter()
-        self._last_snapshot = self._started
-        from explorer.core.threads import cpu_threads, torch_threads
 
-        with torch.no_grad(), torch_threads(s.threads or cpu_threads()):
-            for epoch in range(s.epochs):
-                self.epoch = epoch
-                for ids, sentence, raw_words in self._blocks():
-                    self._train_block(ids, sentence, raw_words)
-                    self.progress.check()
-        seconds = time.perf_counter() - self._started
-        self._flush_loss()
-        if self.snapshots:
-            self.progress.partial(self.snapshot(final=True))
-        return TrainResult(list(self.vocab.words), self.vocab.counts, self.W.numpy().copy(), s, self.corpus.name,
-                           self.vocab.corpus_words, seconds, vocab_seconds, list(self.losses))
+    def _epoch_blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        for epoch in range(self.settings.epochs):
+            self.epoch = epoch
+            yield from self._blocks()
 
     def _id_stream(self) -> Iterator[tuple[np.ndarray, int]]:
         """(word ids of one sentence, its length in corpus words), rare words already dropped; sentences are
@@ -302,18 +344,26 @@ class Trainer:
         sentence = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
         return np.concatenate(parts) if parts else np.zeros(0, np.int64), sentence
 
-    def _train_block(self, ids: np.ndarray, sentence: np.ndarray, raw_words: int) -> None:
+    def _pairs_of(self, ids: np.ndarray, sentence: np.ndarray, raw_words: int) -> "_Block":
+        """Subsample a block of text and draw its (centre, context) pairs."""
+        keep = self.rng.random(len(ids)) < self.keep[ids]
+        ids, sentence = ids[keep], sentence[keep]
+        centres, contexts = window_pairs(ids, sentence, self.settings.window, self.rng)
+        return _Block(centres, contexts, raw_words, self.words_done)
+
+    def _train_block(self, block: "_Block") -> None:
+        """Train a block's pairs from `block.first` on, a minibatch at a time, checking for a stop before each."""
         import torch
 
         s = self.settings
-        keep = self.rng.random(len(ids)) < self.keep[ids]
-        ids, sentence = ids[keep], sentence[keep]
-        centres, contexts = window_pairs(ids, sentence, s.window, self.rng)
+        centres, contexts = block.centres, block.contexts
         n_pairs = len(centres)
-        start_words = self.words_done
-        for first in range(0, n_pairs, s.batch_pairs):
+        lr = s.alpha
+        while block.first < n_pairs:
+            self.progress.check()
+            first = block.first
             last = min(n_pairs, first + s.batch_pairs)
-            done = start_words + raw_words * first / max(1, n_pairs)
+            done = block.start_words + block.raw_words * first / max(1, n_pairs)
             lr = max(s.min_alpha, s.alpha - (s.alpha - s.min_alpha) * done / self.total_words)
             negatives = draw_negatives(self.rng, self.table, (last - first, s.negative))
             due = self.snapshots and time.perf_counter() - self._last_snapshot > SNAPSHOT_EVERY_S
@@ -322,16 +372,17 @@ class Trainer:
                 pair = (c, o, negs, lr, self.W[c].numpy().copy(), self.C[[o, *negs.tolist()]].numpy().copy())
             self.step(torch.from_numpy(centres[first:last]), torch.from_numpy(contexts[first:last]),
                       torch.from_numpy(negatives), lr)
+            block.first = last
+            self.words_done = block.start_words + int(block.raw_words * last / n_pairs)
             if due:
-                self.words_done = int(done)
                 self._flush_loss()
                 self.progress.partial(self.snapshot(step_pair=pair))
                 self._last_snapshot = time.perf_counter()
-        self.words_done = start_words + raw_words
+        self.words_done = block.start_words + block.raw_words
         if self._loss_n >= 50_000 or not self.snapshots:
             self._flush_loss()
         fraction = VOCAB_SHARE + (1 - VOCAB_SHARE) * self.words_done / self.total_words
-        elapsed = time.perf_counter() - self._started
+        elapsed = self._seconds + time.perf_counter() - self._segment_start
         self.progress.report(min(1.0, fraction), f"Epoch {self.epoch + 1} of {s.epochs}: "
                              f"{self.words_done / max(elapsed, 1e-9) / 1000:.0f}k words/s, lr {lr:.4f}")
 

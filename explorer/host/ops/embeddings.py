@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from explorer.core.point_set import PointSet
+from explorer.core.point_set import PointSet, VectorSet, short_label
 from explorer.host.operations import operation
 
 GLOVE = "glove-50d"
@@ -29,28 +29,22 @@ def word_vectors(ctx, source: str = GLOVE):
     return ctx.models.get(GLOVE, "word-vectors", ctx).model
 
 
-def short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 # --- point sets kept in the host ---
-def keep_points(ctx, slot: str, name: str, vectors, labels: list[str], columns: dict | None = None,
-                notes: list[str] | None = None, unit=None) -> PointSet:
-    """Check `vectors`, prepare their neighbour index, keep them under `slot`; the GUI gets the rest."""
+def keep_points(ctx, slot: str, data: VectorSet, unit=None) -> PointSet:
+    """Check `data`'s vectors, prepare their neighbour index, keep them under `slot`; the GUI gets the rest."""
     from explorer.core.projection import NeighbourIndex, check_points
 
-    vectors = check_points(vectors, 2, "a map")
-    if len(labels) != len(vectors):
-        raise ValueError(f"{len(labels)} labels for {len(vectors)} vectors")
+    vectors = check_points(data.vectors, 2, "a map")
+    if len(data.labels) != len(vectors):
+        raise ValueError(f"{len(data.labels)} labels for {len(vectors)} vectors")
     sets = ctx.state.setdefault(SETS, {})
     before = sets.get(slot, {})
     generation = before.get("generation", 0) + 1
     # the same array again (GloVe loaded into the projector twice): its prepared index still holds
     index = before["index"] if before.get("vectors") is vectors else NeighbourIndex(vectors, unit).prepare()
     sets[slot] = {"generation": generation, "vectors": vectors, "index": index}
-    return PointSet(name, list(labels), dict(columns or {}), list(notes or []), slot, generation,
-                    int(vectors.shape[0]), int(vectors.shape[1]))
+    data.vectors = vectors
+    return PointSet.of(data, slot, generation)
 
 
 def kept(ctx, slot: str, generation: int) -> dict:
@@ -156,9 +150,9 @@ def sentences(ctx, *, sentences: list[str], slot: str):
     """MiniLM sentence embeddings (a few, with their cosine table) and the point set of their map."""
     emb = embed(ctx, sentences)
     # short map labels: the labels of points close together overlap less
-    labels = [f"{i + 1}. {short(s, 24)}" for i, s in enumerate(sentences)]
-    return emb, keep_points(ctx, slot, "MiniLM sentence embeddings", emb.vectors, labels,
-                            {"sentence": list(sentences)})
+    labels = [f"{i + 1}. {short_label(s, 24)}" for i, s in enumerate(sentences)]
+    return emb, keep_points(ctx, slot, VectorSet("MiniLM sentence embeddings", emb.vectors, labels,
+                                                 {"sentence": list(sentences)}))
 
 
 @operation("embeddings.token_cloud")
@@ -168,7 +162,7 @@ def token_cloud(ctx, *, model_id: str, slot: str) -> PointSet:
     from explorer.models.word_vectors import token_embedding_files
 
     emb = load_token_embeddings(*token_embedding_files(model_id, ctx), progress=ctx)
-    return keep_points(ctx, slot, emb.title, emb.vectors, emb.tokens, {"token": emb.tokens})
+    return keep_points(ctx, slot, VectorSet(emb.title, emb.vectors, emb.tokens, {"token": emb.tokens}))
 
 
 @operation("embeddings.load_source")
@@ -177,20 +171,20 @@ def load_source(ctx, *, slot: str, source: str, text_path: str = "", model: str 
     """The projector's data: GloVe's words, a vectors file (+ metadata), or a text file embedded by a model."""
     if source == "glove":
         wv = word_vectors(ctx)
-        return keep_points(ctx, slot, "GloVe 6B 50-d", wv.vectors, wv.words, unit=wv.unit)
+        return keep_points(ctx, slot, VectorSet("GloVe 6B 50-d", wv.vectors, wv.words), unit=wv.unit)
     if source == "word2vec":
         wv = word_vectors(ctx, source)
-        return keep_points(ctx, slot, wv.name, wv.vectors, wv.words, unit=wv.unit)
+        return keep_points(ctx, slot, VectorSet(wv.name, wv.vectors, wv.words), unit=wv.unit)
     if source == "vectors":
         from explorer.core.vector_files import load_vector_files
 
         data = load_vector_files(vectors_path, metadata_path or None)
-        return keep_points(ctx, slot, Path(vectors_path).name, data.vectors, data.labels, data.columns,
-                           data.warnings)
+        data.name = Path(vectors_path).name
+        return keep_points(ctx, slot, data)
     from explorer.core.vector_files import read_text_items
 
     items = read_text_items(text_path)
-    name = f"{Path(text_path).name} ({model_title or TEXT_MODELS.get(model, model)})"
+    name = f"{Path(text_path).name} ({model_title or model})"  # the GUI names the model; the id otherwise
     notes: list[str] = []
     if model == "minilm":
         vectors: Any = embed(ctx, items).vectors
@@ -205,4 +199,4 @@ def load_source(ctx, *, slot: str, source: str, text_path: str = "", model: str 
         vectors, unknown = glove_text_vectors(word_vectors(ctx), items, ctx)
         if unknown:
             notes.append(f"{len(unknown):,} lines have no GloVe word (e.g. line {unknown[0] + 1}): they sit at 0.")
-    return keep_points(ctx, slot, name, vectors, [short(s, 60) for s in items], {"text": items}, notes)
+    return keep_points(ctx, slot, VectorSet(name, vectors, [short_label(s, 60) for s in items], {"text": items}, notes))

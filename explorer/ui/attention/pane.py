@@ -62,8 +62,6 @@ def describe_run(analysis) -> str:
 class AttentionPane(Pane):
     pane_id = "attention"
     title = "Attention"
-    order = 30
-    summary = "Attention heads, Q/K/V arithmetic, local attention, GQA, RoPE and the next token, on real models"
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)

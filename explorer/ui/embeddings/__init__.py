@@ -1,1 +1,1 @@
-"""The Embeddings pane's tabs (bag-of-words, word vectors, contextual, sentences, tokens, projector)."""
+"""The Embeddings topic: its pane (pane.py), one module per tab, and the projection panel they share."""

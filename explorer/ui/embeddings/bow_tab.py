@@ -4,8 +4,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout
 
+from explorer.core.point_set import short_label
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, bool_of, heading, lines_of,
-                                           short, str_of)
+                                           str_of)
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
 
@@ -78,7 +79,7 @@ class BagOfWordsTab(EmbeddingTab):
     def _show(self, bow) -> None:
         self.result = bow
         n = len(bow.documents)
-        rows = [f"{i + 1}. {short(d, 28)}" for i, d in enumerate(bow.documents)]
+        rows = [f"{i + 1}. {short_label(d, 28)}" for i, d in enumerate(bow.documents)]
         self.counts.show_matrix(bow.counts, rows, bow.vocabulary, fmt="{:.0f}", stretch=False, hide_zeros=True)
         cos = bow.cosine()
         self.cosine.show_matrix(cos, [str(i + 1) for i in range(n)], [str(i + 1) for i in range(n)],

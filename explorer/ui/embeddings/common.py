@@ -1,4 +1,5 @@
-"""Small pieces shared by the Embeddings tabs: coloured number tables, messages, the tab base class."""
+"""Small pieces shared by the Embeddings tabs: coloured number tables, word/cosine results, messages, the tab base
+class."""
 from __future__ import annotations
 
 import re
@@ -15,8 +16,6 @@ if TYPE_CHECKING:  # numpy loads with the first matrix: the first tab shown (bag
     import numpy as np
 
 ERROR_STYLE = "color: #c62828; font-weight: bold;"
-NOTE_STYLE = "color: #555555;"
-NOTE_STYLE_DARK = "color: #bbbbbb;"
 
 
 class MessageLabel(QLabel):
@@ -113,6 +112,34 @@ class MatrixTable(QTableWidget):
         return {"matrix": self.values, "__rows__": self.row_labels, "__columns__": self.col_labels}
 
 
+class ResultsTable(QTableWidget):
+    """Rank, word, cosine: the answer of a neighbour or analogy query."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 2)
+        self.setHorizontalHeaderLabels(["word", "cosine"])
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.rows: list[tuple[str, float]] = []
+
+    def show_results(self, results) -> None:
+        self.rows = [(r.word, float(r.score)) for r in results]
+        self.setRowCount(len(self.rows))
+        for i, (word, score) in enumerate(self.rows):
+            self.setItem(i, 0, QTableWidgetItem(word))
+            item = QTableWidgetItem(f"{score:.3f}")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.setItem(i, 1, item)
+
+    def words(self) -> list[str]:
+        return [w for w, _ in self.rows]
+
+    def export_data(self) -> dict:
+        return {"results": [[w, s] for w, s in self.rows], "__columns__": ["word", "cosine"]}
+
+
 def heading(text: str) -> QLabel:
     """A caption above a control: wraps instead of widening the window."""
     label = QLabel(text)
@@ -131,11 +158,6 @@ def compact_number(text: str) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
-def short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def split_words(text: str) -> list[str]:
     """Words typed in a box, separated by spaces, commas or new lines."""
     return [w for w in re.split(r"[\s,;]+", text) if w]
@@ -146,7 +168,7 @@ def lines_of(text: str) -> list[str]:
 
 
 class EmbeddingTab(QWidget):
-    """Base of every tab: the engine, an owner prefix for jobs, and the pane hooks."""
+    """Base of every tab: the engine, an owner prefix for jobs (model-host operations), and the pane hooks."""
 
     key = ""
     title = ""
@@ -178,10 +200,6 @@ class EmbeddingTab(QWidget):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         pass
-
-    def submit(self, fn, name: str = "", title: str = "", **callbacks) -> int:
-        owner = f"{self.owner}.{name}" if name else self.owner
-        return self.engine.submit(fn, owner=owner, title=title or self.title, **callbacks)
 
     def run_op(self, operation: str, arguments: dict, name: str = "", title: str = "", **callbacks) -> int:
         """Run the model-host operation `operation(**arguments)` as this tab's job (`name`: a sub-job)."""

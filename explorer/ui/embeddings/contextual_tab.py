@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSplitter,
                                QVBoxLayout)
 
 from explorer.models.catalogue import find_model, picker_label
+from explorer.core.point_set import short_label
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
-                                           short, str_of)
+                                           str_of)
 from explorer.ui.pane import ExportTarget
 from explorer.ui.widgets.boxes import column_of, row_of, side_by_side
-from explorer.ui.widgets.plot_axis import readable_axes
-from explorer.ui.widgets.scatter import PALETTE, ScatterView
+from explorer.ui.widgets.plot_axis import readable_axes, style_axes
+from explorer.ui.widgets.scatter import ScatterView
+from explorer.ui.widgets.scatter_items import PALETTE
 
 BANK = ["We sat on the grassy bank of the river and watched the water.",
         "The fisherman walked along the river bank at dawn.",
@@ -152,7 +154,7 @@ class ContextualTab(EmbeddingTab):
         # shade from the smallest cosine shown: the differences are what matters
         self.matrix.show_matrix(cosine, names, names, levels=(min(0.5, float(cosine.min())), 1.0))
         self.scatter.set_points(result.coords[layer], result.labels(), list(range(n)),
-                                group_names=[f"{k + 1}. {short(result.sentences[o.sentence], 30)}"
+                                group_names=[f"{k + 1}. {short_label(result.sentences[o.sentence], 30)}"
                                              for k, o in enumerate(result.occurrences)],
                                 axis_titles=[f"PCA 1 at layer {layer}", "PCA 2"])
         if self._layer_line is not None:
@@ -188,18 +190,7 @@ class ContextualTab(EmbeddingTab):
         self._style_curves()
 
     def _style_curves(self) -> None:
-        plot = self.curves.getPlotItem()
-        fg = "#e8e8e8" if self._dark else "#202020"
-        font = QFont()
-        font.setPointSizeF(11 * self._font_scale)
-        css = {"font-size": f"{int(round(12 * self._font_scale))}pt", "color": fg}
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setTickFont(font)
-            axis.setPen(pg.mkPen(fg))
-            axis.setTextPen(pg.mkPen(fg))
-        plot.setLabel("bottom", "layer", **css)
-        plot.setLabel("left", "cosine", **css)
+        style_axes(self.curves.getPlotItem(), self._font_scale, self._dark, left="cosine", bottom="layer")
 
     def state(self) -> dict:
         return {"word": self.word.text(), "model": self.model_id(), "sentences": self.sentences.toPlainText(),

@@ -2,8 +2,9 @@
 
 The panel owns no data loading and no vectors: a tab hands it a `PointSet`
 (labels and a handle on vectors kept in the model host), and the panel asks
-the host for projections, clusterings and neighbours (explorer/host/ops/embeddings.py). t-SNE positions stream in while it optimises; Cancel stops
-it at the next step. Every point is projected and drawn: nothing is sampled.
+the host for projections, clusterings and neighbours (explorer/host/ops/embeddings.py).
+t-SNE positions stream in while it optimises; Cancel stops it at the next step. Every point is
+projected and drawn: nothing is sampled.
 """
 from __future__ import annotations
 
@@ -40,39 +41,7 @@ class ProjectionPanel(QWidget):
         self._wanted_label_by = ""  # a label column restored from a session, chosen when the data arrives
         self._run_token: object | None = None
 
-        from explorer.core.projection import umap_available
-
-        self.method = QComboBox()
-        self.method.addItem("PCA", "pca")
-        self.method.addItem("t-SNE", "tsne")
-        self.method.addItem("UMAP", "umap")
-        if not umap_available():
-            item = self.method.model().item(2)
-            item.setEnabled(False)
-            item.setToolTip("pip install umap-learn")
-            self.method.setItemText(2, "UMAP (not installed)")
-        self.dims = QComboBox()
-        self.dims.addItem("2-D", 2)
-        self.dims.addItem("3-D", 3)
-        self.perplexity = QDoubleSpinBox()
-        self.perplexity.setRange(2, 200)
-        self.perplexity.setValue(30)
-        self.learning_rate = QSpinBox()
-        self.learning_rate.setRange(0, 100_000)
-        self.learning_rate.setSingleStep(50)
-        self.learning_rate.setSpecialValueText("auto")
-        self.learning_rate.setValue(0)
-        self.iterations = QSpinBox()
-        self.iterations.setRange(10, 10_000)
-        self.iterations.setSingleStep(50)
-        self.iterations.setValue(500)
-        self.umap_neighbours = QSpinBox()
-        self.umap_neighbours.setRange(2, 200)
-        self.umap_neighbours.setValue(15)
-        self.min_dist = QDoubleSpinBox()
-        self.min_dist.setRange(0.0, 1.0)
-        self.min_dist.setSingleStep(0.05)
-        self.min_dist.setValue(0.1)
+        _method_inputs(self)  # method, dims, perplexity, learning_rate, iterations, umap_neighbours, min_dist
         self.project_button = QPushButton("Project")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -81,22 +50,11 @@ class ProjectionPanel(QWidget):
         self.clusters.setRange(2, 50)
         self.clusters.setValue(5)
         self.label_by = QComboBox()
-        # not "self.metric": that name would hide QWidget.metric(), which Qt calls (and crashes on)
-        self.metric_box = QComboBox()
-        self.metric_box.addItem("cosine", "cosine")
-        self.metric_box.addItem("Euclidean", "euclidean")
-        self.k = QSpinBox()
-        self.k.setRange(1, 100)
-        self.k.setValue(10)
         self.scatter = ScatterView(empty_text="No points yet")
-        self.neighbour_title = QLabel("<b>Nearest neighbours</b><br>click a point")
-        self.neighbour_title.setWordWrap(True)
-        self.neighbour_list = QListWidget()
+        side = _neighbour_side(self)  # metric_box, k, neighbour_title, neighbour_list
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.message = MessageLabel()
-        self.k.setToolTip("how many neighbours")
-        self.metric_box.setToolTip("measure neighbours by cosine similarity or Euclidean distance")
 
         self._tsne_widgets = [QLabel("perplexity"), self.perplexity, QLabel("learning rate"), self.learning_rate,
                               QLabel("iterations"), self.iterations]
@@ -122,15 +80,6 @@ class ProjectionPanel(QWidget):
         grid.addLayout(params, 1, 0)
         grid.addLayout(row2, 2, 0)
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        by = QHBoxLayout()
-        by.addWidget(self.metric_box, 1)
-        by.addWidget(self.k)
-        side_layout.addWidget(self.neighbour_title)
-        side_layout.addLayout(by)
-        side_layout.addWidget(self.neighbour_list, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.scatter)
         splitter.addWidget(side)
@@ -169,7 +118,7 @@ class ProjectionPanel(QWidget):
         self._fill_colour_choices()
         if len(data) > BIG_SET and self.scatter.point_size_px() > 4:
             self.scatter.set_point_size(3)
-        notes = " ".join(data.notes)
+        notes = " ".join(data.warnings)
         self.message.info(f"{data.name}: {len(data):,} points of {data.dims} dimensions. {notes}")
         if run:
             self.run_projection()
@@ -482,3 +431,59 @@ class ProjectionPanel(QWidget):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.scatter.apply_view_settings(font_scale, dark)
+
+
+def _method_inputs(panel: ProjectionPanel) -> None:
+    """The projection method, its dimensions, and the settings of t-SNE and UMAP, as the panel's attributes."""
+    from explorer.core.projection import umap_available
+
+    panel.method = QComboBox()
+    panel.method.addItem("PCA", "pca")
+    panel.method.addItem("t-SNE", "tsne")
+    panel.method.addItem("UMAP", "umap")
+    if not umap_available():
+        item = panel.method.model().item(2)
+        item.setEnabled(False)
+        item.setToolTip("pip install umap-learn")
+        panel.method.setItemText(2, "UMAP (not installed)")
+    panel.dims = QComboBox()
+    panel.dims.addItem("2-D", 2)
+    panel.dims.addItem("3-D", 3)
+    panel.perplexity = _spin(QDoubleSpinBox(), 2, 200, 30)
+    panel.learning_rate = _spin(QSpinBox(), 0, 100_000, 0, step=50)
+    panel.learning_rate.setSpecialValueText("auto")
+    panel.iterations = _spin(QSpinBox(), 10, 10_000, 500, step=50)
+    panel.umap_neighbours = _spin(QSpinBox(), 2, 200, 15)
+    panel.min_dist = _spin(QDoubleSpinBox(), 0.0, 1.0, 0.1, step=0.05)
+
+
+def _spin(spin, low, high, value, step=None):
+    spin.setRange(low, high)
+    if step is not None:
+        spin.setSingleStep(step)
+    spin.setValue(value)
+    return spin
+
+
+def _neighbour_side(panel: ProjectionPanel) -> QWidget:
+    """The side list of the selected point's nearest neighbours, with its metric and count."""
+    # not "panel.metric": that name would hide QWidget.metric(), which Qt calls (and crashes on)
+    panel.metric_box = QComboBox()
+    panel.metric_box.addItem("cosine", "cosine")
+    panel.metric_box.addItem("Euclidean", "euclidean")
+    panel.metric_box.setToolTip("measure neighbours by cosine similarity or Euclidean distance")
+    panel.k = _spin(QSpinBox(), 1, 100, 10)
+    panel.k.setToolTip("how many neighbours")
+    panel.neighbour_title = QLabel("<b>Nearest neighbours</b><br>click a point")
+    panel.neighbour_title.setWordWrap(True)
+    panel.neighbour_list = QListWidget()
+    side = QWidget()
+    layout = QVBoxLayout(side)
+    layout.setContentsMargins(0, 0, 0, 0)
+    by = QHBoxLayout()
+    by.addWidget(panel.metric_box, 1)
+    by.addWidget(panel.k)
+    layout.addWidget(panel.neighbour_title)
+    layout.addLayout(by)
+    layout.addWidget(panel.neighbour_list, 1)
+    return side

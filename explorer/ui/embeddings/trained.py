@@ -1,4 +1,4 @@
-"""The word vectors trained in the word2vec tab, offered as a choice beside GloVe in the other tabs."""
+"""Whether the word2vec tab has trained vectors (they live in the model host), offered beside GloVe in other tabs."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
@@ -10,17 +10,25 @@ TRAINED_LABEL = "word2vec (trained here)"
 
 
 class TrainedVectors(QObject):
-    """Holds the last finished training's WordVectors; `changed` tells the choosers."""
+    """What the GUI knows of the last finished training (its summary, or None); `changed` tells the choosers.
+
+    The vectors themselves stay in the model host (explorer/host/ops/word2vec.py), where the word tabs and
+    the projector query them as source "word2vec".
+    """
 
     changed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
-        self.vectors = None  # explorer.core.word_vectors.WordVectors
+        self.summary: dict | None = None
 
-    def set(self, vectors) -> None:
-        self.vectors = vectors
+    def set(self, summary: dict | None) -> None:
+        self.summary = summary
         self.changed.emit()
+
+    @property
+    def available(self) -> bool:
+        return self.summary is not None
 
 
 _STORE: TrainedVectors | None = None
@@ -43,7 +51,7 @@ class VectorsChoice(QComboBox):
         self._refresh()
 
     def _refresh(self) -> None:
-        has = store().vectors is not None
+        has = store().available
         index = self.findData(TRAINED)
         if has and index < 0:
             self.addItem(TRAINED_LABEL, TRAINED)

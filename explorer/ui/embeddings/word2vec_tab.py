@@ -1,9 +1,11 @@
-"""word2vec trained live: the loss, watched words' neighbours, a moving map and one real step laid out."""
+"""word2vec trained live: the loss, watched words' neighbours, a moving map and one real step laid out.
+
+Training runs in the model host (explorer/host/ops/word2vec.py), which keeps the trainer and the finished
+vectors; this tab draws the snapshots it streams, and pauses, resumes, cancels and saves by asking the host.
+"""
 from __future__ import annotations
 
 import html
-import threading
-import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -21,25 +23,6 @@ CORPORA = {"gutenberg": "18 Gutenberg books (2.1M words)", "file": "A text file"
 SETTINGS = (("dim", "Dimensions", 1, 1000, 100), ("window", "Window", 1, 50, 5),
             ("negative", "Negatives", 1, 50, 5), ("min_count", "Min count", 1, 1_000_000, 5),
             ("epochs", "Epochs", 1, 1000, 3), ("seed", "Seed", 0, 2_147_483_647, 1))
-
-
-class PausableProgress:
-    """Wraps the job context: `check()` waits while paused (and still stops at once on Cancel)."""
-
-    def __init__(self, ctx, paused: threading.Event) -> None:
-        self.ctx, self.paused = ctx, paused
-
-    def report(self, fraction, message: str = "") -> None:
-        self.ctx.report(fraction, message)
-
-    def partial(self, value) -> None:
-        self.ctx.partial(value)
-
-    def check(self) -> None:
-        while self.paused.is_set():
-            self.ctx.check()
-            time.sleep(0.05)
-        self.ctx.check()
 
 
 def step_html(step: dict) -> str:
@@ -89,8 +72,11 @@ class Word2VecTab(EmbeddingTab):
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
         self.cancel_button = QPushButton("Cancel")
-        self.pause_button.setEnabled(False)
-        self.cancel_button.setEnabled(False)
+        self.save_button = QPushButton("Save vectors…")
+        self.save_button.setToolTip("Write the trained vectors into a folder (vectors.txt, training.json): the "
+                                    "Projector and llm-explorer neighbors --vectors read it")
+        for button in (self.pause_button, self.cancel_button, self.save_button):
+            button.setEnabled(False)
         self.message = MessageLabel("Press Train: word2vec learns from the books, and you watch meaning appear.")
         self.note = QLabel("These vectors are <b>static</b>: one vector per word, whatever the sentence. "
                            "“bank” gets a single vector for river bank and money bank — see the "
@@ -106,10 +92,9 @@ class Word2VecTab(EmbeddingTab):
         self.loss_plot = pg.PlotWidget(axisItems=readable_axes())
         self.loss_plot.setBackground("w")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.25)
-        self.loss_plot.setLabel("bottom", "words read (millions)")
         self.loss_plot.getAxis("bottom").enableAutoSIPrefix(False)  # not "(millions) (x0.001)"
-        self.loss_plot.setLabel("left", "loss per pair")
         self.loss_plot.getPlotItem().setMenuEnabled(False)
+        self._style_loss_plot(1.0, False)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#2171b5", width=3))
         self.neighbours = QTableWidget(0, 2)
         self.neighbours.setHorizontalHeaderLabels(["word", "nearest words now"])
@@ -137,7 +122,7 @@ class Word2VecTab(EmbeddingTab):
         form.addRow(grid)
         form.addRow("Watch", self.watched)
         buttons = QHBoxLayout()
-        for b in (self.train_button, self.pause_button, self.cancel_button):
+        for b in (self.train_button, self.pause_button, self.cancel_button, self.save_button):
             buttons.addWidget(b)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -173,9 +158,11 @@ class Word2VecTab(EmbeddingTab):
         self.train_button.clicked.connect(self.train)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.cancel_button.clicked.connect(self.cancel)
-        self._paused = threading.Event()
-        self._running = False
+        self.save_button.clicked.connect(self._choose_save_folder)
+        self._paused = False
+        self._arguments: dict = {}
         self.snapshot: dict | None = None
+        self.saved_path: str | None = None
         self._corpus_changed()
 
     # --- inputs ---
@@ -192,91 +179,95 @@ class Word2VecTab(EmbeddingTab):
         if path:
             self.path.setText(path)
 
-    def settings(self):
-        from explorer.core.word2vec.train import Settings
-
+    def settings(self) -> dict:
+        """The training settings (fields of explorer.core.word2vec.train.Settings; checked in the host)."""
         values = {key: spin.value() for key, spin in self.spins.items()}
-        return Settings(**values, shuffle=True)  # every book early: sensible neighbours within seconds
+        return {**values, "shuffle": True}  # every book early: sensible neighbours within seconds
 
     def set_corpus(self, kind: str, path: str = "") -> None:
         self.corpus.setCurrentIndex(max(0, self.corpus.findData(kind)))
         self.path.setText(path)
 
-    # --- training ---
+    # --- training (in the model host) ---
     def train(self) -> None:
         kind, path = self.corpus.currentData(), self.path.text().strip()
         if kind != "gutenberg" and not path:
             self.message.error("Choose a text file or folder to train on, or pick the Gutenberg books.")
             return
-        settings = self.settings()
-        watched = split_words(self.watched.text())
-        self._paused.clear()
-        paused = self._paused
-
-        def job(ctx):
-            from explorer.core.word2vec.sources import corpus_from
-            from explorer.core.word2vec.train import Trainer
-            from explorer.core.word_vectors import WordVectors
-
-            corpus = corpus_from("gutenberg" if kind == "gutenberg" else path)
-            progress = PausableProgress(ctx, paused)
-            result = Trainer(corpus, settings, progress, watched=watched, snapshots=True).run()
-            return WordVectors(TRAINED_LABEL, result.words, result.vectors), result.summary()
-
+        arguments = {"corpus": "gutenberg" if kind == "gutenberg" else path, "settings": self.settings(),
+                     "watched": split_words(self.watched.text())}
         self.snapshot = None
         self.loss_curve.setData([], [])
+        self._paused = False
         self._set_running(True)
         self.message.info("Counting the words of the corpus…")
-        self.submit(job, title="Training word2vec", on_result=self._finished, on_error=self._failed,
+        self._arguments = arguments  # Resume sends them again: the host starts afresh if it lost the training
+        self._run_training("word2vec.train", arguments)
+
+    def _run_training(self, operation: str, arguments: dict) -> None:
+        self.run_op(operation, arguments, title="Training word2vec", on_result=self._finished, on_error=self._failed,
                     on_progress=self._progress, on_partial=self.show_snapshot)
 
     def toggle_pause(self) -> None:
-        if self._paused.is_set():
-            self._paused.clear()
+        """Pause stops the host's job and keeps the trainer there (the host is free meanwhile); Resume goes on."""
+        if self._paused:
+            self._paused = False
             self.pause_button.setText("Pause")
             self.message.info("Training again…")
+            self._run_training("word2vec.resume", self._arguments)
         else:
-            self._paused.set()
+            self._paused = True
+            self.engine.cancel(self.owner)
             self.pause_button.setText("Resume")
             self.message.info("Paused: the vectors stay as they are until you press Resume.")
 
     def cancel(self) -> None:
-        self._paused.clear()
+        self._paused = False
         self.engine.cancel(self.owner)
+        self.run_op("word2vec.discard", {}, "discard", title="Forgetting the cancelled training")
         self._set_running(False)
         self.message.info("Cancelled. Earlier trained vectors (if any) are still offered in the other tabs.")
 
     def _set_running(self, running: bool) -> None:
-        self._running = running
         self.train_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
+        self.save_button.setEnabled(not running and store().available)
         self.pause_button.setText("Pause")
 
     def _progress(self, fraction, message: str) -> None:
-        if not self._paused.is_set():
-            pct = f"{fraction * 100:.0f}% · " if fraction is not None else ""
-            self.message.info(pct + message)
+        pct = f"{fraction * 100:.0f}% · " if fraction is not None else ""
+        self.message.info(pct + message)
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
         self.message.error(message)
 
-    def _finished(self, payload) -> None:
-        vectors, summary = payload
-        self.message.info("Handing the vectors to the other tabs…")
-        # the word tabs and the projector query the model host: it keeps the vectors for source "word2vec"
-        self.run_op("word2vec.keep", {"words": vectors.words, "vectors": vectors.vectors}, "keep",
-                    title="Keeping the word2vec vectors", on_result=lambda _n: self._kept(vectors, summary),
-                    on_error=self._failed)
-
-    def _kept(self, vectors, summary: dict) -> None:
-        self._set_running(False)
+    def _finished(self, summary: dict) -> None:
+        # the vectors stay in the model host, where the word tabs and the projector query them
         self.result = summary
-        store().set(vectors)
-        self.message.info(f"Done: {len(vectors):,} words, {summary['train_seconds']:.0f} s "
+        store().set(summary)
+        self._set_running(False)
+        self.message.info(f"Done: {summary['vocabulary']:,} words, {summary['train_seconds']:.0f} s "
                           f"({summary['words_per_second'] / 1000:.0f}k words/s). “{TRAINED_LABEL}” is now a "
                           "choice in the Neighbours, Analogy, Word axes and Projector tabs.")
+
+    # --- saving ---
+    def _choose_save_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the word2vec vectors")
+        if folder:
+            self.save_to(folder)
+
+    def save_to(self, folder: str) -> None:
+        """Write the last finished training into `folder` (the host writes it: it holds the vectors)."""
+        self.message.info("Saving the vectors…")
+        self.run_op("word2vec.save", {"out_dir": folder}, "save", title="Saving the word2vec vectors",
+                    on_result=self._saved, on_error=self.message.error)
+
+    def _saved(self, path: str) -> None:
+        self.saved_path = path
+        self.message.info(f"Saved to {path}. The Projector opens it as a vectors file; on the command line, "
+                          "llm-explorer neighbors --vectors FOLDER reads the folder.")
 
     # --- drawing ---
     def show_snapshot(self, snap: dict) -> None:
@@ -322,4 +313,12 @@ class Word2VecTab(EmbeddingTab):
 
     def apply_view_settings(self, font_scale: float, dark: bool) -> None:
         self.map.apply_view_settings(font_scale, dark)
+        self._style_loss_plot(font_scale, dark)
+
+    def _style_loss_plot(self, font_scale: float, dark: bool) -> None:
+        from explorer.ui.widgets.plot_axis import style_axes
+
+        self.loss_plot.setBackground("#1e1e1e" if dark else "w")
+        style_axes(self.loss_plot.getPlotItem(), font_scale, dark, left="loss per pair",
+                   bottom="words read (millions)")
 

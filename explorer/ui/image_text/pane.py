@@ -51,9 +51,6 @@ DEFAULTS = {
 class ImageTextPane(Pane):
     pane_id = "image-text"
     title = "Images & text"
-    order = 50
-    summary = ("CLIP: images and text in one space — similarity, zero-shot, search, joint map, BLIP-2's Q-Former, "
-               "and a mini-CLIP trained live here")
 
     def __init__(self, engine, parent: QWidget | None = None) -> None:
         super().__init__(engine, parent)

@@ -38,8 +38,6 @@ def _font_height(font) -> float:
 class TokenizerLabPane(Pane):
     pane_id = "tokenizers"
     title = "Tokenizers"
-    order = 20
-    summary = "One text, many tokenizers side by side: what is a token, and why counts differ"
 
     # every row now shows the tokens of the current text (tests and benchmarks wait on it)
     tokens_shown = Signal()

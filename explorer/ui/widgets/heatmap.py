@@ -380,10 +380,6 @@ class HeatmapView(QWidget):
         if not (keep_view and same_shape):
             self.reset_view()
 
-    def set_mask(self, mask: np.ndarray | None) -> None:
-        self.mask = None if mask is None else np.asarray(mask, dtype=bool)
-        self._repaint_pixels()
-
     def _repaint_pixels(self) -> None:
         if self.values is None:
             return
@@ -394,10 +390,6 @@ class HeatmapView(QWidget):
         self.plot.setLabel("left", row_title)
         self.plot.setLabel("bottom", col_title)
         self._titles = (row_title, col_title)
-
-    def set_value_label(self, label: str) -> None:
-        self.value_label = label
-        self.colorbar.axis.setLabel(label)
 
     def set_highlight(self, row: int | None, col: int | None = None, rows: int = 1, cols: int = 1) -> None:
         """Outline a cell (or a block of cells); None hides the outline."""

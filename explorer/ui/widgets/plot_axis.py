@@ -24,6 +24,15 @@ class ReadableAxis(pg.AxisItem):
         gap = 0.35 * QFontMetricsF(font).height()  # about a third of a line between ticks and title
         return 0.2 * self.label.boundingRect().height() + gap
 
+    def updateAutoSIPrefix(self) -> None:  # noqa: N802 - pyqtgraph API
+        """Off means off: pyqtgraph 0.14 picks a prefix even with auto SI prefixes disabled, so that
+        `enableAutoSIPrefix(False)` on a titled axis spanning -0.5..0.5 labelled its ticks -500..500."""
+        if self.autoSIPrefix:
+            super().updateAutoSIPrefix()
+            return
+        self.autoSIPrefixScale, self.labelUnitPrefix = 1.0, ""
+        self._updateLabel()
+
     def _updateWidth(self) -> None:  # noqa: N802 - pyqtgraph API
         super()._updateWidth()
         if self.fixedWidth is None and self.isVisible():
@@ -42,3 +51,19 @@ class ReadableAxis(pg.AxisItem):
 def readable_axes(*names: str) -> dict[str, ReadableAxis]:
     """`axisItems` for pg.PlotWidget / PlotItem: {"left": ReadableAxis("left"), ...}."""
     return {name: ReadableAxis(name) for name in (names or ("left", "bottom"))}
+
+
+def style_axes(plot: pg.PlotItem, font_scale: float, dark: bool, left: str = "", bottom: str = "") -> None:
+    """Readable left and bottom axes at the app's font scale and theme: tick font, lines and text in the
+    theme's foreground, and the axis titles."""
+    fg = "#e8e8e8" if dark else "#202020"
+    font = QFont()
+    font.setPointSizeF(11 * font_scale)
+    css = {"font-size": f"{int(round(12 * font_scale))}pt", "color": fg}
+    for name, title in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(name)
+        axis.setTickFont(font)
+        axis.setPen(pg.mkPen(fg))
+        axis.setTextPen(pg.mkPen(fg))
+        if title:
+            plot.setLabel(name, title, **css)

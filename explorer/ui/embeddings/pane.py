@@ -3,9 +3,9 @@
 Tabs: bag-of-words counts; word2vec trained live; GloVe (or the trained) neighbours, analogies and word axes; the
 contextual "bank" through MiniLM / SmolLM2 layers; MiniLM sentence maps; a
 model's token-embedding cloud; and a projector for GloVe's 400k words or
-your own files. Every model run, vector load, projection and neighbour query
-is an operation of the model host (explorer/host/ops/embeddings.py); this
-module only arranges the tabs, each built when it is first shown.
+your own files. Every model run, vector load, word2vec training, projection and
+neighbour query is an operation of the model host (explorer/host/ops/embeddings.py,
+word2vec.py); this module only arranges the tabs, each built when it is first shown.
 """
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from explorer.ui.pane import ExportTarget, Pane
 # so that opening the pane stalls the window for one tab, not eight
 TABS = (("bow", "Bag of words", "explorer.ui.embeddings.bow_tab", "BagOfWordsTab"),
         ("word2vec", "word2vec", "explorer.ui.embeddings.word2vec_tab", "Word2VecTab"),
-        ("neighbours", "Neighbours", "explorer.ui.embeddings.word_tabs", "NeighboursTab"),
-        ("analogy", "Analogy", "explorer.ui.embeddings.word_tabs", "AnalogyTab"),
-        ("axes", "Word axes", "explorer.ui.embeddings.word_tabs", "AxesTab"),
+        ("neighbours", "Neighbours", "explorer.ui.embeddings.neighbours_tab", "NeighboursTab"),
+        ("analogy", "Analogy", "explorer.ui.embeddings.analogy_tab", "AnalogyTab"),
+        ("axes", "Word axes", "explorer.ui.embeddings.axes_tab", "AxesTab"),
         ("bank", "Contextual “bank”", "explorer.ui.embeddings.contextual_tab", "ContextualTab"),
-        ("sentences", "Sentences", "explorer.ui.embeddings.data_tabs", "SentencesTab"),
-        ("tokens", "Token cloud", "explorer.ui.embeddings.data_tabs", "TokenCloudTab"),
-        ("projector", "Projector", "explorer.ui.embeddings.data_tabs", "ProjectorTab"))
+        ("sentences", "Sentences", "explorer.ui.embeddings.sentences_tab", "SentencesTab"),
+        ("tokens", "Token cloud", "explorer.ui.embeddings.token_cloud_tab", "TokenCloudTab"),
+        ("projector", "Projector", "explorer.ui.embeddings.projector_tab", "ProjectorTab"))
 KEYS = tuple(key for key, *_ in TABS)
 PRESETS = ("bag-of-words", "word2vec", "analogy", "neighbours", "bank", "sentences", "paraphrases", "token-cloud",
            "projector")
@@ -38,8 +38,6 @@ TOKEN_SEARCH = r"^[0-9]$"
 class EmbeddingsPane(Pane):
     pane_id = "embeddings"
     title = "Embeddings"
-    order = 10
-    summary = "From bag-of-words to word vectors to contextual embeddings, and a projector for any vectors"
 
     def __init__(self, engine, parent=None) -> None:
         super().__init__(engine, parent)
@@ -127,7 +125,7 @@ class EmbeddingsPane(Pane):
         self._active = True
         from explorer.ui.embeddings.bow_tab import EXAMPLE as BOW_EXAMPLE
         from explorer.ui.embeddings.contextual_tab import BANK
-        from explorer.ui.embeddings.data_tabs import PARAPHRASES, SENTENCES
+        from explorer.ui.embeddings.sentences_tab import PARAPHRASES, SENTENCES
 
         if name == "bag-of-words":
             self.show_tab(self.bow)
