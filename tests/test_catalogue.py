@@ -16,24 +16,24 @@ import pytest
 import torch
 
 from explorer.models import catalogue, hub, smollm2
-from explorer.models.catalogue import find_model, picker_label, quantization_bits
+from explorer.models.catalogue import find, picker_label, quantization_bits
 
 HUB_REPO = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
 def test_the_offline_smollm2_is_named_as_a_4bit_copy_and_the_hub_one_as_the_original():
-    offline = find_model("smollm2")
+    offline = find("smollm2", "model")
     assert offline.quantization == "Q4_1" and offline.offline
     assert offline.title == "SmolLM2-135M-Instruct (4-bit Q4_1, dequantized)"
     assert offline.short_title == "SmolLM2-135M (4-bit)"
     assert picker_label("smollm2") == "SmolLM2-135M (4-bit) · decoder"
     assert "4-bit" in offline.quantization_note and "Q4_1" in offline.quantization_note
 
-    original = find_model("smollm2-hub")
+    original = find("smollm2-hub", "model")
     assert original.quantization is None and not original.offline and original.hub_id == HUB_REPO
     assert "4-bit" not in original.title and "original" in original.title
     # the Hub repo id a user types finds the same entry
-    assert find_model(HUB_REPO) == original
+    assert find(HUB_REPO, "model") == original
     assert picker_label("minilm") == "MiniLM-L6 · encoder"
     assert catalogue.short_title_of("smollm2") == "SmolLM2-135M (4-bit)"
     assert catalogue.short_title_of("not a model") == "not a model"
@@ -73,7 +73,7 @@ def test_the_hub_smollm2_loads_through_the_hub_safetensors_loader_in_fp32(tmp_pa
     monkeypatch.setattr(hub, "download", fake_download)
     from explorer.models.loader import load
 
-    loaded = load(find_model("smollm2-hub"), torch.device("cpu"))
+    loaded = load(find("smollm2-hub", "model"), torch.device("cpu"))
     assert asked == [(HUB_REPO, "causal-lm")]
     assert type(loaded.model).__name__ == "LlamaForCausalLM" and loaded.extras["causal"]
     # bfloat16 on disk, float32 in memory (numpy has no bfloat16); widening is exact
@@ -105,7 +105,7 @@ def test_the_offline_token_cloud_is_titled_as_the_4bit_copy():
 def test_the_hub_smollm2_offline_is_a_needs_download_entry_and_a_one_line_cli_error(tmp_path):
     env_cache = {"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
     code = ("import json; from explorer.models import catalogue; "
-            "print(json.dumps(catalogue.find_model('smollm2-hub').to_json()))")
+            "print(json.dumps(catalogue.find('smollm2-hub', 'model').to_json()))")
     import json
     import os
 

@@ -178,18 +178,13 @@ def find(model_id: str, kind: str) -> CatalogueEntry:
     raise UnknownModel(f"unknown {what} '{model_id}'; `llm-explorer list` shows the catalogue")
 
 
-def find_model(model_id: str) -> CatalogueEntry:
-    """Any model (not tokenizer) entry with that id."""
-    return find(model_id, "model")
-
-
 # what a text model is called in the pickers: its attention reads both ways or left to right
 ROLES = {"encoder": "encoder", "causal-lm": "decoder"}
 
 
 def picker_label(model_id: str, note: str = "") -> str:
     """A model picker's text for a catalogue model, e.g. "SmolLM2-135M (4-bit) · decoder"."""
-    entry = find_model(model_id)
+    entry = find(model_id, "model")
     role = ROLES.get(entry.kind, entry.kind)
     return f"{entry.short_title} · {role}{note}"
 
@@ -197,7 +192,7 @@ def picker_label(model_id: str, note: str = "") -> str:
 def short_title_of(model_id: str) -> str:
     """A model's short title for messages ("SmolLM2-135M (4-bit)"); what was typed when it is no model."""
     try:
-        return find_model(model_id).short_title
+        return find(model_id, "model").short_title
     except UnknownModel:
         return model_id
 

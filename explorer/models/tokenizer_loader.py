@@ -186,9 +186,9 @@ class EmbeddingSource:
 
     @property
     def model_title(self) -> str:
-        from explorer.models.catalogue import find_model
+        from explorer.models.catalogue import find
 
-        return find_model(self.model_id).title
+        return find(self.model_id, "model").title
 
 
 # the offline models whose token-embedding matrix belongs to a catalogue tokenizer

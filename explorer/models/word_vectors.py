@@ -8,7 +8,7 @@ import numpy as np
 from explorer.core.progress import Progress, ensure
 from explorer.core.word_vectors import WordVectors
 from explorer.models import paths
-from explorer.models.catalogue import CatalogueEntry, find_model
+from explorer.models.catalogue import CatalogueEntry, find
 from explorer.models.loaded import LoadedModel
 
 
@@ -58,7 +58,7 @@ def token_embedding_files(model_id: str, progress: Progress | None = None) -> tu
         raise ValueError(f"no token embeddings for '{model_id}'; choose one of {', '.join(TOKEN_EMBEDDING_TENSORS)}")
     from explorer.models.text_models import model_folder  # imports the Hub client: only when asked
 
-    entry = find_model(model_id)
+    entry = find(model_id, "model")
     folder = model_folder(entry, progress)
     return (folder / "model.safetensors", folder / "tokenizer.json", TOKEN_EMBEDDING_TENSORS[model_id],
             f"{entry.short_title} input embeddings")

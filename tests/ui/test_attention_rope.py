@@ -43,7 +43,7 @@ def tiny_engine(qtbot):
 
     model = tiny_llama3(attention_scale=0.2)
     tokenizer = AutoTokenizer.from_pretrained(str(smollm2.ensure_converted()))
-    loaded = LoadedModel(catalogue.find_model(TINY_ID), model, tokenizer, None, extras={"causal": True})
+    loaded = LoadedModel(catalogue.find(TINY_ID, "model"), model, tokenizer, None, extras={"causal": True})
 
     def store_factory():
         store = ModelStore(preference="cpu")

@@ -124,9 +124,9 @@ def contextual(ctx, *, model_id: str, word: str, sentences: list[str]):
     """The word's vector at every layer of the model in each sentence, and its static GloVe neighbours."""
     from explorer.core.contextual import contextual_embeddings
     from explorer.core.word_vectors import neighbours as nearest_words
-    from explorer.models.catalogue import find_model
+    from explorer.models.catalogue import find
 
-    entry = find_model(model_id)
+    entry = find(model_id, "model")
     loaded = ctx.models.get_entry(entry, ctx)
     result = contextual_embeddings(loaded.model, loaded.tokenizer, word, sentences, loaded.device,
                                    causal=entry.kind == "causal-lm", model_title=entry.short_title,

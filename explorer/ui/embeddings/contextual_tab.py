@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSplitter,
                                QVBoxLayout)
 
-from explorer.models.catalogue import find_model, picker_label
+from explorer.models.catalogue import find, picker_label
 from explorer.core.point_set import short_label
 from explorer.ui.embeddings.common import (EmbeddingTab, MatrixTable, MessageLabel, heading, int_of, lines_of,
                                            str_of)
@@ -108,7 +108,7 @@ class ContextualTab(EmbeddingTab):
             self.message.error("Type a few sentences that use the word, one per line.")
             return
         model_id = self.model_id()
-        entry = find_model(model_id)
+        entry = find(model_id, "model")
         self.message.info(f"Running {entry.short_title} on {len(sentences)} sentences…")
 
         self.run_op("embeddings.contextual", {"model_id": model_id, "word": word, "sentences": sentences},

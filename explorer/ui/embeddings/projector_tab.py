@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
-from explorer.models.catalogue import find_model
+from explorer.models.catalogue import find
 from explorer.ui.embeddings.common import EmbeddingTab, MessageLabel, str_of
 from explorer.ui.embeddings.projection_panel import ProjectionPanel
 from explorer.ui.embeddings.trained import TRAINED, TRAINED_LABEL, store as trained_store
@@ -15,8 +15,8 @@ from explorer.ui.pane import ExportTarget
 SOURCES = {"glove": "GloVe 6B: all 400,000 words", "text": "A text file: one item per line, embedded by a model",
            "vectors": "Vector files: TSV / CSV / NPY (+ metadata TSV)"}
 TEXT_MODELS = {"minilm": "MiniLM sentence embeddings (384-d)",
-               "smollm2": f"{find_model('smollm2').short_title}: mean hidden state (576-d)",
-               "smollm2-hub": f"{find_model('smollm2-hub').short_title}: mean hidden state (576-d)",
+               "smollm2": f"{find('smollm2', 'model').short_title}: mean hidden state (576-d)",
+               "smollm2-hub": f"{find('smollm2-hub', 'model').short_title}: mean hidden state (576-d)",
                "glove": "GloVe: mean of the word vectors (50-d)"}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from explorer.models.catalogue import find_model
+from explorer.models.catalogue import find
 from explorer.ui.embeddings.common import EmbeddingTab, MessageLabel, heading, str_of
 from explorer.ui.embeddings.projection_panel import ProjectionPanel
 from explorer.ui.pane import ExportTarget
@@ -22,7 +22,7 @@ class TokenCloudTab(EmbeddingTab):
         super().__init__(engine, pane_id)
         self.model = QComboBox()
         for model_id, rows in TOKEN_CLOUD_MODELS.items():
-            self.model.addItem(f"{find_model(model_id).short_title}: {rows}", model_id)
+            self.model.addItem(f"{find(model_id, 'model').short_title}: {rows}", model_id)
         self.load_button = QPushButton("Load")
         self.message = MessageLabel()
         self.panel = ProjectionPanel(engine, self.owner)
