@@ -41,7 +41,7 @@ def agreement(a: np.ndarray, b: np.ndarray, seed: int = 0) -> tuple[float, float
 
 def run(epochs: int = 3) -> list[dict]:
     from explorer.core.word2vec.corpus import build_vocabulary
-    from explorer.core.word2vec.sources import gutenberg
+    from explorer.models.corpora import gutenberg
     from explorer.core.word2vec.train import Settings, Trainer
 
     corpus = gutenberg()

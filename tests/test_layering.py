@@ -51,10 +51,6 @@ def _imported_names(path) -> set[str]:
     return names
 
 
-# core modules that still reach into explorer.models; each entry is a known debt with its owner (remove when paid)
-CORE_TO_MODELS_DEBT = {"word2vec/sources.py"}  # resources_dir() for the Gutenberg corpus (word2vec)
-
-
 def test_core_imports_nothing_from_models():
     """core/ is the model-free layer: app paths and models are handed in by the caller (host operation, CLI)."""
     from pathlib import Path
@@ -63,4 +59,4 @@ def test_core_imports_nothing_from_models():
     offenders = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
                        if any(name == "explorer.models" or name.startswith("explorer.models.")
                               for name in _imported_names(path)))
-    assert [o for o in offenders if o not in CORE_TO_MODELS_DEBT] == []
+    assert offenders == []

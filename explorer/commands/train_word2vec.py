@@ -26,7 +26,7 @@ def run(args) -> int:
     from explorer.commands.train_mini_clip import StderrProgress
     from explorer.core.word2vec.corpus import CorpusError
     from explorer.core.word2vec.files import OutputError, check_output_dir, save_vectors
-    from explorer.core.word2vec.sources import corpus_from
+    from explorer.models.corpora import corpus_from
     from explorer.core.word2vec.train import Settings, Trainer
 
     settings = Settings(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,

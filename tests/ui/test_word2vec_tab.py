@@ -22,7 +22,7 @@ def pane(engine, qtbot):
 
 @pytest.fixture
 def small_text(tmp_path):
-    from explorer.core.word2vec.sources import gutenberg_path
+    from explorer.models.corpora import gutenberg_path
 
     with lzma.open(gutenberg_path(), "rt", encoding="utf-8") as f:
         text = f.read(200_000)  # the start of Emma: about 36,000 words

@@ -44,7 +44,7 @@ def resume(ctx, *, corpus: str, settings: dict, watched: list[str]) -> dict:
 
 
 def _trainer(corpus: str, settings: dict, watched: list[str]):
-    from explorer.core.word2vec.sources import corpus_from
+    from explorer.models.corpora import corpus_from
     from explorer.core.word2vec.train import Settings, Trainer
 
     return Trainer(corpus_from(corpus), Settings(**settings), watched=watched, snapshots=True)

@@ -1,17 +1,16 @@
-"""Where corpora come from: the vendored Gutenberg books, or the user's file or folder."""
+"""Where word2vec's corpora come from: the Gutenberg books shipped with the app, or the user's file or folder."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from explorer.core.word2vec.corpus import Corpus, open_corpus
 from explorer.core.safe_paths import expand_user
+from explorer.models.paths import resources_dir
 
 GUTENBERG = "gutenberg"
 
 
 def gutenberg_path() -> Path:
-    from explorer.models.paths import resources_dir
-
     return resources_dir() / "corpus" / "gutenberg.txt.xz"
 
 
