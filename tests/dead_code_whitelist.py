@@ -26,3 +26,5 @@ _.opt
 _.normalizer
 _.pre_tokenizer
 _.post_processor
+# a dataclass field read by name after dataclasses.asdict (the word2vec tab's training-step table)
+_.sigmoids

@@ -14,11 +14,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MIN_CONFIDENCE = 60
 FINDING = re.compile(r"^(?P<path>explorer/\S+):(?P<line>\d+): unused (?P<kind>\w+) '(?P<name>[^']+)'")
-# Found by this test and not yet removed by the helpers who own these modules (issue 14). The lead empties
-# this list as their branches land; nothing may be added to it.
-NOT_YET_REMOVED = {
-    "mod", "angles", "MAX_ITEMS", "sigmoids", "_shown",
-}
 
 
 def _named_in_a_string(name: str, sources: str) -> bool:
@@ -33,15 +28,12 @@ def test_nothing_in_explorer_is_left_uncalled():
                          timeout=300)
     assert out.returncode in (0, 3), out.stderr[-2000:]  # 3: vulture found something
     sources = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "explorer").rglob("*.py"))
-    dead, flagged = [], set()
+    dead = []
     for line in out.stdout.splitlines():
         found = FINDING.match(line)
-        if found is not None:
-            flagged.add(found["name"])
-        if found is None or found["name"] in NOT_YET_REMOVED:
+        if found is None:
             continue
         if found["kind"] == "class" and _named_in_a_string(found["name"], sources):
             continue
         dead.append(line)
     assert dead == [], "nothing calls these: delete them (or, if Qt or a library calls them, whitelist them)"
-    assert NOT_YET_REMOVED <= flagged, f"removed since: take {sorted(NOT_YET_REMOVED - flagged)} off NOT_YET_REMOVED"

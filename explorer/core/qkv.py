@@ -190,21 +190,21 @@ def capture_layer(model, ids: list[int], layer: int, *, causal: bool | None = No
     t = len(ids)
     got: dict = {}
 
-    def pre(mod, args, kwargs):
+    def pre(_module, args, kwargs):
         hidden = args[0] if args else kwargs["hidden_states"]
         got["x"] = hidden[0].detach().float().cpu().numpy()
         pos = kwargs.get("position_embeddings")
         if pos is not None:
             got["cos"], got["sin"] = (p[0].detach().float().cpu().numpy() for p in pos)
 
-    def post(mod, args, output):
+    def post(_module, args, output):
         if isinstance(output, tuple) and len(output) > 1 and output[1] is not None:
             got["weights"] = output[1][0].detach().float().cpu().numpy()
         if out_proj is None:
             got["heads"] = output[0][0].detach().float().cpu().numpy()
         raise _Stop()
 
-    def proj_pre(mod, args):
+    def proj_pre(_module, args):
         got["heads"] = args[0][0].detach().float().cpu().numpy()
 
     out_proj = _output_projection(module)

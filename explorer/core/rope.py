@@ -85,11 +85,6 @@ def wavelengths(inv_freq: np.ndarray) -> np.ndarray:
     return 2 * np.pi / inv_freq
 
 
-def angles(inv_freq: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """[P, pairs] rotation angle (radians) of every pair at every position."""
-    return np.outer(np.asarray(positions, dtype=np.float64), inv_freq)
-
-
 def rotate(vectors: np.ndarray, positions: np.ndarray | int, inv_freq: np.ndarray) -> np.ndarray:
     """Rotate [..., P, d] (or [d] at one position) as the model would at `positions`."""
     x = np.asarray(vectors, dtype=np.float64)

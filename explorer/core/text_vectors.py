@@ -7,8 +7,6 @@ from explorer.core.progress import Progress, ensure
 from explorer.core.sentence_embeddings import masked_mean, tokenized_batches
 from explorer.core.word_vectors import WordVectors, mean_word_vector
 
-MAX_ITEMS = 100_000
-
 
 def glove_text_vectors(wv: WordVectors, texts: list[str], progress: Progress | None = None
                        ) -> tuple[np.ndarray, list[int]]:

@@ -47,7 +47,6 @@ class TokenAxis(pg.AxisItem):
         self.label_colours: list[QColor] | None = None  # optional colour per label (e.g. GQA groups)
         self.rotate = rotate and orientation in ("bottom", "top")
         self._static: dict[str, tuple[QStaticText, float]] = {}
-        self._shown: list[int] = []
         self._raw_labels: list[str] | None = None  # the text last given to set_labels
         self._drawn: list[tuple[int, float, float]] = []  # (index, start, end) painted last time
         self._fm: QFontMetricsF | None = None  # metrics of the tick font, measured once per font
@@ -151,7 +150,6 @@ class TokenAxis(pg.AxisItem):
         elif self.orientation == "top":
             p.drawLine(QPointF(bounds.left(), bounds.bottom() - 1), QPointF(bounds.right(), bounds.bottom() - 1))
         if view is None or not self.labels:
-            self._shown = []
             return
         a = self.mapFromScene(view.mapViewToScene(QPointF(0, 0)))
         b = self.mapFromScene(view.mapViewToScene(QPointF(1, 1)))
@@ -161,7 +159,6 @@ class TokenAxis(pg.AxisItem):
         lo_px, hi_px = (bounds.top(), bounds.bottom()) if vertical else (bounds.left(), bounds.right())
         first, last = (lo_px - origin) / per, (hi_px - origin) / per
         shown = self.visible_indices(hi_px - lo_px, first, last)
-        self._shown = shown
         tick = max(0, self.style["tickLength"])
         gap = tick + self.style["tickTextOffset"][0 if vertical else 1]
         fm = self._metrics()
