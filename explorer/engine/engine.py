@@ -23,12 +23,14 @@ import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from explorer.core.progress import Cancelled, ReportThrottle
-from explorer.host.client import HostClient
+
+if TYPE_CHECKING:  # the client (multiprocessing, shared memory) is imported when the host starts, after the first paint
+    from explorer.host.client import HostClient
 
 PROGRESS_INTERVAL_S = 0.05
 _LIVE_WORKERS: "weakref.WeakSet[_Worker]" = weakref.WeakSet()
@@ -110,7 +112,7 @@ class _Worker(QThread):
     def __init__(self, store_factory: Callable[[], Any] | None, hold_s: float = 0.0,
                  host: HostClient | None = None) -> None:
         super().__init__()
-        # no factory: models live in the host; a store here only for jobs not yet turned into operations
+        # no factory: models live in the host; with one (tests, benchmarks) operations run here on its store
         self.uses_host = store_factory is None
         self._store_factory = store_factory or _default_store
         self.store = None
@@ -168,6 +170,8 @@ class _Worker(QThread):
         """The model host (started on first use; the app starts it right after the first paint)."""
         with self._host_lock:
             if self.host is None:
+                from explorer.host.client import HostClient
+
                 if self.stopping.is_set():
                     raise Cancelled()
                 self.host = HostClient(on_event=self._host_event)

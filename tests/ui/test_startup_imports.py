@@ -21,7 +21,7 @@ print(json.dumps({"loaded": loaded, "qt_namespace_built": "Qt" in core.__dict__}
 window.engine.shutdown(5000)
 """
 
-NOT_BEFORE_FIRST_PAINT = ["torch", "transformers", "numpy", "pyqtgraph", "importlib.metadata",
+NOT_BEFORE_FIRST_PAINT = ["torch", "transformers", "numpy", "pyqtgraph", "importlib.metadata", "explorer.host.client",
                           "explorer.models.store", "explorer.ui.export", "explorer.ui.session",
                           "explorer.ui.scenes", "explorer.core.session_schema", "explorer.ui.attention.pane",
                           "explorer.ui.embeddings.pane"]
