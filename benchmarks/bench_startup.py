@@ -105,10 +105,10 @@ def run() -> list[dict]:
 
 
 def _first_plot_pane_rows(settings: str) -> list[dict]:
-    """Opening Embeddings / Attention after start-up, with and without the window's background pre-import."""
+    """Opening each plot pane after start-up, with and without the window's background pre-import."""
     env = {"LLM_EXPLORER_SETTINGS": settings}
     rows = []
-    for pane in ("embeddings", "attention"):
+    for pane in ("embeddings", "attention", "image-text"):
         runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         for _ in range(RUNS):  # interleaved so machine noise hits both alike
             for preload in (False, True):
