@@ -155,6 +155,26 @@ def test_a_local_mask_reruns_the_model_in_every_layer(qtbot, pane):
     assert "largest change in any head 0.000" in view.masked_title.text()
 
 
+def test_the_local_tab_never_draws_another_texts_map_over_its_own(qtbot, pane):
+    """Found by the soak: a new text's maps drawn with the tokens the hidden local tab still held."""
+    pane.set_text("Sarah fed the cat because it was hungry")
+    pane.recompute()
+    wait_idle(qtbot, pane)
+    show_tab(pane, "local")
+    wait_idle(qtbot, pane)
+    shown = pane.local_view.full_map.values.copy()
+    show_tab(pane, "heads")
+    pane.set_text("The cat sat")
+    pane.recompute()
+    wait_idle(qtbot, pane)
+    pane.local_view.set_selection(pane.layer, (pane.head + 1) % pane.analysis.result.num_heads)  # while hidden
+    wait_idle(qtbot, pane)
+    assert pane.local_view.full_map.values.shape == shown.shape  # still its own text's map, not the new text's
+    show_tab(pane, "local")  # shown again: the new text
+    wait_idle(qtbot, pane)
+    assert pane.local_view.full_map.values.shape == (pane.analysis.result.num_tokens,) * 2
+
+
 def test_generate_one_token_appends_it_and_updates_every_view(qtbot, pane):
     pane.apply_preset("next-token")
     wait_idle(qtbot, pane)
