@@ -11,22 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-DRIVER = """
-import os, sys
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
+from tests.helpers import GUI_PROCESS_PRELUDE
+
+DRIVER = GUI_PROCESS_PRELUDE + """
 from explorer.engine import Engine
 from explorer.ui.attention.pane import AttentionPane
-
-def wait(condition, seconds=300):
-    import time
-    end = time.monotonic() + seconds
-    while not condition():
-        app.processEvents()
-        if time.monotonic() > end:
-            raise SystemExit("timed out")
-        time.sleep(0.01)
 
 engine = Engine()
 pane = AttentionPane(engine)

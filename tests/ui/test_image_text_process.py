@@ -12,21 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-DRIVER = """
-import sys
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
+from tests.helpers import GUI_PROCESS_PRELUDE
+
+DRIVER = GUI_PROCESS_PRELUDE + """
 from explorer.engine import Engine
 from explorer.ui.image_text.pane import ImageTextPane
-
-def wait(condition, seconds=300):
-    import time
-    end = time.monotonic() + seconds
-    while not condition():
-        app.processEvents()
-        if time.monotonic() > end:
-            raise SystemExit("timed out")
-        time.sleep(0.01)
 
 engine = Engine()
 pane = ImageTextPane(engine)
