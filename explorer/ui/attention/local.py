@@ -134,16 +134,15 @@ class LocalView(QWidget):
         layer = min(self.layer, r.num_layers - 1)
         head = min(self.head, r.num_heads - 1)
         hidden = ~r.visible()
-        # the main run's maps follow the pane's newest analysis; until this tab is handed that analysis
-        # (set_full), they belong to another text than the one shown here
-        full = self.full_maps.matrix("head", layer, head, self.refresh_maps) if self.full_maps.result is r else None
+        # the main run's maps follow the pane's newest analysis, which this tab gets only when shown (set_full)
+        full = self.full_maps.matrix("head", layer, head, self.refresh_maps, of=r)
         if full is not None:
             self.full_map.set_matrix(full, r.tokens, r.tokens, mask=hidden if hidden.any() else None,
                                      levels=(0, 1), keep_view=True)
             self.full_title.setText(f"<b>Full attention</b>, layer {layer}, head {head}")
         m = self.masked
-        masked = self.masked_maps.matrix("head", layer, head, self.refresh_maps) \
-            if m is not None and m.token_ids == r.token_ids and self.masked_maps.result is m else None
+        masked = self.masked_maps.matrix("head", layer, head, self.refresh_maps, of=m) \
+            if m is not None and m.token_ids == r.token_ids else None
         if masked is not None:
             hidden_m = ~m.visible()
             self.masked_map.set_matrix(masked, m.tokens, m.tokens, mask=hidden_m if hidden_m.any() else None,

@@ -94,8 +94,15 @@ class HostMaps:
     def cached(self, mode: str, layer: int, head: int) -> np.ndarray | None:
         return self._maps.get(self._key(mode, layer, head))
 
-    def matrix(self, mode: str, layer: int, head: int, on_ready: Callable[[], None]) -> np.ndarray | None:
-        """The [T, T] map now if it is here; else None, and `on_ready()` once the host has sent it."""
+    def matrix(self, mode: str, layer: int, head: int, on_ready: Callable[[], None],
+               of=None) -> np.ndarray | None:
+        """The [T, T] map now if it is here; else None, and `on_ready()` once the host has sent it.
+
+        `of`: the result the caller shows; None (nothing asked) while this run holds another one, so a view
+        that keeps its own result never draws a newer text's map with its tokens.
+        """
+        if of is not None and of is not self.result:
+            return None
         key = self._key(mode, layer, head)
         found = self._maps.get(key)
         if found is not None or self.result is None:
