@@ -8,12 +8,13 @@ from explorer.host.operations import operation
 
 
 @operation("models.states")
-def states(ctx) -> dict[str, str]:
-    """Each catalogue entry's state as the model manager shows it, keyed "kind/id" (walks the Hub cache)."""
+def states(ctx, kind: str | None = None) -> dict[str, str]:
+    """Each catalogue entry's state (of one kind, or all) as the model manager shows it, keyed "kind/id"
+    (walks the Hub cache)."""
     from explorer.models import catalogue
 
     found = {}
-    for entry in catalogue.entries():
+    for entry in catalogue.entries(kind):
         ctx.check()
         found[f"{entry.kind}/{entry.id}"] = entry_state(entry)
     return found

@@ -273,7 +273,7 @@ class TokenizerLabPane(Pane):
             if self.add_menu.isVisible():
                 self._fill_add_menu()
 
-        self.engine.run("models.states", owner=f"{self.pane_id}.hub-states", title="Checking cached tokenizers",
+        self.engine.run("models.states", {"kind": "tokenizer"}, owner=f"{self.pane_id}.hub-states", title="Checking cached tokenizers",
                         on_result=keep, on_error=lambda message: None)  # unknown states: no "(needs download)"
 
     def is_busy(self) -> bool:
